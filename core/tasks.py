@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.db.models import F
+from django.utils.timezone import now
+
+from core.models import WorkerHeartbeat
+
+
+@shared_task(name="core.worker_heartbeat", bind=True, time_limit=30, soft_time_limit=20)
+def worker_heartbeat(self) -> str:
+    """Record that a worker is alive and can write to the database."""
+    hostname = self.request.hostname or "unknown"
+    WorkerHeartbeat.objects.get_or_create(hostname=hostname)
+    WorkerHeartbeat.objects.filter(hostname=hostname).update(seen_at=now(), beats=F("beats") + 1)
+    return hostname

@@ -1,0 +1,104 @@
+"""Django admin for every planner model, for practice staff."""
+
+from django.contrib import admin
+
+from planner import models
+
+
+@admin.register(models.Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["id", "first_name", "last_name", "therapist", "timezone", "country"]
+    list_filter = ["country"]
+    search_fields = ["first_name", "last_name", "email"]
+    raw_id_fields = ["therapist", "user"]
+
+
+@admin.register(models.ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    list_display = ["client", "subject", "granted", "recorded_at", "source"]
+    list_filter = ["subject", "granted"]
+    raw_id_fields = ["client", "recorded_by"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # versioned: a change is a new row
+
+
+@admin.register(models.Break)
+class BreakAdmin(admin.ModelAdmin):
+    list_display = ["id", "client", "kind", "status", "starts_at", "ends_at", "therapist"]
+    list_filter = ["kind", "status"]
+    raw_id_fields = ["client", "therapist", "created_by", "covering_user"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(models.PromptTemplate)
+class PromptTemplateAdmin(admin.ModelAdmin):
+    list_display = ["key", "category", "practice", "is_active"]
+    list_filter = ["category", "is_active", "practice"]
+    search_fields = ["key", "text"]
+    filter_horizontal = ["disabled_by"]
+
+
+@admin.register(models.ScheduledPrompt)
+class ScheduledPromptAdmin(admin.ModelAdmin):
+    list_display = ["id", "break_obj", "category", "send_at", "status", "skip_reason", "attempts"]
+    list_filter = ["status", "category", "skip_reason"]
+    raw_id_fields = ["break_obj", "client", "template"]
+    date_hierarchy = "send_at"
+
+
+@admin.register(models.Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "prompt", "channel", "status", "attempts", "last_error", "sent_at"]
+    list_filter = ["status", "channel"]
+    raw_id_fields = ["prompt"]
+
+
+@admin.register(models.InboxMessage)
+class InboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "client", "category", "delivered_at", "acknowledged_at"]
+    raw_id_fields = ["client", "prompt", "break_obj"]
+
+
+@admin.register(models.CheckIn)
+class CheckInAdmin(admin.ModelAdmin):
+    list_display = ["id", "client", "distress", "need_support_now", "escalated", "created_at"]
+    list_filter = ["need_support_now", "escalated"]
+    raw_id_fields = ["client", "break_obj"]
+
+
+@admin.register(models.Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    list_display = ["id", "client", "status", "notified_at", "acknowledged_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["check_in", "client", "acknowledged_by"]
+
+
+@admin.register(models.BreakReview)
+class BreakReviewAdmin(admin.ModelAdmin):
+    list_display = ["break_obj", "submitted_at"]
+    raw_id_fields = ["break_obj"]
+
+
+@admin.register(models.PracticeCrisisResource)
+class PracticeCrisisResourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "practice", "phone", "checked_on"]
+    list_filter = ["country"]
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Readable by staff, never editable: the audit trail is append-only."""
+
+    list_display = ["at", "actor", "action", "object_type", "object_id", "client"]
+    list_filter = ["action"]
+    readonly_fields = [f.name for f in models.AuditEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

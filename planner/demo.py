@@ -1,0 +1,163 @@
+"""Demo data for `manage.py loaddemo`: one practice, two therapists, five clients, one break.
+
+Idempotent: objects are looked up by their natural keys (emails, names) and updated.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from django.utils.timezone import now
+
+from core.models import Practice, User
+from planner.models import Break, Client
+
+DEMO_CLIENTS = [
+    # (first, last, email, phone, timezone, country)
+    ("Robin", "Example", "client@example.com", "+447700900123", "Europe/London", "GB"),
+    ("Sam", "Rivers", "sam.rivers@example.com", "+447700900124", "Europe/London", "GB"),
+    ("Alex", "Moreno", "alex.moreno@example.com", "", "Europe/London", "GB"),
+    ("Jo", "Lindqvist", "jo.lindqvist@example.com", "", "Europe/London", "GB"),
+    ("Kai", "Okafor", "kai.okafor@example.com", "", "America/New_York", "US"),
+]
+
+
+def _user(email: str, password: str, **fields) -> User:
+    user, created = User.objects.get_or_create(email=email, defaults=fields)
+    if not created:
+        for key, value in fields.items():
+            setattr(user, key, value)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def load(*, password: str) -> list[str]:
+    practice, _ = Practice.objects.update_or_create(
+        name="Riverside Therapy (demo)",
+        defaults={
+            "country": "GB",
+            "timezone": "Europe/London",
+            "fallback_contact_name": "Practice manager",
+            "fallback_contact_email": "office@example.com",
+            "default_prompt_times": ["09:00", "13:00", "19:00"],
+            "default_quiet_hours_start": time(22, 0),
+            "default_quiet_hours_end": time(8, 0),
+        },
+    )
+    therapist = _user(
+        "therapist@example.com",
+        password,
+        first_name="Morgan",
+        last_name="Hale",
+        role=User.Role.THERAPIST,
+        practice=practice,
+    )
+    colleague = _user(
+        "therapist2@example.com",
+        password,
+        first_name="Priya",
+        last_name="Shah",
+        role=User.Role.THERAPIST,
+        practice=practice,
+        phone="+447700900200",
+    )
+    _user(
+        "staff@example.com",
+        password,
+        first_name="Lee",
+        last_name="Staff",
+        role=User.Role.STAFF,
+        practice=practice,
+        is_staff=True,
+        is_superuser=True,
+    )
+    clients = []
+    for first, last, email, phone, tz, country in DEMO_CLIENTS:
+        client, _ = Client.objects.update_or_create(
+            therapist=therapist,
+            email=email,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "phone": phone,
+                "timezone": tz,
+                "country": country,
+                "quiet_hours_start": time(22, 0),
+                "quiet_hours_end": time(8, 0),
+                "channels": ["inbox"],
+            },
+        )
+        clients.append(client)
+    robin = clients[0]
+    login = _user(
+        "client@example.com",
+        password,
+        first_name=robin.first_name,
+        last_name=robin.last_name,
+        role=User.Role.CLIENT,
+        practice=practice,
+    )
+    if robin.user_id != login.pk:
+        robin.user = login
+        robin.save(update_fields=["user"])
+    demo_break = _demo_break(robin, therapist, colleague)
+    return [
+        "therapist@example.com / " + password + " (therapist, five clients)",
+        "therapist2@example.com / " + password + " (covering clinician of the demo break)",
+        "client@example.com / " + password + " (client, break in progress)",
+        "staff@example.com / " + password + " (staff, admin)",
+        f"demo break id {demo_break.pk}",
+    ]
+
+
+def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
+    """A holiday that started yesterday and ends in two weeks."""
+    current = now()
+    brk = Break.objects.filter(client=client, therapist=therapist, kind=Break.Kind.HOLIDAY).first()
+    fields = {
+        "starts_at": current - timedelta(days=1),
+        "ends_at": current + timedelta(days=14),
+        "return_session_at": current + timedelta(days=15),
+        "notice_given_at": current - timedelta(days=30),
+        "timezone": client.timezone,
+        "quiet_hours_start": client.quiet_hours_start,
+        "quiet_hours_end": client.quiet_hours_end,
+        "prompt_times": ["09:00", "13:00", "19:00"],
+        "covering_clinician": {
+            "name": colleague.full_name,
+            "phone": colleague.phone,
+            "email": colleague.email,
+        },
+        "covering_user": colleague,
+        "warning_signs": ["Not sleeping", "Cancelling plans with friends"],
+        "coping_strategies": ["a walk by the river", "the 5-4-3-2-1 grounding exercise"],
+        "distractions": ["The library café", "Calling my sister about football"],
+        "support_contacts": [
+            {
+                "name": "Jamie",
+                "relationship": "friend",
+                "phone": "+447700900111",
+                "notes": "Evenings are best",
+            },
+        ],
+        "environment_safety": ["Keep the evening routine; lights out by 23:00"],
+        "reasons_for_hope": ["My niece's birthday in spring", "The allotment"],
+        "therapist_note": "I will be thinking of our work while I'm away, and I'll see you on "
+        "the date we agreed. Priya is covering if you need someone in the meantime.",
+        "status": Break.Status.ACTIVE,
+        "activated_at": current - timedelta(days=2),
+    }
+    if brk is None:
+        brk = Break.objects.create(
+            client=client,
+            therapist=therapist,
+            kind=Break.Kind.HOLIDAY,
+            created_by=therapist,
+            **fields,
+        )
+    else:
+        for key, value in fields.items():
+            setattr(brk, key, value)
+        brk.save()
+    return brk

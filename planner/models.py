@@ -1,0 +1,447 @@
+"""Between's data: clients, breaks and their plans, prompts, deliveries, check-ins.
+
+All datetimes are stored in UTC; local times ("HH:MM") are wall-clock times in the
+client's or break's IANA timezone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from planner.scheduling import Category
+from planner.scheduling import Kind as ScheduleKind
+
+
+def default_prompt_times() -> list[str]:
+    return ["09:00", "13:00", "19:00"]
+
+
+def default_channels() -> list[str]:
+    return ["inbox"]
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", _("In-app inbox")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class Client(models.Model):
+    """A therapist's client. May have a login (``user``) to see their plan and inbox."""
+
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="client_profile",
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="GB")
+    timezone = models.CharField(_("timezone"), max_length=64, default="Europe/London")
+    quiet_hours_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
+    quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+    prompt_times = models.JSONField(_("prompt times"), default=default_prompt_times)
+    channels = models.JSONField(_("channels"), default=default_channels)
+    # Email/SMS carry only a neutral line and a link unless the client opted in to full text.
+    full_text_opt_in = models.BooleanField(default=False)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["therapist", "last_name"])]
+
+    def __str__(self) -> str:
+        return f"Client {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def is_paused(self, at=None) -> bool:
+        at = at or now()
+        return self.paused_until is not None and self.paused_until > at
+
+
+class ConsentRecord(models.Model):
+    """Versioned consent: one row per change, never edited (channels, escalation, full text)."""
+
+    class Subject(models.TextChoices):
+        EMAIL = "email", _("Email messages")
+        SMS = "sms", _("SMS messages")
+        FULL_TEXT = "full_text", _("Full message text in email/SMS")
+        ESCALATION = "escalation", _("Escalation to the covering clinician")
+        SHARE_CHECK_INS = "share_check_ins", _("Covering clinician may read check-ins")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    subject = models.CharField(max_length=32, choices=Subject.choices)
+    granted = models.BooleanField()
+    recorded_at = models.DateTimeField(default=now)
+    source = models.CharField(max_length=64, default="web")  # web, api, sms-stop, therapist...
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["client", "subject", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject}={'yes' if self.granted else 'no'} for client {self.client_id}"
+
+
+class Break(models.Model):
+    class Kind(models.TextChoices):
+        HOLIDAY = ScheduleKind.HOLIDAY.value, _("Holiday")
+        GAP = ScheduleKind.GAP.value, _("Longer gap between sessions")
+        UNPLANNED = ScheduleKind.UNPLANNED.value, _("Unplanned absence")
+        ENDING = ScheduleKind.ENDING.value, _("Ending of therapy")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    LIVE_STATUSES = (Status.SCHEDULED, Status.ACTIVE)
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="breaks")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="breaks"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    return_session_at = models.DateTimeField(_("return session"), null=True, blank=True)
+    notice_given_at = models.DateTimeField(_("notice given at"), null=True, blank=True)
+    # Schedule settings (default from the client).
+    timezone = models.CharField(_("timezone"), max_length=64)
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    prompt_times = models.JSONField(default=default_prompt_times)
+    max_per_day = models.PositiveSmallIntegerField(default=3)
+    min_spacing_minutes = models.PositiveIntegerField(default=120)
+    seed = models.IntegerField(default=0)
+    # Bumped on every edit; a claimed prompt of an older version is never delivered.
+    plan_version = models.PositiveIntegerField(default=1)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # Covering clinician: free text (name, phone, email) and, when a colleague, their user.
+    covering_clinician = models.JSONField(null=True, blank=True)
+    covering_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="covered_breaks",
+    )
+    # The six sections of a safety plan (Stanley-Brown), plus a note and reasons for hope.
+    warning_signs = models.JSONField(default=list, blank=True)
+    coping_strategies = models.JSONField(default=list, blank=True)
+    distractions = models.JSONField(default=list, blank=True)  # people and places
+    support_contacts = models.JSONField(default=list, blank=True)  # [{name, relationship,...}]
+    professional_contacts = models.JSONField(default=list, blank=True)  # beyond the covering
+    environment_safety = models.JSONField(default=list, blank=True)
+    reasons_for_hope = models.JSONField(default=list, blank=True)
+    therapist_note = models.TextField(blank=True)
+    # Check-ins and escalation (opt-in, recorded with the client's consent).
+    distress_threshold = models.PositiveSmallIntegerField(default=7)
+    escalation_enabled = models.BooleanField(default=False)
+    escalation_consent_at = models.DateTimeField(null=True, blank=True)
+    share_check_ins_with_covering = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [
+            models.Index(fields=["therapist", "status", "starts_at"]),
+            models.Index(fields=["client", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Break {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+    @property
+    def min_spacing(self) -> timedelta:
+        return timedelta(minutes=self.min_spacing_minutes)
+
+
+class PromptTemplate(models.Model):
+    """One prompt of the library (``practice`` null) or a practice's own prompt."""
+
+    key = models.SlugField(max_length=64, unique=True)
+    practice = models.ForeignKey(
+        "core.Practice", null=True, blank=True, on_delete=models.CASCADE, related_name="prompts"
+    )
+    category = models.CharField(max_length=32, choices=[(c.value, c.value) for c in Category])
+    kinds = models.JSONField(default=list)
+    text = models.TextField()
+    is_active = models.BooleanField(default=True)
+    # Practices that switched this library prompt off.
+    disabled_by = models.ManyToManyField(
+        "core.Practice", blank=True, related_name="disabled_prompts"
+    )
+
+    class Meta:
+        ordering = ["category", "key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ScheduledPrompt(models.Model):
+    """The outbox: one row per planned prompt, written with the plan."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CLAIMED = "claimed", _("Claimed")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+        UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+
+    class SkipReason(models.TextChoices):
+        CANCELLED = "cancelled", _("Break cancelled")
+        PAUSED = "paused", _("Paused")
+        EXPIRED = "expired", _("Past its validity window")
+        QUIET_HOURS = "quiet_hours", _("Quiet hours")
+        CHANNEL_WITHDRAWN = "channel_withdrawn", _("Channel withdrawn")
+        SUPERSEDED = "superseded", _("Plan changed")
+        CLIENT_DELETED = "client_deleted", _("Client data deleted")
+
+    OPEN_STATUSES = (Status.PENDING, Status.CLAIMED)
+    TERMINAL_STATUSES = (Status.SENT, Status.SKIPPED, Status.FAILED, Status.UNCONFIRMED)
+
+    break_obj = models.ForeignKey(
+        Break, on_delete=models.CASCADE, related_name="prompts", db_column="break_id"
+    )
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="prompts")
+    template = models.ForeignKey(
+        PromptTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category = models.CharField(max_length=32, choices=[(c.value, c.value) for c in Category])
+    text = models.TextField()
+    send_at = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    plan_version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    skip_reason = models.CharField(max_length=32, choices=SkipReason.choices, blank=True)
+    # When the sweep should next look at this row: send_at, a retry's backoff time, or the
+    # end of a claim's lease (so the sweep is also the reaper). One partial index serves all.
+    due_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["send_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="prompt_due_open_idx",
+                condition=models.Q(status__in=["pending", "claimed"]),
+            ),
+            models.Index(fields=["break_obj", "send_at"]),
+            models.Index(fields=["status", "finished_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Prompt {self.pk} ({self.category}, {self.status})"
+
+
+class Delivery(models.Model):
+    """One delivery of one prompt over one channel: unique, so nothing is sent twice."""
+
+    class Status(models.TextChoices):
+        ATTEMPTING = "attempting", _("Attempting")
+        SENT = "sent", _("Sent")
+        RETRY = "retry", _("Will retry")
+        FAILED = "failed", _("Failed")
+        UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+        SKIPPED = "skipped", _("Skipped")
+
+    prompt = models.ForeignKey(ScheduledPrompt, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ATTEMPTING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    provider_id = models.CharField(max_length=128, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=now)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["prompt_id", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "channel"], name="one_delivery_per_channel")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.pk} ({self.channel}, {self.status})"
+
+
+class InboxMessage(models.Model):
+    """A prompt delivered to the client's in-app inbox; one per prompt, exactly once."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="inbox")
+    prompt = models.OneToOneField(
+        ScheduledPrompt, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbox"
+    )
+    break_obj = models.ForeignKey(
+        Break, null=True, blank=True, on_delete=models.SET_NULL, db_column="break_id"
+    )
+    category = models.CharField(max_length=32)
+    text = models.TextField()
+    delivered_at = models.DateTimeField(default=now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-delivered_at", "-id"]
+        indexes = [models.Index(fields=["client", "-delivered_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"Inbox message {self.pk}"
+
+
+class CheckIn(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="check_ins")
+    break_obj = models.ForeignKey(
+        Break,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="check_ins",
+        db_column="break_id",
+    )
+    distress = models.PositiveSmallIntegerField()
+    note = models.TextField(blank=True, max_length=2000)
+    need_support_now = models.BooleanField(default=False)
+    escalated = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.pk}"
+
+
+class Escalation(models.Model):
+    class Status(models.TextChoices):
+        NOTIFIED = "notified", _("Covering clinician notified")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        FALLBACK_NOTIFIED = "fallback_notified", _("Practice fallback notified")
+
+    check_in = models.OneToOneField(CheckIn, on_delete=models.CASCADE, related_name="escalation")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="escalations")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.NOTIFIED)
+    token = models.UUIDField(default=uuid.uuid4, unique=True)
+    notified_at = models.DateTimeField(default=now)
+    acknowledge_by = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    fallback_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-notified_at"]
+        indexes = [models.Index(fields=["status", "acknowledge_by"])]
+
+    def __str__(self) -> str:
+        return f"Escalation {self.pk} ({self.status})"
+
+
+class BreakReview(models.Model):
+    """The after-break review: what helped, what was hard, what to change next time."""
+
+    break_obj = models.OneToOneField(
+        Break, on_delete=models.CASCADE, related_name="review", db_column="break_id"
+    )
+    what_helped = models.TextField(blank=True, max_length=2000)
+    what_was_hard = models.TextField(blank=True, max_length=2000)
+    what_to_change = models.TextField(blank=True, max_length=2000)
+    submitted_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"Review of break {self.break_obj_id}"
+
+
+class PracticeCrisisResource(models.Model):
+    """A local service a practice adds to the shipped crisis resources."""
+
+    practice = models.ForeignKey(
+        "core.Practice", on_delete=models.CASCADE, related_name="crisis_resources"
+    )
+    country = models.CharField(max_length=2)
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=32, blank=True)
+    sms = models.CharField(max_length=32, blank=True)
+    text_line = models.CharField(max_length=200, blank=True)
+    hours = models.CharField(max_length=200)
+    source = models.URLField()
+    checked_on = models.DateField()
+
+    class Meta:
+        ordering = ["country", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditEvent(models.Model):
+    """Who read or changed a client's data. Append-only; details never hold message text."""
+
+    at = models.DateTimeField(default=now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=64)  # e.g. "break.read", "checkin.escalated"
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    object_type = models.CharField(max_length=32, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,13 @@
+"""Thin Celery tasks: they take ids, call dispatch/services, and hold no logic of their own."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from planner import dispatch
+
+
+@shared_task(name="planner.dispatch_sweep", time_limit=120, soft_time_limit=100)
+def dispatch_sweep() -> int:
+    """Claim due prompts and enqueue their delivery (Celery beat runs this every minute)."""
+    return dispatch.sweep()
