@@ -334,6 +334,7 @@ def check_crisis_resources(data: Any) -> list[str]:
                 continue
             name = entry.get("name")
             if _nonempty_str(name):
+                where = f"{where} ({name})"
                 key = " ".join(name.casefold().split())
                 if key in seen_names:
                     problems.append(
