@@ -1,0 +1,449 @@
+"""Tests for planner.library and the shipped seed files (pure: no Django needed)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from planner.library import (
+    FALLBACK_TEXT,
+    LibraryError,
+    check_crisis_resources,
+    crisis_resources_for,
+    load_crisis_resources,
+    load_prompt_library,
+)
+from planner.scheduling import PLACEHOLDERS, Category, Kind
+
+ROOT = Path(__file__).resolve().parent.parent
+PROMPTS = ROOT / "seeds" / "prompts.json"
+CRISIS = ROOT / "seeds" / "crisis_resources.json"
+
+# Minimum number of templates per category (from the content brief).
+MIN_PER_CATEGORY = {
+    Category.COPING: 14,
+    Category.GROUNDING: 12,
+    Category.HOPE: 12,
+    Category.CONNECTION: 12,
+    Category.CHECK_IN: 6,
+    Category.PREPARATION: 8,
+    Category.FIRST_CONTACT: 4,
+    Category.COUNTDOWN: 6,
+    Category.RETURN: 3,
+    Category.REVIEW: 3,
+    Category.TAPER: 5,
+    Category.FOLLOW_UP: 8,
+    Category.RELAPSE_PREVENTION: 5,
+    Category.BOOSTER: 4,
+    Category.UNPLANNED_NOTICE: 3,
+}
+# Minimum per (category, kind) for every kind a category is used with: enough to rotate.
+MIN_PER_KIND = {
+    Category.COPING: 10,
+    Category.GROUNDING: 10,
+    Category.HOPE: 10,
+    Category.CONNECTION: 10,
+    Category.CHECK_IN: 5,
+    Category.PREPARATION: 3,
+    Category.FIRST_CONTACT: 1,
+    Category.COUNTDOWN: 6,
+    Category.RETURN: 3,
+    Category.REVIEW: 3,
+    Category.TAPER: 5,
+    Category.FOLLOW_UP: 8,
+    Category.RELAPSE_PREVENTION: 5,
+    Category.BOOSTER: 4,
+    Category.UNPLANNED_NOTICE: 3,
+}
+# Kinds each category must serve at all.
+REQUIRED_KINDS = {
+    Category.COPING: set(Kind),
+    Category.GROUNDING: set(Kind),
+    Category.HOPE: set(Kind),
+    Category.CONNECTION: set(Kind),
+    Category.CHECK_IN: set(Kind),
+    Category.PREPARATION: {Kind.HOLIDAY, Kind.GAP, Kind.ENDING},
+    Category.FIRST_CONTACT: {Kind.HOLIDAY, Kind.GAP, Kind.UNPLANNED},
+    Category.COUNTDOWN: {Kind.HOLIDAY, Kind.GAP},
+    Category.RETURN: {Kind.HOLIDAY, Kind.GAP},
+    Category.REVIEW: {Kind.HOLIDAY, Kind.GAP},
+    Category.TAPER: {Kind.ENDING},
+    Category.FOLLOW_UP: {Kind.ENDING},
+    Category.RELAPSE_PREVENTION: {Kind.ENDING},
+    Category.BOOSTER: {Kind.ENDING},
+    Category.UNPLANNED_NOTICE: {Kind.UNPLANNED},
+}
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_prompt_library(PROMPTS)
+
+
+@pytest.fixture(scope="module")
+def raw_prompts():
+    return json.loads(PROMPTS.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def crisis():
+    return load_crisis_resources(CRISIS)
+
+
+def _write(tmp_path: Path, data, name: str = "prompts.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ shipped prompt library
+
+
+def test_shipped_library_loads_without_problems(library):
+    assert len(library) >= 100
+    assert len({t.id for t in library}) == len(library)
+
+
+def test_every_category_has_enough_templates(library):
+    counts = Counter(t.category for t in library)
+    assert set(counts) == set(Category), "every category must be covered"
+    for category, minimum in MIN_PER_CATEGORY.items():
+        assert counts[category] >= minimum, f"{category.value}: {counts[category]} < {minimum}"
+
+
+def test_every_category_has_enough_templates_for_each_kind_it_applies_to(library):
+    for category in Category:
+        templates = [t for t in library if t.category is category]
+        used_kinds = set().union(*(t.kinds for t in templates))
+        assert REQUIRED_KINDS[category] <= used_kinds, category.value
+        for kind in used_kinds:
+            n = sum(kind in t.kinds for t in templates)
+            assert n >= MIN_PER_KIND[category], f"{category.value}/{kind.value}: only {n}"
+
+
+def test_personal_templates(library):
+    strategy = [t for t in library if "{strategy}" in t.text]
+    contact = [t for t in library if "{contact_name}" in t.text]
+    assert sum(t.category is Category.COPING for t in strategy) >= 4
+    assert sum(t.category is Category.CONNECTION for t in contact) >= 4
+    # Every category keeps enough non-personal templates for clients without a list.
+    for category in (Category.COPING, Category.CONNECTION):
+        general = [
+            t
+            for t in library
+            if t.category is category
+            and "{strategy}" not in t.text
+            and "{contact_name}" not in t.text
+        ]
+        assert len(general) >= 8, category.value
+
+
+def test_countdown_uses_return_date_and_some_name_the_therapist(library):
+    countdown = [t for t in library if t.category is Category.COUNTDOWN]
+    assert all("{return_date}" in t.text for t in countdown)
+    assert sum("{therapist_name}" in t.text for t in countdown) >= 2
+
+
+def test_unplanned_notice_is_neutral(library):
+    medical = re.compile(
+        r"\b(ill|illness|sick|hospital|surgery|medical|health|unwell)\b", re.IGNORECASE
+    )
+    for t in library:
+        if t.category is Category.UNPLANNED_NOTICE:
+            assert t.kinds == frozenset({Kind.UNPLANNED})
+            assert "{therapist_name}" in t.text and "{covering_name}" in t.text
+            assert not medical.search(t.text), t.id
+
+
+def test_kind_rules(library):
+    ending_only = {
+        Category.TAPER,
+        Category.FOLLOW_UP,
+        Category.RELAPSE_PREVENTION,
+        Category.BOOSTER,
+    }
+    for t in library:
+        if t.category in ending_only:
+            assert t.kinds == frozenset({Kind.ENDING}), t.id
+        if t.category in (Category.COUNTDOWN, Category.RETURN):
+            assert Kind.ENDING not in t.kinds, t.id
+
+
+def test_tone(library):
+    banned = re.compile(
+        r"\b(must|should|have to|need to|streak|score|points|don't forget|failure|failed"
+        r"|emergency|24/7|we'll be watching|monitor(ed|ing)?)\b",
+        re.IGNORECASE,
+    )
+    # Reassuring negations ("there's no need to reply") are fine; orders are not.
+    reassurance = re.compile(r"\b(no need to|doesn't have to|don't have to)\b", re.IGNORECASE)
+    for t in library:
+        assert "!" not in t.text, f"{t.id}: no exclamation marks"
+        checked = reassurance.sub("", t.text)
+        assert not banned.search(checked), f"{t.id}: {banned.search(checked).group(0)!r}"
+        assert len(t.text) <= 280
+        sentences = [s for s in re.split(r"(?<=[.?])\s+", t.text) if s]
+        assert len(sentences) <= 3, t.id
+
+
+def test_placeholders_are_all_known(library):
+    for t in library:
+        for name in re.findall(r"\{([^{}]*)\}", t.text):
+            assert name in PLACEHOLDERS, t.id
+
+
+def test_ids_match_category(raw_prompts):
+    for entry in raw_prompts:
+        prefix = entry["category"].replace("_", "-")
+        assert re.fullmatch(rf"{prefix}-\d\d", entry["id"]), entry["id"]
+
+
+# ------------------------------------------------------------------ broken prompt libraries
+
+
+def test_broken_library_reports_every_problem(tmp_path, raw_prompts):
+    data = copy.deepcopy(raw_prompts)
+    data[0]["text"] = "You wrote that {nmae} helps."  # unknown placeholder
+    data[1]["id"] = data[2]["id"]  # duplicate id
+    data[3]["category"] = "cheerleading"  # unknown category
+    with pytest.raises(LibraryError) as excinfo:
+        load_prompt_library(_write(tmp_path, data))
+    lines = str(excinfo.value).splitlines()
+    assert lines == excinfo.value.problems
+    assert f"{data[0]['id']}: unknown placeholder {{nmae}}" in lines
+    assert any(line.startswith(f"{data[2]['id']}: duplicate id") for line in lines)
+    assert any(
+        line.startswith(f"{data[3]['id']}:") and "unknown category 'cheerleading'" in line
+        for line in lines
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hello {first_name", "malformed braces"),
+        ("Hello first_name}", "malformed braces"),
+        ("Hello {}", "empty placeholder"),
+        ("Hello {0}", "unknown placeholder {0}"),
+        ("Hello {first_name!r}", "format spec or conversion"),
+        ("Hello {first_name:>10}", "format spec or conversion"),
+        ("Hello {first_name.upper}", "unknown placeholder {first_name.upper}"),
+        ("x" * 281, "281 characters"),
+        ("", "non-empty string"),
+    ],
+)
+def test_bad_texts(tmp_path, text, expected):
+    data = [{"id": "coping-01", "category": "coping", "kinds": ["gap"], "text": text}]
+    with pytest.raises(LibraryError) as excinfo:
+        load_prompt_library(_write(tmp_path, data))
+    assert any(
+        line.startswith("coping-01:") and expected in line for line in excinfo.value.problems
+    )
+
+
+def test_missing_keys_unknown_kind_and_kind_rules(tmp_path):
+    data = [
+        {"category": "coping", "kinds": ["gap"], "text": "Hi."},
+        {"id": "hope-01", "category": "hope", "kinds": ["holiday", "sabbatical"], "text": "Hi."},
+        {"id": "taper-01", "category": "taper", "kinds": ["gap"], "text": "Hi."},
+        {"id": "countdown-01", "category": "countdown", "kinds": ["ending"], "text": "Hi."},
+        {"id": "grounding-01", "category": "grounding", "kinds": [], "text": "Hi.", "extra": 1},
+        {"id": "coping-1", "category": "hope", "kinds": ["gap"], "text": "Hi."},
+        "not an object",
+    ]
+    with pytest.raises(LibraryError) as excinfo:
+        load_prompt_library(_write(tmp_path, data))
+    problems = excinfo.value.problems
+    assert "entry 0: missing key 'id'" in problems
+    assert "hope-01: unknown kind 'sabbatical'" in problems
+    assert any(p.startswith("taper-01:") and "only for kind 'ending'" in p for p in problems)
+    assert any(p.startswith("countdown-01:") and "does not apply" in p for p in problems)
+    assert "grounding-01: 'kinds' must be a non-empty list" in problems
+    assert "grounding-01: unknown key 'extra'" in problems
+    assert any(p.startswith("coping-1:") and "not of the form" in p for p in problems)
+    assert any(p.startswith("coping-1:") and "should start with 'hope-'" in p for p in problems)
+    assert any(p.startswith("entry 6:") for p in problems)
+
+
+def test_not_a_list_and_bad_json(tmp_path):
+    with pytest.raises(LibraryError, match="expected a JSON list"):
+        load_prompt_library(_write(tmp_path, {"id": "x"}))
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{", encoding="utf-8")
+    with pytest.raises(LibraryError, match="invalid JSON"):
+        load_prompt_library(bad)
+
+
+# ------------------------------------------------------------------ crisis resources
+
+
+def test_shipped_crisis_resources_are_clean(crisis):
+    assert check_crisis_resources(crisis) == []
+    for code in ("US", "CA", "GB", "IE", "AU", "NZ", "DE", "FR", "NL"):
+        assert code in crisis["countries"], code
+    assert crisis["default"]["emergency"] is None
+    for code, block in crisis["countries"].items():
+        for entry in block["resources"]:
+            assert entry["checked_on"] == "2026-11-26", (code, entry["name"])
+            assert entry["source"].startswith("https://"), (code, entry["name"])
+
+
+def test_known_emergency_numbers(crisis):
+    expected = {"US": "911", "CA": "911", "GB": "999", "AU": "000", "NZ": "111", "IN": "112"}
+    for code, number in expected.items():
+        assert crisis["countries"][code]["emergency"] == number
+
+
+def _sample():
+    return {
+        "countries": {
+            "GB": {
+                "emergency": "999",
+                "resources": [
+                    {
+                        "name": "Samaritans",
+                        "phone": "116 123",
+                        "sms": None,
+                        "text_line": None,
+                        "hours": "24 hours, every day",
+                        "source": "https://www.samaritans.org/",
+                        "checked_on": "2026-11-26",
+                    }
+                ],
+            }
+        },
+        "default": {"emergency": None},
+    }
+
+
+def test_crisis_check_catches_bad_number_duplicate_and_missing_source():
+    data = _sample()
+    good = data["countries"]["GB"]["resources"][0]
+    bad_number = dict(good, name="Bad line", phone="0800-CALL-NOW")
+    duplicate = dict(good, name="Samaritans again")  # same number
+    same_name = dict(good, phone="+441234567890")  # same name
+    no_source = dict(good, name="No source", phone="0800 111 222")
+    del no_source["source"]
+    data["countries"]["GB"]["resources"] += [bad_number, duplicate, same_name, no_source]
+    problems = check_crisis_resources(data)
+    text = "\n".join(problems)
+    assert "GB resources[1] (Bad line): phone '0800-CALL-NOW' is neither E.164" in text
+    assert "GB resources[2] (Samaritans again): duplicate number 116123" in text
+    assert "GB resources[3] (Samaritans): duplicate name 'Samaritans'" in text
+    assert "GB resources[4] (No source): missing required field 'source'" in text
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d["countries"].update({"gb": d["countries"]["GB"]}), "'gb': invalid country"),
+        (lambda d: d["countries"].update({"XX": d["countries"]["GB"]}), "XX: unknown ISO"),
+        (lambda d: d["countries"]["GB"].pop("emergency"), "GB: missing 'emergency'"),
+        (lambda d: d["countries"]["GB"].update(emergency="9-9-9"), "emergency number '9-9-9'"),
+        (lambda d: d["countries"]["GB"].update(emergency=None), "GB: 'emergency' is empty"),
+        (
+            lambda d: d["countries"]["GB"]["resources"][0].update(source="http://x.org"),
+            "not an https",
+        ),
+        (
+            lambda d: d["countries"]["GB"]["resources"][0].update(checked_on="26/11/2026"),
+            "ISO date",
+        ),
+        (
+            lambda d: d["countries"]["GB"]["resources"][0].update(checked_on="2026-02-30"),
+            "ISO date",
+        ),
+        (lambda d: d["countries"]["GB"]["resources"][0].update(phone=None), "at least one of"),
+        (lambda d: d["countries"]["GB"]["resources"][0].update(phone="12"), "neither E.164"),
+        (lambda d: d["countries"]["GB"]["resources"][0].update(phone="+0441234567"), "neither"),
+        (lambda d: d["countries"]["GB"]["resources"][0].update(sms="SHOUT"), "sms 'SHOUT'"),
+        (lambda d: d["countries"]["GB"]["resources"][0].pop("hours"), "'hours'"),
+        (lambda d: d["countries"]["GB"]["resources"][0].pop("name"), "'name'"),
+        (lambda d: d.pop("default"), "missing 'default'"),
+    ],
+)
+def test_crisis_check_cases(mutate, expected):
+    data = _sample()
+    mutate(data)
+    problems = check_crisis_resources(data)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("number", ["+441234567890", "116 123", "988", "13 11 14", "000", "85258"])
+def test_valid_numbers_pass(number):
+    data = _sample()
+    data["countries"]["GB"]["resources"][0]["phone"] = number
+    assert check_crisis_resources(data) == []
+
+
+def test_load_crisis_resources_raises_with_all_problems(tmp_path):
+    data = _sample()
+    data["countries"]["GB"]["emergency"] = "abc"
+    data["countries"]["GB"]["resources"][0]["source"] = "ftp://example.org"
+    path = _write(tmp_path, data, "crisis.json")
+    with pytest.raises(LibraryError) as excinfo:
+        load_crisis_resources(path)
+    assert len(excinfo.value.problems) == 2
+
+
+# ------------------------------------------------------------------ crisis_resources_for
+
+
+@pytest.mark.parametrize("country", [None, "", "XX", "Narnia", "zz"])
+def test_unknown_or_missing_country_falls_back(crisis, country):
+    result = crisis_resources_for(crisis, country)
+    assert result["emergency"] is None
+    assert result["resources"] == []
+    assert result["fallback_text"] == FALLBACK_TEXT == "Call your local emergency number."
+
+
+def test_unknown_country_ignores_extra(crisis):
+    extra = [dict(_sample()["countries"]["GB"]["resources"][0], name="Practice line")]
+    assert crisis_resources_for(crisis, "XX", extra)["resources"] == []
+
+
+def test_known_country(crisis):
+    result = crisis_resources_for(crisis, " gb ")
+    assert result["country"] == "GB"
+    assert result["emergency"] == "999"
+    assert [r["name"] for r in result["resources"]] == ["Samaritans", "Shout"]
+    assert "999" in result["fallback_text"]
+
+
+def test_country_without_services_gives_only_emergency(crisis):
+    result = crisis_resources_for(crisis, "SE")
+    assert result == {
+        "country": "SE",
+        "emergency": "112",
+        "resources": [],
+        "fallback_text": "If you are in danger right now, call 112.",
+    }
+
+
+def test_extra_resources_are_appended_validated_and_deduplicated(crisis):
+    base = crisis_resources_for(crisis, "GB")
+    practice = {
+        "name": "Practice duty line",
+        "phone": "+442079460000",
+        "hours": "Weekdays 9:00-17:00",
+        "source": "https://practice.example/contact",
+        "checked_on": "2026-11-20",
+    }
+    invalid = dict(practice, name="Broken", phone="call us")
+    repeat = dict(practice, name="Samaritans copy", phone="116 123")
+    result = crisis_resources_for(crisis, "GB", [practice, invalid, repeat])
+    assert [r["name"] for r in result["resources"]] == [
+        *(r["name"] for r in base["resources"]),
+        "Practice duty line",
+    ]
+
+
+def test_result_does_not_alias_the_table(crisis):
+    result = crisis_resources_for(crisis, "GB")
+    result["resources"][0]["phone"] = "000"
+    assert crisis["countries"]["GB"]["resources"][0]["phone"] == "116 123"
