@@ -445,3 +445,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+class SignedLinkUse(models.Model):
+    """A single-use signed link that has been used (its nonce), so it cannot be used again."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=32)
+    used_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"{self.purpose}:{self.nonce[:8]}"

@@ -1,0 +1,86 @@
+"""Signed links in messages: expiring, bound to one person, single-use where they act.
+
+A link carries a signed payload ``{"p": purpose, "u": user id, "o": object id, "n": nonce}``
+with a timestamp. ``read`` checks the signature, the purpose (each purpose has its own salt,
+so an inbox link cannot acknowledge an escalation), the age, and, for single-use purposes, that
+the nonce has not been used; ``consume`` records the nonce in the same transaction as the
+action it allows.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+
+from planner.models import SignedLinkUse
+
+# purpose -> (max age, single use)
+PURPOSES: dict[str, tuple[timedelta, bool]] = {
+    "inbox": (timedelta(days=7), False),  # opens the client's inbox (logs the client in)
+    "login": (timedelta(minutes=30), True),
+    "escalation-ack": (timedelta(hours=24), True),
+    "unsubscribe": (timedelta(days=60), False),
+}
+
+
+class LinkError(Exception):
+    """The link is invalid, expired, for another purpose or already used."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "invalid", "expired", "used", "purpose"
+
+
+@dataclass(frozen=True)
+class LinkPayload:
+    purpose: str
+    user_id: int | None
+    object_id: int | None
+    nonce: str
+
+
+def _signer(purpose: str) -> signing.TimestampSigner:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    return signing.TimestampSigner(salt=f"between.link.{purpose}")
+
+
+def make_token(purpose: str, *, user_id: int | None, object_id: int | None = None) -> str:
+    payload = {"p": purpose, "u": user_id, "o": object_id, "n": secrets.token_urlsafe(12)}
+    return _signer(purpose).sign_object(payload, compress=True)
+
+
+def make_url(purpose: str, path: str, *, user_id: int | None, object_id: int | None = None) -> str:
+    """An absolute URL for `path` (which ends with '/') carrying a fresh token."""
+    token = make_token(purpose, user_id=user_id, object_id=object_id)
+    return f"{settings.SITE_URL}{path}{token}/"
+
+
+def read(token: str, purpose: str) -> LinkPayload:
+    max_age, single_use = PURPOSES.get(purpose, (timedelta(0), True))
+    try:
+        data = _signer(purpose).unsign_object(token, max_age=max_age)
+    except signing.SignatureExpired:
+        raise LinkError("expired")
+    except (signing.BadSignature, ValueError):
+        raise LinkError("invalid")
+    if not isinstance(data, dict) or data.get("p") != purpose:
+        raise LinkError("purpose")
+    payload = LinkPayload(purpose, data.get("u"), data.get("o"), str(data.get("n", "")))
+    if single_use and SignedLinkUse.objects.filter(nonce=payload.nonce).exists():
+        raise LinkError("used")
+    return payload
+
+
+def consume(payload: LinkPayload) -> None:
+    """Mark a single-use link used; call inside the transaction of the action it allows."""
+    try:
+        with transaction.atomic():
+            SignedLinkUse.objects.create(nonce=payload.nonce, purpose=payload.purpose)
+    except IntegrityError:
+        raise LinkError("used")
