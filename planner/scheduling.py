@@ -88,3 +88,12 @@ class PlannedPrompt:
     valid_until: datetime  # aware, UTC: not delivered after this
     # Personal context for the template's placeholders ({strategy}, {contact_name}).
     context: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
+    """True when the local wall time falls in [start, end), which may wrap midnight."""
+    if start is None or end is None or start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
