@@ -28,7 +28,7 @@ FIRST, HIGH, MEDIUM, FILLER = 0, 1, 2, 3
 # Daily filler rotates through these; the category of each is chosen after placement.
 FILLER_CATEGORIES = (Category.COPING, Category.GROUNDING, Category.HOPE, Category.CONNECTION)
 
-NOTICE_DEFAULT = timedelta(days=14)  # written reminder about two weeks before
+NOTICE_DEFAULT = timedelta(days=14)  # reminder two weeks before (real time, UTC arithmetic)
 PREPARATION_DAYS = (14, 7, 2, 1)
 COUNTDOWN_DAYS = (7, 3, 1)
 UNPLANNED_DELAY = timedelta(minutes=5)
@@ -107,7 +107,9 @@ def _break(s: PlanSettings, tz: ZoneInfo) -> list[Request]:
 
 def _unplanned_notice(s: PlanSettings, tz: ZoneInfo) -> Request:
     at = max(_utc(s.now), _utc(s.starts_at)) + UNPLANNED_DELAY
-    at = at.replace(second=0, microsecond=0) + timedelta(minutes=1 if at.second else 0)
+    at = at.replace(second=0, microsecond=0) + timedelta(
+        minutes=1 if at.second or at.microsecond else 0
+    )
     at = end_of_quiet_hours(at, s, tz)  # not at night: at the end of the quiet hours
     return Request(Category.UNPLANNED_NOTICE, _day(at, tz), FIRST, at=at)
 
