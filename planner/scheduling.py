@@ -11,6 +11,11 @@ Contract (the rest of the project relies on these names):
 - ``PlannedPrompt``: one prompt of the schedule.
 - ``plan_schedule(settings, library) -> list[PlannedPrompt]``: ordered by ``send_at``.
 - ``PLACEHOLDERS`` and ``template_placeholders(text)`` / ``render(text, context)``.
+
+Also public: ``validate_template``, ``validate_settings`` / ``ScheduleError``,
+``usable_prompt_times``, ``localize``, ``in_quiet_hours`` (delivery re-checks it),
+``end_of_quiet_hours`` and ``quiet_free_until``. The cadence rules (what each kind of break
+wants on which day) live in ``planner/cadence.py``; this module fits them into real times.
 """
 
 from __future__ import annotations
