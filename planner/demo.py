@@ -5,12 +5,14 @@ Idempotent: objects are looked up by their natural keys (emails, names) and upda
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils.timezone import now
 
 from core.models import Practice, User
-from planner.models import Break, Client
+from planner import services
+from planner.models import Break, Client, ScheduledPrompt
+from planner.scheduling import render
 
 DEMO_CLIENTS = [
     # (first, last, email, phone, timezone, country)
@@ -83,8 +85,9 @@ def load(*, password: str) -> list[str]:
                 "phone": phone,
                 "timezone": tz,
                 "country": country,
-                "quiet_hours_start": time(22, 0),
-                "quiet_hours_end": time(8, 0),
+                # The demo client has no quiet hours, so the demo prompt arrives at any hour.
+                "quiet_hours_start": None if email == "client@example.com" else time(22, 0),
+                "quiet_hours_end": None if email == "client@example.com" else time(8, 0),
                 "channels": ["inbox"],
             },
         )
@@ -145,8 +148,6 @@ def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
         "reasons_for_hope": ["My niece's birthday in spring", "The allotment"],
         "therapist_note": "I will be thinking of our work while I'm away, and I'll see you on "
         "the date we agreed. Priya is covering if you need someone in the meantime.",
-        "status": Break.Status.ACTIVE,
-        "activated_at": current - timedelta(days=2),
     }
     if brk is None:
         brk = Break.objects.create(
@@ -154,10 +155,37 @@ def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
             therapist=therapist,
             kind=Break.Kind.HOLIDAY,
             created_by=therapist,
+            seed=7,
             **fields,
         )
+        services.break_activate(brk=brk, actor=therapist, at=current)
     else:
         for key, value in fields.items():
             setattr(brk, key, value)
+        brk.status = Break.Status.ACTIVE
         brk.save()
+        services.reschedule(brk, at=current)
+    _welcome_prompt(brk, current)
     return brk
+
+
+def _welcome_prompt(brk: Break, current: datetime) -> None:
+    """A first message due a minute after loading, so the demo inbox fills while you watch."""
+    ScheduledPrompt.objects.filter(break_obj=brk, category="first_contact").exclude(
+        status__in=ScheduledPrompt.TERMINAL_STATUSES
+    ).delete()
+    send_at = current + timedelta(minutes=1)
+    ScheduledPrompt.objects.create(
+        break_obj=brk,
+        client=brk.client,
+        category="first_contact",
+        text=render(
+            "Hello {first_name}. The break has begun. Your plan is here whenever you want it, "
+            "and {covering_name} is covering while {therapist_name} is away.",
+            services.message_context(brk),
+        ),
+        send_at=send_at,
+        due_at=send_at,
+        valid_until=send_at + timedelta(hours=12),
+        plan_version=brk.plan_version,
+    )

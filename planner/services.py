@@ -1,0 +1,716 @@
+"""Every write Between makes to clients and breaks, one transaction each.
+
+The HTML pages and the API call these functions and nothing else to change state. Bad input
+raises ``django.core.exceptions.ValidationError`` with a dict of field messages, which the
+API turns into a 400 and the forms into errors next to the fields.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.timezone import now as current_time
+
+from core.models import User
+from planner import audit
+from planner.models import Break, Client, ConsentRecord, ScheduledPrompt
+from planner.prompts import library_for
+from planner.scheduling import (
+    Kind,
+    PlannedPrompt,
+    PlanSettings,
+    ScheduleError,
+    plan_schedule,
+    render,
+)
+
+logger = logging.getLogger(__name__)
+
+CHANNELS = ("inbox", "email", "sms")
+PLAN_LIST_FIELDS = (
+    "warning_signs",
+    "coping_strategies",
+    "distractions",
+    "professional_contacts",
+    "environment_safety",
+    "reasons_for_hope",
+)
+MAX_ITEM_LENGTH = 500
+MAX_ITEMS = 30
+
+
+# --- Small validators shared by the API, the forms and the services -----------------------
+
+
+def parse_hhmm(value: Any, field: str) -> time:
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, str) and len(value) == 5 and value[2] == ":":
+        hours, minutes = value[:2], value[3:]
+        if hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60:
+            return time(int(hours), int(minutes))
+    raise ValidationError({field: [f"Use a 24-hour time like 09:30, not {str(value)[:20]!r}."]})
+
+
+def format_hhmm(value: time | None) -> str | None:
+    return None if value is None else value.strftime("%H:%M")
+
+
+def check_timezone(name: Any, field: str = "timezone") -> str:
+    if not isinstance(name, str) or name not in _zones():
+        raise ValidationError(
+            {
+                field: [
+                    f"Unknown time zone {str(name)[:64]!r}; use an IANA name such as Europe/London."
+                ]
+            }
+        )
+    return name
+
+
+def _zones() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    return _ZONES
+
+
+_ZONES: set[str] | None = None
+
+
+def check_prompt_times(values: Any, field: str = "prompt_times") -> list[str]:
+    if not isinstance(values, list | tuple) or not values:
+        raise ValidationError({field: ['Give at least one time of day, like ["09:00"].']})
+    if len(values) > 8:
+        raise ValidationError({field: ["At most 8 times of day."]})
+    return sorted({format_hhmm(parse_hhmm(v, field)) for v in values})
+
+
+def check_channels(values: Any, field: str = "channels") -> list[str]:
+    if not isinstance(values, list | tuple):
+        raise ValidationError({field: ["Give a list of channels: inbox, email, sms."]})
+    unknown = [str(v)[:20] for v in values if v not in CHANNELS]
+    if unknown:
+        raise ValidationError({field: [f"Unknown channel {unknown[0]!r}; use inbox, email, sms."]})
+    chosen = set(values) | {"inbox"}  # the inbox is always on
+    return [c for c in CHANNELS if c in chosen]
+
+
+def check_text_list(values: Any, field: str) -> list[str]:
+    if values is None:
+        return []
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise ValidationError({field: ["Give a list of short texts."]})
+    items = [v.strip() for v in values if v.strip()]
+    if len(items) > MAX_ITEMS:
+        raise ValidationError({field: [f"At most {MAX_ITEMS} items."]})
+    if any(len(v) > MAX_ITEM_LENGTH for v in items):
+        raise ValidationError({field: [f"Each item can be at most {MAX_ITEM_LENGTH} characters."]})
+    return items
+
+
+def check_support_contacts(values: Any) -> list[dict[str, str]]:
+    field = "support_contacts"
+    if values is None:
+        return []
+    if not isinstance(values, list | tuple) or len(values) > MAX_ITEMS:
+        raise ValidationError({field: [f"Give a list of at most {MAX_ITEMS} contacts."]})
+    contacts = []
+    for index, item in enumerate(values):
+        if not isinstance(item, Mapping) or not str(item.get("name") or "").strip():
+            raise ValidationError({field: [f"Contact {index + 1} needs a name."]})
+        contact = {}
+        for key in ("name", "relationship", "phone", "notes"):
+            value = item.get(key) or ""
+            if not isinstance(value, str) or len(value) > 200:
+                raise ValidationError(
+                    {
+                        field: [
+                            f"Contact {index + 1}: {key} must be a text of at most 200 characters."
+                        ]
+                    }
+                )
+            contact[key] = value.strip()
+        contacts.append(contact)
+    return contacts
+
+
+def check_covering(value: Any) -> dict[str, str] | None:
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, Mapping) or not str(value.get("name") or "").strip():
+        raise ValidationError({"covering_clinician": ["Give the covering clinician's name."]})
+    covering = {}
+    for key in ("name", "phone", "email"):
+        text = value.get(key) or ""
+        if not isinstance(text, str) or len(text) > 200:
+            raise ValidationError(
+                {"covering_clinician": [f"{key} must be at most 200 characters."]}
+            )
+        covering[key] = text.strip()
+    return covering
+
+
+# --- Clients ------------------------------------------------------------------------------
+
+CLIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "country",
+    "timezone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "prompt_times",
+    "channels",
+    "full_text_opt_in",
+)
+
+
+def _clean_client_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "timezone":
+            cleaned[key] = check_timezone(value)
+        elif key in ("quiet_hours_start", "quiet_hours_end"):
+            cleaned[key] = None if value in (None, "") else parse_hhmm(value, key)
+        elif key == "prompt_times":
+            cleaned[key] = check_prompt_times(value)
+        elif key == "channels":
+            cleaned[key] = check_channels(value)
+        elif key == "country":
+            if not isinstance(value, str) or len(value) != 2 or not value.isalpha():
+                raise ValidationError({key: ["Use a two-letter country code such as GB."]})
+            cleaned[key] = value.upper()
+        elif key in CLIENT_FIELDS:
+            cleaned[key] = value
+    return cleaned
+
+
+@transaction.atomic
+def client_create(*, therapist: User, actor: User | None = None, **data: Any) -> Client:
+    if not therapist.is_therapist:
+        raise ValidationError({"therapist": ["Only a therapist can have clients."]})
+    cleaned = _clean_client_fields(data)
+    if not str(cleaned.get("first_name") or "").strip():
+        raise ValidationError({"first_name": ["A first name is needed."]})
+    client = Client(therapist=therapist, **cleaned)
+    client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
+    client.save()
+    _record_channel_consents(client, set(), set(client.channels), actor or therapist, "therapist")
+    audit.record(actor or therapist, "client.created", client=client)
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, actor: User, source: str = "web", **data: Any) -> Client:
+    cleaned = _clean_client_fields(data)
+    before = set(client.channels)
+    for key, value in cleaned.items():
+        setattr(client, key, value)
+    client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
+    client.save(update_fields=list(cleaned) or None)
+    if "channels" in cleaned:
+        _record_channel_consents(client, before, set(client.channels), actor, source)
+    audit.record(actor, "client.updated", client=client, detail={"fields": sorted(cleaned)})
+    schedule_fields = {"timezone", "quiet_hours_start", "quiet_hours_end", "prompt_times"}
+    if schedule_fields & set(cleaned):
+        _follow_client_preferences(client, {k: cleaned[k] for k in schedule_fields & set(cleaned)})
+    return client
+
+
+def _record_channel_consents(
+    client: Client, before: set[str], after: set[str], actor: User | None, source: str
+) -> None:
+    records = [
+        ConsentRecord(
+            client=client,
+            subject=channel,
+            granted=channel in after,
+            source=source,
+            recorded_by=actor,
+        )
+        for channel in ("email", "sms")
+        if (channel in before) != (channel in after)
+    ]
+    ConsentRecord.objects.bulk_create(records)
+
+
+def _follow_client_preferences(client: Client, changes: dict[str, Any]) -> None:
+    """A client's new times and quiet hours apply to their upcoming and live breaks."""
+    for brk in client.breaks.filter(status__in=[Break.Status.DRAFT, *Break.LIVE_STATUSES]):
+        for key, value in changes.items():
+            setattr(brk, key, value)
+        brk.save(update_fields=list(changes))
+        if brk.is_live:
+            reschedule(brk)
+
+
+@transaction.atomic
+def client_pause(*, client: Client, until: datetime | None, actor: User) -> Client:
+    """Pause every prompt until ``until`` (None resumes)."""
+    if until is not None and until <= current_time():
+        raise ValidationError({"paused_until": ["Choose a moment in the future."]})
+    client.paused_until = until
+    client.save(update_fields=["paused_until"])
+    audit.record(actor, "client.paused" if until else "client.resumed", client=client)
+    return client
+
+
+# --- Breaks -------------------------------------------------------------------------------
+
+BREAK_FIELDS = (
+    "kind",
+    "starts_at",
+    "ends_at",
+    "return_session_at",
+    "notice_given_at",
+    "timezone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "prompt_times",
+    "max_per_day",
+    "min_spacing_minutes",
+    "covering_clinician",
+    "covering_user",
+    "support_contacts",
+    "therapist_note",
+    "distress_threshold",
+    "escalation_enabled",
+    "escalation_consent_at",
+    "share_check_ins_with_covering",
+    *PLAN_LIST_FIELDS,
+)
+
+
+def _clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in BREAK_FIELDS:
+            continue
+        if key == "kind":
+            if value not in Break.Kind.values:
+                raise ValidationError(
+                    {
+                        key: [
+                            f"Unknown kind {str(value)[:20]!r}; use one of "
+                            f"{', '.join(Break.Kind.values)}."
+                        ]
+                    }
+                )
+            cleaned[key] = value
+        elif key in (
+            "starts_at",
+            "ends_at",
+            "return_session_at",
+            "notice_given_at",
+            "escalation_consent_at",
+        ):
+            if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+                raise ValidationError({key: ["Give a date and time with a time zone offset."]})
+            cleaned[key] = value
+        elif key == "timezone":
+            cleaned[key] = check_timezone(value)
+        elif key in ("quiet_hours_start", "quiet_hours_end"):
+            cleaned[key] = None if value in (None, "") else parse_hhmm(value, key)
+        elif key == "prompt_times":
+            cleaned[key] = check_prompt_times(value)
+        elif key in PLAN_LIST_FIELDS:
+            cleaned[key] = check_text_list(value, key)
+        elif key == "support_contacts":
+            cleaned[key] = check_support_contacts(value)
+        elif key == "covering_clinician":
+            cleaned[key] = check_covering(value)
+        elif key == "therapist_note":
+            if not isinstance(value, str) or len(value) > 4000:
+                raise ValidationError({key: ["The note can be at most 4000 characters."]})
+            cleaned[key] = value
+        elif key == "max_per_day":
+            if not isinstance(value, int) or not 1 <= value <= 6:
+                raise ValidationError({key: ["Choose between 1 and 6 prompts a day."]})
+            cleaned[key] = value
+        elif key == "min_spacing_minutes":
+            if not isinstance(value, int) or not 30 <= value <= 720:
+                raise ValidationError({key: ["Choose a spacing between 30 and 720 minutes."]})
+            cleaned[key] = value
+        elif key == "distress_threshold":
+            if not isinstance(value, int) or not 0 <= value <= 10:
+                raise ValidationError({key: ["Choose a threshold from 0 to 10."]})
+            cleaned[key] = value
+        else:
+            cleaned[key] = value
+    return cleaned
+
+
+def plan_settings(brk: Break, *, at: datetime | None = None) -> PlanSettings:
+    """The schedule engine's view of a break."""
+    return PlanSettings(
+        kind=Kind(brk.kind),
+        timezone=brk.timezone,
+        starts_at=brk.starts_at,
+        ends_at=brk.ends_at,
+        return_session_at=brk.return_session_at,
+        now=at or current_time(),
+        prompt_times=tuple(parse_hhmm(t, "prompt_times") for t in brk.prompt_times),
+        quiet_hours_start=brk.quiet_hours_start,
+        quiet_hours_end=brk.quiet_hours_end,
+        max_per_day=brk.max_per_day,
+        min_spacing=timedelta(minutes=brk.min_spacing_minutes),
+        notice_given_at=brk.notice_given_at,
+        coping_strategies=tuple(brk.coping_strategies or ()),
+        support_contact_names=tuple(c.get("name", "") for c in brk.support_contacts or ()),
+        seed=brk.seed,
+    )
+
+
+def validate_break(brk: Break) -> None:
+    """Check a break's settings with the schedule engine; field errors, never a 500."""
+    if brk.kind != Break.Kind.ENDING and brk.ends_at is None:
+        raise ValidationError(
+            {"ends_at": ["A break needs an end date (only an ending may leave it open)."]}
+        )
+    try:
+        from planner.scheduling import validate_settings
+
+        validate_settings(plan_settings(brk))
+    except ScheduleError as error:
+        raise ValidationError({error.field: [error.message]})
+
+
+def _apply_client_defaults(brk: Break, client: Client) -> None:
+    brk.timezone = brk.timezone or client.timezone
+    if brk.quiet_hours_start is None and brk.quiet_hours_end is None:
+        brk.quiet_hours_start = client.quiet_hours_start
+        brk.quiet_hours_end = client.quiet_hours_end
+    if not brk.prompt_times:
+        brk.prompt_times = list(client.prompt_times)
+
+
+def _check_owner(therapist: User, client: Client) -> None:
+    if client.therapist_id != therapist.pk or client.deleted_at is not None:
+        raise ValidationError({"client": ["Unknown client."]})
+
+
+@transaction.atomic
+def break_create(
+    *, therapist: User, client: Client, actor: User | None = None, **data: Any
+) -> Break:
+    """A draft break for one of the therapist's clients, starting from their last plan."""
+    _check_owner(therapist, client)
+    cleaned = _clean_break_fields(data)
+    for required in ("kind", "starts_at"):
+        if cleaned.get(required) is None:
+            raise ValidationError({required: ["This field is required."]})
+    brk = Break(
+        client=client,
+        therapist=therapist,
+        created_by=actor or therapist,
+        prompt_times=[],
+        seed=random.randrange(1, 2**31),
+    )
+    _start_from_previous_plan(brk, client, explicit=set(cleaned))
+    for key, value in cleaned.items():
+        setattr(brk, key, value)
+    _apply_client_defaults(brk, client)
+    validate_break(brk)
+    brk.save()
+    audit.record(actor or therapist, "break.created", client=client, obj=brk)
+    return brk
+
+
+def _start_from_previous_plan(brk: Break, client: Client, explicit: set[str]) -> None:
+    previous = (
+        client.breaks.exclude(status=Break.Status.DRAFT).order_by("-starts_at", "-id").first()
+    )
+    if previous is None:
+        return
+    for key in (
+        *PLAN_LIST_FIELDS,
+        "support_contacts",
+        "covering_clinician",
+        "covering_user",
+        "distress_threshold",
+    ):
+        if key not in explicit:
+            setattr(brk, key, getattr(previous, key))
+
+
+@transaction.atomic
+def break_update(*, brk: Break, actor: User, **data: Any) -> Break:
+    """Edit a break; a scheduled or active break gets its unsent prompts planned again."""
+    if brk.status in (Break.Status.COMPLETED, Break.Status.CANCELLED):
+        raise ValidationError({"status": [f"A {brk.status} break cannot be changed."]})
+    cleaned = _clean_break_fields(data)
+    if "kind" in cleaned and cleaned["kind"] != brk.kind and brk.status != Break.Status.DRAFT:
+        raise ValidationError(
+            {"kind": ["The kind of a scheduled break cannot change; cancel it and plan a new one."]}
+        )
+    for key, value in cleaned.items():
+        setattr(brk, key, value)
+    validate_break(brk)
+    brk.save()
+    if brk.is_live:
+        reschedule(brk)
+    audit.record(
+        actor, "break.updated", client=brk.client, obj=brk, detail={"fields": sorted(cleaned)}
+    )
+    return brk
+
+
+def reschedule(brk: Break, *, at: datetime | None = None) -> int:
+    """Replace the unsent prompts of a live break, leaving sent ones alone.
+
+    Unclaimed prompts are deleted and planned again; a prompt already claimed by a worker
+    keeps its row but carries the old ``plan_version``, so the worker skips it as
+    superseded rather than sending stale text.
+    """
+    at = at or current_time()
+    brk.plan_version += 1
+    brk.save(update_fields=["plan_version"])
+    brk.prompts.filter(status=ScheduledPrompt.Status.PENDING, attempts=0).delete()
+    brk.prompts.filter(status=ScheduledPrompt.Status.PENDING).update(
+        status=ScheduledPrompt.Status.SKIPPED,
+        skip_reason=ScheduledPrompt.SkipReason.SUPERSEDED,
+        finished_at=at,
+    )
+    return _store_prompts([brk], at=at)
+
+
+def break_preview(brk: Break, *, at: datetime | None = None) -> list[PreviewPrompt]:
+    """The schedule a draft would get, with text, without writing anything."""
+    at = at or current_time()
+    library = library_for(brk.therapist.practice)
+    texts = {spec.id: spec.text for spec in library}
+    planned = plan_schedule(plan_settings(brk, at=at), library)
+    context = message_context(brk)
+    return [
+        PreviewPrompt(p, render(texts[p.template_id], {**context, **p.context})) for p in planned
+    ]
+
+
+@dataclass(frozen=True)
+class PreviewPrompt:
+    planned: PlannedPrompt
+    text: str
+
+
+def message_context(brk: Break) -> dict[str, str]:
+    tz = ZoneInfo(brk.timezone)
+    covering = (brk.covering_clinician or {}).get("name", "")
+    return_date = ""
+    if brk.return_session_at is not None:
+        return_date = date_format(brk.return_session_at.astimezone(tz), "l j F")
+    therapist = brk.therapist
+    return {
+        "first_name": brk.client.first_name,
+        "return_date": return_date,
+        "therapist_name": therapist.first_name or therapist.full_name,
+        "covering_name": covering,
+    }
+
+
+def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
+    """Plan and store the prompts of several breaks with one library query and one insert."""
+    breaks = list(breaks)
+    if not breaks:
+        return 0
+    from planner.models import PromptTemplate
+
+    library = library_for(breaks[0].therapist.practice)
+    ids = dict(
+        PromptTemplate.objects.filter(key__in=[s.id for s in library]).values_list("key", "id")
+    )
+    texts = {spec.id: spec.text for spec in library}
+    rows = []
+    for brk in breaks:
+        context = message_context(brk)
+        for planned in plan_schedule(plan_settings(brk, at=at), library):
+            rows.append(
+                ScheduledPrompt(
+                    break_obj=brk,
+                    client_id=brk.client_id,
+                    template_id=ids.get(planned.template_id),
+                    category=planned.category.value,
+                    text=render(texts[planned.template_id], {**context, **planned.context}),
+                    send_at=planned.send_at,
+                    due_at=planned.send_at,
+                    valid_until=planned.valid_until,
+                    plan_version=brk.plan_version,
+                )
+            )
+    ScheduledPrompt.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def _live_status(brk: Break, at: datetime) -> str:
+    return Break.Status.ACTIVE if brk.starts_at <= at else Break.Status.SCHEDULED
+
+
+@transaction.atomic
+def break_activate(*, brk: Break, actor: User, at: datetime | None = None) -> Break:
+    """Draft -> scheduled (or active, if it has started): its prompts are stored for delivery."""
+    return breaks_activate(breaks=[brk], actor=actor, at=at)[0]
+
+
+@transaction.atomic
+def breaks_activate(*, breaks: list[Break], actor: User, at: datetime | None = None) -> list[Break]:
+    """Activate several drafts at once (a caseload absence) with a fixed number of queries."""
+    at = at or current_time()
+    for brk in breaks:
+        if brk.status != Break.Status.DRAFT:
+            raise ValidationError(
+                {"status": [f"Only a draft can be activated; break {brk.pk} is {brk.status}."]}
+            )
+        validate_break(brk)
+        brk.status = _live_status(brk, at)
+        brk.activated_at = at
+        brk.notice_given_at = brk.notice_given_at or at
+    Break.objects.bulk_update(breaks, ["status", "activated_at", "notice_given_at"])
+    _store_prompts(breaks, at=at)
+    audit.record_many(actor, "break.activated", [(b.client_id, b) for b in breaks])
+    return breaks
+
+
+@transaction.atomic
+def break_cancel(*, brk: Break, actor: User, at: datetime | None = None) -> Break:
+    """No further prompt of this break is sent: every pending prompt is skipped."""
+    at = at or current_time()
+    if brk.status in (Break.Status.CANCELLED, Break.Status.COMPLETED):
+        raise ValidationError({"status": [f"The break is already {brk.status}."]})
+    brk.status = Break.Status.CANCELLED
+    brk.cancelled_at = at
+    brk.save(update_fields=["status", "cancelled_at", "updated_at"])
+    brk.prompts.filter(status=ScheduledPrompt.Status.PENDING).update(
+        status=ScheduledPrompt.Status.SKIPPED,
+        skip_reason=ScheduledPrompt.SkipReason.CANCELLED,
+        finished_at=at,
+    )
+    audit.record(actor, "break.cancelled", client=brk.client, obj=brk)
+    return brk
+
+
+@transaction.atomic
+def break_pause(*, brk: Break, actor: User, at: datetime | None = None) -> Break:
+    if not brk.is_live:
+        raise ValidationError({"status": ["Only a scheduled or active break can be paused."]})
+    brk.paused_at = at or current_time()
+    brk.save(update_fields=["paused_at", "updated_at"])
+    audit.record(actor, "break.paused", client=brk.client, obj=brk)
+    return brk
+
+
+@transaction.atomic
+def break_resume(*, brk: Break, actor: User) -> Break:
+    brk.paused_at = None
+    brk.save(update_fields=["paused_at", "updated_at"])
+    audit.record(actor, "break.resumed", client=brk.client, obj=brk)
+    return brk
+
+
+def breaks_advance(*, at: datetime | None = None) -> tuple[int, int]:
+    """Scheduled breaks that started become active; finished ones become completed."""
+    at = at or current_time()
+    started = Break.objects.filter(status=Break.Status.SCHEDULED, starts_at__lte=at).update(
+        status=Break.Status.ACTIVE
+    )
+    finished = 0
+    for brk in Break.objects.filter(status=Break.Status.ACTIVE).only(
+        "id", "ends_at", "return_session_at", "kind", "starts_at"
+    ):
+        end = brk.return_session_at or brk.ends_at
+        if brk.kind == Break.Kind.ENDING:
+            end = None  # follow-ups run for months; an ending completes with its prompts
+            if not brk.prompts.filter(status__in=ScheduledPrompt.OPEN_STATUSES).exists():
+                end = brk.starts_at
+        if end is not None and end + timedelta(days=2) <= at:
+            finished += Break.objects.filter(pk=brk.pk, status=Break.Status.ACTIVE).update(
+                status=Break.Status.COMPLETED
+            )
+    return started, finished
+
+
+# --- A therapist's absence for many clients --------------------------------------------------
+
+
+def _absence_clients(therapist: User, clients: Any) -> list[Client]:
+    own = Client.objects.filter(therapist=therapist, deleted_at__isnull=True)
+    if clients == "all":
+        return list(own)
+    if not isinstance(clients, list | tuple) or not clients:
+        raise ValidationError({"clients": ['Choose at least one client, or "all".']})
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in clients):
+        raise ValidationError({"clients": ['Give client ids as numbers, or "all".']})
+    found = list(own.filter(pk__in=set(clients)))
+    missing = set(clients) - {c.pk for c in found}
+    if missing:
+        raise ValidationError({"clients": [f"Unknown client id {sorted(missing)[0]}."]})
+    return found
+
+
+def can_declare_for(actor: User, therapist: User) -> bool:
+    """Staff and colleagues of the same practice may declare an absence for a therapist."""
+    if actor.pk == therapist.pk:
+        return True
+    same_practice = actor.practice_id is not None and actor.practice_id == therapist.practice_id
+    return same_practice and (
+        actor.is_staff or actor.role in (User.Role.STAFF, User.Role.THERAPIST)
+    )
+
+
+@transaction.atomic
+def absence_plan(
+    *,
+    actor: User,
+    therapist: User,
+    clients: Any,
+    activate: bool = False,
+    at: datetime | None = None,
+    **data: Any,
+) -> list[Break]:
+    """One draft break per client for a therapist's absence, in a fixed number of queries.
+
+    An unplanned absence (the therapist is ill) may be declared by staff or a colleague of
+    the same practice; it is activated at once so every client hears who covers.
+    """
+    at = at or current_time()
+    if not therapist.is_therapist or not can_declare_for(actor, therapist):
+        raise ValidationError({"therapist": ["Unknown therapist."]})
+    cleaned = _clean_break_fields(data)
+    for required in ("kind", "starts_at"):
+        if cleaned.get(required) is None:
+            raise ValidationError({required: ["This field is required."]})
+    chosen = _absence_clients(therapist, clients)
+    practice = therapist.practice
+    breaks = []
+    for client in chosen:
+        brk = Break(
+            client=client,
+            therapist=therapist,
+            created_by=actor,
+            prompt_times=[],
+            seed=random.randrange(1, 2**31),
+        )
+        brk.therapist = therapist
+        for key, value in cleaned.items():
+            setattr(brk, key, value)
+        if practice is not None and not brk.prompt_times and practice.default_prompt_times:
+            brk.prompt_times = list(practice.default_prompt_times)
+        _apply_client_defaults(brk, client)
+        brk.client = client
+        validate_break(brk)
+        breaks.append(brk)
+    Break.objects.bulk_create(breaks)
+    audit.record_many(actor, "break.created", [(b.client_id, b) for b in breaks])
+    if activate or cleaned["kind"] == Break.Kind.UNPLANNED:
+        breaks_activate(breaks=breaks, actor=actor, at=at)
+    return breaks
