@@ -22,7 +22,7 @@ from django.utils.timezone import now as current_time
 
 from core.models import User
 from planner import audit
-from planner.models import Break, Client, ConsentRecord, ScheduledPrompt
+from planner.models import Break, Client, ConsentRecord, InboxMessage, ScheduledPrompt
 from planner.prompts import library_for
 from planner.scheduling import (
     Kind,
@@ -714,3 +714,71 @@ def absence_plan(
     if activate or cleaned["kind"] == Break.Kind.UNPLANNED:
         breaks_activate(breaks=breaks, actor=actor, at=at)
     return breaks
+
+
+# --- The client's own actions ----------------------------------------------------------------
+
+
+@transaction.atomic
+def inbox_acknowledge(*, message: InboxMessage, actor: User, at: datetime | None = None) -> bool:
+    """Mark a message read/done; returns False when it already was (idempotent)."""
+    changed = InboxMessage.objects.filter(pk=message.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=at or current_time()
+    )
+    message.refresh_from_db(fields=["acknowledged_at"])
+    return changed == 1
+
+
+@transaction.atomic
+def preferences_update(*, client: Client, actor: User, **data: Any) -> Client:
+    """The client's own settings: timezone, quiet hours, prompt times, channels, pause."""
+    allowed = {
+        "timezone",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "prompt_times",
+        "channels",
+        "full_text_opt_in",
+    }
+    paused_until = data.pop("paused_until", ...)
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: ["This setting cannot be changed here."]})
+    if "quiet_hours_start" in data or "quiet_hours_end" in data:
+        start = data.get("quiet_hours_start", client.quiet_hours_start)
+        end = data.get("quiet_hours_end", client.quiet_hours_end)
+        if (start in (None, "")) != (end in (None, "")):
+            raise ValidationError(
+                {
+                    "quiet_hours_end": [
+                        "Give both the start and the end of the quiet hours, or neither."
+                    ]
+                }
+            )
+    _check_preferences_leave_room(client, data)
+    client_update(client=client, actor=actor, source="client", **data)
+    if paused_until is not ...:
+        client_pause(client=client, until=paused_until, actor=actor)
+    return client
+
+
+def _check_preferences_leave_room(client: Client, data: Mapping[str, Any]) -> None:
+    """Quiet hours that would cover every prompt time are refused, naming the field."""
+    start = data.get("quiet_hours_start", client.quiet_hours_start)
+    end = data.get("quiet_hours_end", client.quiet_hours_end)
+    times = data.get("prompt_times", client.prompt_times)
+    start = None if start in (None, "") else parse_hhmm(start, "quiet_hours_start")
+    end = None if end in (None, "") else parse_hhmm(end, "quiet_hours_end")
+    parsed = [parse_hhmm(t, "prompt_times") for t in check_prompt_times(times)]
+    from planner.scheduling import in_quiet_hours
+
+    if all(in_quiet_hours(t, start, end) for t in parsed):
+        raise ValidationError(
+            {
+                "quiet_hours_start": [
+                    "These quiet hours cover every prompt "
+                    "time; leave at least one time outside "
+                    "them."
+                ]
+            }
+        )
