@@ -210,6 +210,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(DISPATCH_SWEEP_SECONDS),
     },
     "worker-heartbeat": {"task": "core.worker_heartbeat", "schedule": 60.0},
+    "breaks-advance": {"task": "planner.breaks_advance", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

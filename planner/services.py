@@ -548,7 +548,7 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
                     plan_version=brk.plan_version,
                 )
             )
-    ScheduledPrompt.objects.bulk_create(rows, batch_size=1000)
+    ScheduledPrompt.objects.bulk_create(rows)
     return len(rows)
 
 

@@ -1,0 +1,62 @@
+"""On PostgreSQL (as in production), planning a caseload costs a fixed number of queries.
+
+SQLite caps the parameters of one statement, so there bulk inserts split into batches; these
+tests run where the product runs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from planner import services
+from planner.models import Break, ScheduledPrompt
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def _absence_queries(therapist, count: int) -> int:
+    for i in range(count):
+        services.client_create(therapist=therapist, first_name=f"C{i}", timezone="Europe/Paris")
+    with CaptureQueriesContext(connection) as ctx:
+        breaks = services.absence_plan(
+            actor=therapist,
+            therapist=therapist,
+            clients="all",
+            kind="holiday",
+            starts_at=NOW + timedelta(days=20),
+            ends_at=NOW + timedelta(days=48),
+            return_session_at=NOW + timedelta(days=49),
+        )
+    assert len(breaks) == count
+    assert all(b.pk and b.status == Break.Status.DRAFT for b in breaks)
+    return len(ctx.captured_queries)
+
+
+def test_absence_plan_uses_the_same_number_of_queries_for_5_and_50_clients(make_user):
+    five = _absence_queries(make_user("therapist"), 5)
+    fifty = _absence_queries(make_user("therapist"), 50)
+    assert five == fifty
+
+
+def test_activating_a_caseload_uses_the_same_number_of_queries(make_user):
+    counts = []
+    for size in (3, 30):
+        therapist = make_user("therapist")
+        for i in range(size):
+            services.client_create(therapist=therapist, first_name=f"C{i}")
+        breaks = services.absence_plan(
+            actor=therapist,
+            therapist=therapist,
+            clients="all",
+            kind="gap",
+            starts_at=NOW + timedelta(days=3),
+            ends_at=NOW + timedelta(days=17),
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            services.breaks_activate(breaks=breaks, actor=therapist, at=NOW)
+        counts.append(len(ctx.captured_queries))
+        assert ScheduledPrompt.objects.filter(break_obj__in=breaks).count() > size * 5
+    assert counts[0] == counts[1]
