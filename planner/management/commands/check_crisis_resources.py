@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from planner.library import LibraryError, load_crisis_resources
@@ -20,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--path",
-            default=str(Path("seeds") / "crisis_resources.json"),
+            default=str(Path(settings.BASE_DIR) / "seeds" / "crisis_resources.json"),
             help="the JSON file to check (default: seeds/crisis_resources.json)",
         )
         parser.add_argument(
