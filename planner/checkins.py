@@ -72,7 +72,7 @@ class CheckInResult:
     readers: list[str] = field(default_factory=list)
 
 
-def _audit(
+def audit_write(
     action: str,
     *,
     client: Client | None,
@@ -139,7 +139,7 @@ def checkin_record(
             need_support_now=need_support_now,
             created_at=now,
         )
-        _audit(
+        audit_write(
             "checkin.recorded",
             client=client,
             obj=check_in,
@@ -185,7 +185,7 @@ def _maybe_escalate(
 ) -> Escalation | None:
     reason = escalation_block_reason(brk, client)
     if reason is not None:
-        _audit(
+        audit_write(
             "escalation.not_consented",
             client=client,
             obj=check_in,
@@ -198,7 +198,7 @@ def _maybe_escalate(
         return None
     assert brk is not None  # escalation_block_reason returns "no_break" otherwise
     if contact is None or not contact.reachable:
-        _audit(
+        audit_write(
             "escalation.no_contact",
             client=client,
             obj=check_in,
@@ -216,7 +216,7 @@ def _maybe_escalate(
         .first()
     )
     if previous is not None:
-        _audit(
+        audit_write(
             "escalation.rate_limited",
             client=client,
             obj=check_in,
@@ -235,7 +235,7 @@ def _maybe_escalate(
     )
     check_in.escalated = True
     check_in.save(update_fields=["escalated"])
-    _audit(
+    audit_write(
         "escalation.created",
         client=client,
         obj=escalation,
@@ -353,7 +353,7 @@ def escalation_notify(*, escalation_id: int, now: datetime | None = None) -> lis
         escalation_id=escalation.pk,
         step="escalation.notify",
     )
-    _audit(
+    audit_write(
         "escalation.notified",
         client=escalation.client,
         obj=escalation,
@@ -368,7 +368,7 @@ def escalation_notify(*, escalation_id: int, now: datetime | None = None) -> lis
         Escalation.objects.filter(id=escalation.pk, status=Escalation.Status.NOTIFIED).update(
             acknowledge_by=now
         )
-        _audit(
+        audit_write(
             "escalation.notify_failed",
             client=escalation.client,
             obj=escalation,
@@ -420,7 +420,7 @@ def escalation_acknowledge(
             acknowledged_by_id=acknowledger,
         )
         if changed:
-            _audit(
+            audit_write(
                 "escalation.acknowledged",
                 client=escalation.client,
                 obj=escalation,
@@ -470,7 +470,7 @@ def _notify_fallback(*, escalation_id: int, now: datetime) -> None:
     email = practice.fallback_contact_email if practice else ""
     phone = practice.fallback_contact_phone if practice else ""
     if not (email or phone):
-        _audit(
+        audit_write(
             "escalation.fallback_missing",
             client=escalation.client,
             obj=escalation,
@@ -490,7 +490,7 @@ def _notify_fallback(*, escalation_id: int, now: datetime) -> None:
         escalation_id=escalation.pk,
         step="escalation.fallback",
     )
-    _audit(
+    audit_write(
         "escalation.fallback_notified",
         client=escalation.client,
         obj=escalation,
@@ -535,7 +535,7 @@ def break_review_submit(
         review, created = BreakReview.objects.update_or_create(
             break_obj=brk, defaults={**answers, "submitted_at": now}
         )
-        _audit(
+        audit_write(
             "review.submitted" if created else "review.updated",
             client=brk.client,
             obj=review,
