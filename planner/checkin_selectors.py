@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -223,8 +224,6 @@ def review_is_open(brk: Break, now: datetime | None = None) -> bool:
     returns_at = brk.return_session_at or brk.ends_at
     if returns_at is None:
         return False
-    from zoneinfo import ZoneInfo
-
     tz = ZoneInfo(brk.timezone or "UTC")
     return now.astimezone(tz).date() >= returns_at.astimezone(tz).date()
 

@@ -175,3 +175,18 @@ def test_the_therapist_sees_check_ins_and_review_on_return(client, robin, brk, t
     with time_machine.travel(brk.ends_at + timedelta(days=1), tick=False):
         after = client.get(f"/breaks/{brk.pk}/check-ins/").content.decode()
     assert "ok-ish" in after and "the walks" in after
+
+
+@time_machine.travel(START, tick=False)
+def test_a_client_from_a_country_with_no_entry_sees_the_emergency_fallback(
+    client, robin, brk, django_capture_on_commit_callbacks
+):
+    robin.country = "PT"
+    robin.save(update_fields=["country"])
+    client.force_login(robin.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/me/check-in/", {"distress": "3", "need_support_now": "on"})
+    html = response.content.decode()
+    crisis = html[html.index('id="crisis"') :]
+    assert "If you are in danger right now, call your local emergency number." in crisis
+    assert "tel:999" not in html and "tel:116123" not in html
