@@ -205,6 +205,10 @@ DISPATCH_SWEEP_SECONDS = envint("DISPATCH_SWEEP_SECONDS", 60)
 DISPATCH_BATCH_SIZE = envint("DISPATCH_BATCH_SIZE", 500)
 DISPATCH_LEASE_SECONDS = envint("DISPATCH_LEASE_SECONDS", 300)
 DISPATCH_MAX_ATTEMPTS = envint("DISPATCH_MAX_ATTEMPTS", 5)
+# Escalation of a check-in to the covering clinician (opt-in per plan).
+ESCALATION_ACK_MINUTES = envint("ESCALATION_ACK_MINUTES", 30)
+ESCALATION_RATE_LIMIT_MINUTES = envint("ESCALATION_RATE_LIMIT_MINUTES", 240)
+ESCALATION_SWEEP_SECONDS = envint("ESCALATION_SWEEP_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {
         "task": "planner.dispatch_sweep",
@@ -212,7 +216,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "worker-heartbeat": {"task": "core.worker_heartbeat", "schedule": 60.0},
     "breaks-advance": {"task": "planner.breaks_advance", "schedule": 300.0},
+    "escalation-fallback-sweep": {
+        "task": "planner.escalation_fallback_sweep",
+        "schedule": float(ESCALATION_SWEEP_SECONDS),
+    },
 }
+# autodiscover_tasks() finds planner/tasks.py only; the check-in tasks live beside it.
+CELERY_IMPORTS = ["planner.checkin_tasks"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- REST framework ----------------------------------------------------------------------

@@ -379,10 +379,17 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     fallback_notified_at = models.DateTimeField(null=True, blank=True)
+    # Set by the one task run that messages the covering clinician (a conditional update
+    # claims it), so a redelivered task never sends twice.
+    covering_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-notified_at"]
-        indexes = [models.Index(fields=["status", "acknowledge_by"])]
+        indexes = [
+            models.Index(fields=["status", "acknowledge_by"]),
+            # The rate limit: "any escalation for this client since <time>?"
+            models.Index(fields=["client", "-notified_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Escalation {self.pk} ({self.status})"
