@@ -14,7 +14,10 @@ from planner.models import Break, Client
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_it_logs_in_by_email_with_argon2(db):
+def test_it_logs_in_by_email_with_argon2(db, settings):
+    from core import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
     user = User.objects.create_user("Person@Example.com", "a-long-test-password-1")
     assert user.email == "person@example.com"
     assert user.password.startswith("argon2")
