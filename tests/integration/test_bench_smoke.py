@@ -27,3 +27,9 @@ def test_the_caseload_benchmark_runs_at_a_tiny_size():
     result = _bench("caseload.py", "--sizes", "2,3")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "caseload    3 clients" in result.stdout
+
+
+def test_the_sweep_cost_benchmark_runs_at_a_tiny_size():
+    result = _bench("sweep_cost.py", "--sizes", "100,200", "--repeat", "2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "index used: True" in result.stdout
