@@ -357,15 +357,25 @@ def _mark_attempting(send: _Send, token: uuid.UUID, *, now: datetime) -> bool:
             prompt__plan_version=F("prompt__break_obj__plan_version"),
             prompt__break_obj__status__in=Break.LIVE_STATUSES,
             prompt__break_obj__paused_at__isnull=True,
-        ).update(status=DS.ATTEMPTING, attempts=F("attempts") + 1, attempted_at=now)
+        ).update(
+            status=DS.ATTEMPTING,
+            attempts=F("attempts") + 1,
+            attempted_at=now,
+            message_id=message_id_for(send),
+        )
         == 1
     )
+
+
+def message_id_for(send: _Send) -> str:
+    """Stable per delivery: a retry of the same delivery carries the same Message-ID."""
+    domain = urlparse(settings.SITE_URL).hostname or "between.invalid"
+    return f"<delivery-{send.delivery_id}.prompt-{send.prompt.pk}@{domain}>"
 
 
 def build_message(send: _Send) -> OutboundMessage:
     prompt = send.prompt
     client = prompt.client
-    domain = urlparse(settings.SITE_URL).hostname or "between.invalid"
     unsubscribe = ""
     if send.channel == "email":
         unsubscribe = links.make_url(
@@ -379,7 +389,7 @@ def build_message(send: _Send) -> OutboundMessage:
         full_text=prompt.text,
         neutral_text=NEUTRAL_TEXT,
         link=links.make_url("inbox", "/l/inbox/", user_id=client.user_id),
-        message_id=f"<delivery-{send.delivery_id}.prompt-{prompt.pk}@{domain}>",
+        message_id=message_id_for(send),
         unsubscribe_link=unsubscribe,
         break_id=prompt.break_obj_id,
     )
