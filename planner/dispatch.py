@@ -335,8 +335,9 @@ def _send_all(sends: list[_Send], token: uuid.UUID, *, now: datetime) -> list[_R
                 results.append(_Result(send, "lost"))
                 continue
             if send.channel not in channels:
+                # Opened lazily by the first send, so a failure to connect is that message's
+                # (transient) result rather than an exception that strands it "attempting".
                 channels[send.channel] = get_channel(send.channel)
-                channels[send.channel].open()
             result = _call(channels[send.channel], send)
             _store_result(result, now=now)
             results.append(result)

@@ -68,7 +68,14 @@ class EmailChannel:
         self.connection = None
 
     def open(self) -> None:
+        # Opened here, so one SMTP session serves the whole batch (Django's backend otherwise
+        # opens and closes a connection around every send).
         self.connection = get_connection(fail_silently=False)
+        try:
+            self.connection.open()
+        except Exception as exc:
+            self.connection = None
+            raise classify_email_error(exc) from exc
 
     def close(self) -> None:
         if self.connection is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from email import message_from_bytes
@@ -45,6 +46,7 @@ class SmtpSink:
         }
 
     def start(self) -> SmtpSink:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
         self.controller.start()
         return self
 
