@@ -286,6 +286,10 @@ class Delivery(models.Model):
     """One delivery of one prompt over one channel: unique, so nothing is sent twice."""
 
     class Status(models.TextChoices):
+        # queued: written with the claim, not yet handed to the provider (safe to send);
+        # attempting: about to be / being handed to the provider. A crash leaves it here, and
+        # the reaper turns it into unconfirmed: it is never sent again.
+        QUEUED = "queued", _("Queued")
         ATTEMPTING = "attempting", _("Attempting")
         SENT = "sent", _("Sent")
         RETRY = "retry", _("Will retry")
@@ -302,7 +306,11 @@ class Delivery(models.Model):
     message_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=now)
     attempted_at = models.DateTimeField(null=True, blank=True)
+    # A transient failure waits here (exponential backoff); the prompt's due_at follows it.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    TERMINAL_STATUSES = (Status.SENT, Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED)
 
     class Meta:
         ordering = ["prompt_id", "channel"]

@@ -1,8 +1,13 @@
-"""Thin Celery tasks: they take ids, call dispatch/services, and hold no logic of their own."""
+"""Thin Celery tasks: they take ids, call dispatch/services, and hold no logic of their own.
+
+Delivery never relies on long ETAs or countdowns: a retry is a row with a backoff time that
+the sweep picks up. The only Celery-level retry is for a database hiccup, a few seconds later.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from planner import dispatch
 
@@ -19,3 +24,36 @@ def breaks_advance() -> tuple[int, int]:
     from planner import services
 
     return services.breaks_advance()
+
+
+# The hard limit stays under the default claim lease (DISPATCH_LEASE_SECONDS=300), so a live
+# task is never reaped from under itself.
+@shared_task(
+    name="planner.deliver_batch",
+    time_limit=240,
+    soft_time_limit=200,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=1,
+    retry_backoff_max=5,
+    max_retries=3,
+)
+def deliver_batch(prompt_ids: list[int], claim_token: str) -> dict:
+    """Deliver one claimed batch (see planner.dispatch)."""
+    summary = dispatch.deliver_batch(prompt_ids, claim_token)
+    return {"prompts": summary.prompts, "attempted": summary.attempted, **summary.counts}
+
+
+@shared_task(
+    name="planner.notify_channel_off",
+    time_limit=60,
+    soft_time_limit=45,
+    autoretry_for=(OSError,),
+    retry_backoff=2,
+    retry_backoff_max=10,
+    max_retries=3,
+)
+def notify_channel_off(client_id: int, break_id: int | None, channel: str) -> None:
+    """Tell the therapist that a channel was switched off after a permanent provider error."""
+    from planner.notifications import channel_off_notify
+
+    channel_off_notify(client_id=client_id, break_id=break_id, channel=channel)

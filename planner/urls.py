@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from planner import checkin_views, views
+from planner import checkin_views, link_views, ops_views, views, webhooks
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,4 +15,8 @@ urlpatterns = [
         checkin_views.break_check_ins,
         name="break-check-ins",
     ),
+    path("l/inbox/<str:token>/", link_views.inbox_link, name="link-inbox"),
+    path("l/unsubscribe/<str:token>/", link_views.unsubscribe_link, name="link-unsubscribe"),
+    path("webhooks/sms/", webhooks.sms_webhook, name="webhook-sms"),
+    path("staff/dispatch/", ops_views.dispatch_status, name="staff-dispatch"),
 ]

@@ -170,3 +170,13 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
             return value
         time.sleep(interval)
     return predicate()
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on a free local port; pass `smtp_sink.worker_env()` to workers."""
+    from tests.integration.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

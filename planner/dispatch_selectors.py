@@ -1,0 +1,58 @@
+"""Reads about delivery for staff: the `dispatch_status` command and /staff/dispatch/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from planner.models import Delivery, ScheduledPrompt
+
+
+@dataclass(frozen=True)
+class DispatchFigures:
+    now: datetime
+    backlog: int  # open prompts whose send time has passed
+    oldest_due_age: timedelta | None
+    last_24h: dict[str, int]  # prompts finished in the last 24 h, by status
+    open_by_status: dict[str, int]
+    unconfirmed_deliveries: list[Delivery]
+    failed_deliveries: list[Delivery]
+    unconfirmed_count: int
+    failed_count: int
+
+
+def dispatch_figures(*, now: datetime | None = None, limit: int = 50) -> DispatchFigures:
+    now = now or timezone.now()
+    open_due = ScheduledPrompt.objects.filter(
+        status__in=ScheduledPrompt.OPEN_STATUSES, send_at__lte=now
+    )
+    agg = open_due.aggregate(n=Count("id"), oldest=Min("send_at"))
+    finished = (
+        ScheduledPrompt.objects.filter(finished_at__gte=now - timedelta(hours=24))
+        .values("status")
+        .annotate(n=Count("id"))
+    )
+    open_counts = (
+        ScheduledPrompt.objects.filter(status__in=ScheduledPrompt.OPEN_STATUSES)
+        .values("status")
+        .annotate(n=Count("id"))
+    )
+    problems = Delivery.objects.only(
+        "id", "prompt_id", "channel", "status", "attempts", "last_error", "attempted_at"
+    ).order_by("-attempted_at", "-id")
+    unconfirmed = problems.filter(status=Delivery.Status.UNCONFIRMED)
+    failed = problems.filter(status=Delivery.Status.FAILED)
+    return DispatchFigures(
+        now=now,
+        backlog=agg["n"],
+        oldest_due_age=(now - agg["oldest"]) if agg["oldest"] else None,
+        last_24h={row["status"]: row["n"] for row in finished},
+        open_by_status={row["status"]: row["n"] for row in open_counts},
+        unconfirmed_deliveries=list(unconfirmed[:limit]),
+        failed_deliveries=list(failed[:limit]),
+        unconfirmed_count=unconfirmed.count(),
+        failed_count=failed.count(),
+    )

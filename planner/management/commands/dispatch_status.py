@@ -1,0 +1,30 @@
+"""`manage.py dispatch_status`: the delivery backlog and problems, as on /staff/dispatch/."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from planner.dispatch_selectors import dispatch_figures
+
+
+class Command(BaseCommand):
+    help = "Delivery backlog, oldest due age, last 24 h by status, unconfirmed/failed deliveries."
+
+    def handle(self, *args, **options) -> None:
+        f = dispatch_figures()
+        age = f"{int(f.oldest_due_age.total_seconds())}s" if f.oldest_due_age else "-"
+        out = self.stdout.write
+        out(f"backlog (due, not finished): {f.backlog}")
+        out(f"oldest due age: {age}")
+        out("open: " + _pairs(f.open_by_status))
+        out("last 24 h: " + _pairs(f.last_24h))
+        out(f"unconfirmed deliveries: {f.unconfirmed_count}")
+        for d in f.unconfirmed_deliveries:
+            out(f"  delivery={d.pk} prompt={d.prompt_id} channel={d.channel}")
+        out(f"failed deliveries: {f.failed_count}")
+        for d in f.failed_deliveries:
+            out(f"  delivery={d.pk} prompt={d.prompt_id} channel={d.channel} error={d.last_error}")
+
+
+def _pairs(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "none"

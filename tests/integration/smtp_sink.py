@@ -1,0 +1,54 @@
+"""A local SMTP server (aiosmtpd) for integration tests: it keeps each message's Message-ID."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from email import message_from_bytes
+from email.message import Message
+
+from aiosmtpd.controller import Controller
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd names it so
+        self.sink.add(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self._lock = threading.Lock()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    def add(self, message: Message) -> None:
+        with self._lock:
+            self.messages.append(message)
+
+    def message_ids(self) -> list[str]:
+        with self._lock:
+            return [str(m["Message-ID"]) for m in self.messages]
+
+    def worker_env(self) -> dict[str, str]:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.port),
+            "EMAIL_TIMEOUT": "5",
+        }
+
+    def start(self) -> SmtpSink:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
