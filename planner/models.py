@@ -77,8 +77,40 @@ class Client(models.Model):
         return self.paused_until is not None and self.paused_until > at
 
 
-class ConsentRecord(models.Model):
-    """Versioned consent: one row per change, never edited (channels, escalation, full text)."""
+class ImmutableRecordError(Exception):
+    """An append-only record (consent, audit) was about to be changed or deleted."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """No bulk delete. (Cascades from a deleted client and SET_NULL updates still work.)"""
+
+    def delete(self):
+        raise ImmutableRecordError(f"{self.model.__name__} rows are append-only.")
+
+
+class AppendOnly(models.Model):
+    """A row that is written once and never edited or deleted through the ORM's front door."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError(f"A {type(self).__name__} is never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(f"A {type(self).__name__} is never deleted.")
+
+
+class ConsentRecord(AppendOnly):
+    """Versioned consent: one row per change, never edited (channels, escalation, full text).
+
+    Append-only: a change of mind is a new row. The rows go only with their client (a
+    cascade) and hold no personal data, so ``privacy.client_erase`` keeps them.
+    """
 
     class Subject(models.TextChoices):
         EMAIL = "email", _("Email messages")
@@ -425,7 +457,7 @@ class PracticeCrisisResource(models.Model):
         return self.name
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnly):
     """Who read or changed a client's data. Append-only; details never hold message text."""
 
     at = models.DateTimeField(default=now, db_index=True)

@@ -214,3 +214,85 @@ def test_the_admin_password_change_refuses_a_weak_password(client, make_user):
     )
     assert response.status_code == 200
     assert "entirely numeric" in response.content.decode()
+
+
+# --- Consent ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def a_client(therapist):
+    from planner import services
+
+    return services.client_create(
+        therapist=therapist,
+        first_name="Robin",
+        last_name="Example",
+        email="robin@example.com",
+        phone="+447700900123",
+        channels=["inbox", "email"],
+    )
+
+
+def a_break(therapist, client, **extra):
+    from planner import services
+
+    data = {
+        "kind": "holiday",
+        "starts_at": NOW + timedelta(days=10),
+        "ends_at": NOW + timedelta(days=24),
+        "return_session_at": NOW + timedelta(days=25),
+        "coping_strategies": ["a walk by the river"],
+        "support_contacts": [{"name": "Jamie", "relationship": "friend", "phone": "+4477"}],
+        "therapist_note": "You have done this before.",
+        **extra,
+    }
+    return services.break_create(therapist=therapist, client=client, **data)
+
+
+def test_consent_changes_are_versioned_with_timestamps(therapist, a_client):
+    from planner import services
+    from planner.consent import consent_current, consent_history
+
+    with time_machine.travel(NOW, tick=False):
+        brk = a_break(therapist, a_client)
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        services.break_update(
+            brk=brk, actor=therapist, escalation_enabled=True, escalation_consent_at=NOW
+        )
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        services.break_update(brk=brk, actor=therapist, escalation_enabled=False)
+        services.preferences_update(
+            client=a_client, actor=therapist, channels=["inbox"], full_text_opt_in=True
+        )
+    history = [(r.subject, r.granted, r.recorded_at) for r in consent_history(a_client)]
+    assert ("escalation", True, NOW) in history
+    assert ("escalation", False, NOW + timedelta(hours=2)) in history
+    assert ("email", True) in [(subject, granted) for subject, granted, _ in history]
+    assert ("email", False, NOW + timedelta(hours=2)) in history
+    assert ("full_text", True, NOW + timedelta(hours=2)) in history
+    current = consent_current(a_client)
+    assert current["escalation"].granted is False
+    assert current["email"].granted is False
+    assert current["full_text"].granted is True
+    assert current["sms"] is None
+    # An edit that does not touch consent writes nothing.
+    before = len(history)
+    services.break_update(brk=brk, actor=therapist, therapist_note="Still here.")
+    assert consent_history(a_client).count() == before
+
+
+def test_a_consent_record_cannot_be_edited_or_deleted(therapist, a_client):
+    from planner.consent import consent_record
+    from planner.models import ConsentRecord, ImmutableRecordError
+
+    record = consent_record(
+        client=a_client, subject="sms", granted=True, source="web", actor=therapist
+    )
+    record.granted = False
+    with pytest.raises(ImmutableRecordError):
+        record.save()
+    with pytest.raises(ImmutableRecordError):
+        record.delete()
+    with pytest.raises(ImmutableRecordError):
+        ConsentRecord.objects.filter(client=a_client).delete()
+    assert ConsentRecord.objects.get(pk=record.pk).granted is True
