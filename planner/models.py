@@ -474,6 +474,14 @@ class AuditEvent(AppendOnly):
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [
+            # record_read's "read in the last ten minutes?" and the staff page's filters.
+            models.Index(
+                fields=["actor", "object_type", "object_id", "-at"], name="audit_actor_obj_idx"
+            ),
+            models.Index(fields=["client", "-at"], name="audit_client_idx"),
+            models.Index(fields=["action", "-at"], name="audit_action_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"

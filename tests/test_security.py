@@ -296,3 +296,328 @@ def test_a_consent_record_cannot_be_edited_or_deleted(therapist, a_client):
     with pytest.raises(ImmutableRecordError):
         ConsentRecord.objects.filter(client=a_client).delete()
     assert ConsentRecord.objects.get(pk=record.pk).granted is True
+
+
+# --- Export and erasure ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client_with_history(therapist, make_user, a_client):
+    """Robin, with a login, an active break with prompts, inbox, check-ins, escalation, review."""
+    from planner import services
+    from planner.models import (
+        BreakReview,
+        CheckIn,
+        Delivery,
+        Escalation,
+        InboxMessage,
+        ScheduledPrompt,
+    )
+
+    login = make_user(
+        "client", email="robin@example.com", first_name="Robin", phone="+447700900123"
+    )
+    a_client.user = login
+    a_client.save(update_fields=["user"])
+    with time_machine.travel(NOW, tick=False):
+        brk = a_break(therapist, a_client, escalation_enabled=True, escalation_consent_at=NOW)
+        services.break_activate(brk=brk, actor=therapist)
+    prompts = list(brk.prompts.order_by("send_at"))
+    assert len(prompts) > 3
+    sent = prompts[:2]
+    ScheduledPrompt.objects.filter(pk__in=[p.pk for p in sent]).update(
+        status="sent", sent_at=NOW + timedelta(days=10), finished_at=NOW + timedelta(days=10)
+    )
+    ScheduledPrompt.objects.filter(pk=prompts[2].pk).update(status="failed")
+    for prompt in sent:
+        Delivery.objects.create(prompt=prompt, channel="inbox", status="sent")
+        InboxMessage.objects.create(
+            client=a_client,
+            prompt=prompt,
+            break_obj=brk,
+            category=prompt.category,
+            text=prompt.text,
+        )
+    check_in = CheckIn.objects.create(
+        client=a_client, break_obj=brk, distress=8, note="A hard night on the bridge."
+    )
+    Escalation.objects.create(
+        check_in=check_in, client=a_client, acknowledge_by=NOW + timedelta(hours=2)
+    )
+    BreakReview.objects.create(break_obj=brk, what_helped="The river walks.")
+    return a_client
+
+
+def test_export_holds_the_clients_data_and_no_one_elses(therapist, client_with_history):
+    import json
+
+    from planner import services
+    from planner.models import AuditEvent
+    from planner.privacy import client_export
+
+    other = services.client_create(therapist=therapist, first_name="Sam", email="sam@example.com")
+    a_break(therapist, other, coping_strategies=["Sam's own secret"])
+    data = client_export(client=client_with_history, actor=client_with_history.user)
+    text = json.dumps(data)  # JSON-serialisable
+    assert data["client"]["first_name"] == "Robin"
+    assert data["client"]["phone"] == "+447700900123"
+    assert data["breaks"][0]["coping_strategies"] == ["a walk by the river"]
+    assert data["breaks"][0]["therapist_note"] == "You have done this before."
+    assert {p["status"] for p in data["prompts"]} >= {"sent", "failed", "pending"}
+    assert all(p["text"] for p in data["prompts"])
+    assert len(data["inbox"]) == 2
+    assert data["check_ins"][0]["note"] == "A hard night on the bridge."
+    assert data["escalations"][0]["status"] == "notified"
+    assert data["reviews"][0]["what_helped"] == "The river walks."
+    assert {(c["subject"], c["granted"]) for c in data["consents"]} >= {
+        ("email", True),
+        ("escalation", True),
+    }
+    assert "Sam" not in text
+    assert "sam@example.com" not in text
+    assert AuditEvent.objects.filter(action="client.exported", client=client_with_history).exists()
+
+
+def prompt_counts(client):
+    from django.db.models import Count
+
+    from planner.models import ScheduledPrompt
+
+    return dict(
+        ScheduledPrompt.objects.filter(client=client)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+
+
+def test_erase_removes_personal_data_and_text_and_keeps_counts(
+    therapist, client_with_history, django_capture_on_commit_callbacks, mailoutbox
+):
+    from django.db.models import Q
+
+    from planner.models import (
+        AuditEvent,
+        Break,
+        BreakReview,
+        CheckIn,
+        Client,
+        ConsentRecord,
+        InboxMessage,
+        ScheduledPrompt,
+    )
+    from planner.privacy import client_erase
+
+    client = client_with_history
+    login = client.user
+    counts = prompt_counts(client)
+    pending = counts["pending"]
+    consents = ConsentRecord.objects.filter(client=client).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_erase(client=client, actor=login)
+
+    client = Client.objects.get(pk=client.pk)
+    assert client.deleted_at is not None
+    assert (client.first_name, client.last_name, client.email, client.phone) == ("", "", "", "")
+    login.refresh_from_db()
+    assert login.email == f"deleted-{login.pk}@invalid"
+    assert not login.is_active
+    assert not login.has_usable_password()
+    assert (login.first_name, login.phone) == ("", "")
+    brk = Break.objects.get(client=client)
+    assert brk.status == Break.Status.CANCELLED
+    assert brk.coping_strategies == [] and brk.support_contacts == []
+    assert brk.therapist_note == "" and brk.covering_clinician is None
+    assert not ScheduledPrompt.objects.filter(client=client).exclude(text="").exists()
+    assert not InboxMessage.objects.filter(client=client).exclude(text="").exists()
+    assert CheckIn.objects.get(client=client).note == ""
+    assert BreakReview.objects.get(break_obj=brk).what_helped == ""
+    # Anonymous counts survive: sent and failed as they were, pending now skipped.
+    after = prompt_counts(client)
+    assert after["sent"] == counts["sent"] == 2
+    assert after["failed"] == counts["failed"] == 1
+    assert after.get("pending", 0) == 0
+    assert after["skipped"] == pending
+    assert (
+        ScheduledPrompt.objects.filter(
+            client=client, skip_reason=ScheduledPrompt.SkipReason.CLIENT_DELETED
+        ).count()
+        == pending
+    )
+    assert InboxMessage.objects.filter(client=client).count() == 2
+    assert ConsentRecord.objects.filter(client=client).count() == consents
+    assert AuditEvent.objects.filter(action="client.erased", client=client).exists()
+    # No trace of Robin in the rows that remain.
+    assert not Client.objects.filter(Q(first_name="Robin") | Q(email="robin@example.com")).exists()
+    # The therapist is told, without the client's name.
+    assert len(mailoutbox) == 1
+    notice = mailoutbox[0]
+    assert notice.to == [therapist.email]
+    assert f"A client (id {client.pk}) asked for their data to be deleted" in notice.body
+    assert "Robin" not in notice.body + notice.subject
+
+
+def test_the_data_page_deletes_after_the_word_and_the_password(
+    client, client_with_history, django_capture_on_commit_callbacks, mailoutbox
+):
+    from planner.models import Client
+
+    client.force_login(client_with_history.user)
+    page = client.get("/me/data/")
+    assert page.status_code == 200
+    assert b"/me/data/export.json" in page.content
+
+    wrong = client.post("/me/data/delete/", {"confirm": "delete", "password": "wrong"})
+    assert wrong.status_code == 400
+    body = wrong.content.decode()
+    assert 'id="err_confirm"' in body and "Type the word DELETE" in body
+    assert 'id="err_password"' in body and "That is not your password." in body
+    assert Client.objects.get(pk=client_with_history.pk).deleted_at is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            "/me/data/delete/", {"confirm": "DELETE", "password": "a-long-test-password-1"}
+        )
+    assert done.status_code == 200
+    assert "Your data was deleted" in done.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert Client.objects.get(pk=client_with_history.pk).deleted_at is not None
+    assert len(mailoutbox) == 1
+    # The login no longer works.
+    response = client.post(
+        "/login/", {"username": "robin@example.com", "password": "a-long-test-password-1"}
+    )
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 200
+
+
+def test_the_export_download_is_an_attachment(client, client_with_history):
+    client.force_login(client_with_history.user)
+    response = client.get("/me/data/export.json")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="between-data-')
+    assert response.json()["client"]["email"] == "robin@example.com"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_data_pages_are_for_clients_only(client, therapist):
+    client.force_login(therapist)
+    assert client.get("/me/data/").status_code == 404
+    assert client.get("/me/data/export.json").status_code == 404
+    assert client.post("/me/data/delete/", {"confirm": "DELETE"}).status_code == 404
+    client.logout()
+    assert client.get("/me/data/export.json").status_code == 302  # to the login page
+
+
+@pytest.mark.urls("tests.urls_privacy_api")
+def test_the_api_exports_and_erases(client_with_history, django_capture_on_commit_callbacks):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from planner.models import Client
+
+    token = Token.objects.create(user=client_with_history.user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    export = api.get("/api/v1/me/export/")
+    assert export.status_code == 200
+    assert export.json()["client"]["first_name"] == "Robin"
+
+    refused = api.post("/api/v1/me/erase/", {"confirm": "DELETE", "password": "wrong"})
+    assert refused.status_code == 400
+    assert "password" in refused.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        erased = api.post(
+            "/api/v1/me/erase/", {"confirm": "DELETE", "password": "a-long-test-password-1"}
+        )
+    assert erased.status_code == 200
+    assert Client.objects.get(pk=client_with_history.pk).deleted_at is not None
+    assert not Token.objects.filter(pk=token.pk).exists()
+    assert api.get("/api/v1/me/export/").status_code == 401
+
+
+@pytest.mark.urls("tests.urls_privacy_api")
+def test_the_api_export_is_for_clients_only(therapist):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(therapist)
+    assert api.get("/api/v1/me/export/").status_code == 404
+
+
+# --- Audit trail -------------------------------------------------------------------------------
+
+
+def test_record_read_writes_one_row_per_ten_minutes(therapist, a_client):
+    from planner.audit import record_read
+    from planner.models import AuditEvent
+
+    with time_machine.travel(NOW, tick=False):
+        assert record_read(therapist, "client", a_client, a_client) is not None
+        for _ in range(9):
+            assert record_read(therapist, "client", a_client, a_client) is None
+    with time_machine.travel(NOW + timedelta(minutes=11), tick=False):
+        assert record_read(therapist, "client", a_client, a_client) is not None
+    reads = AuditEvent.objects.filter(action="client.read", client=a_client)
+    assert reads.count() == 2
+    assert reads.first().object_id == str(a_client.pk)
+
+
+def test_the_audit_page_is_for_staff_only(client, make_user, therapist, a_client):
+    from planner.audit import record_read
+
+    record_read(therapist, "break", 41, a_client)
+    url = "/staff/audit/"
+    assert client.get(url).status_code == 404
+    client.force_login(therapist)
+    assert client.get(url).status_code == 404
+    client.force_login(make_user("staff", is_staff=True))
+    response = client.get(url, {"client": a_client.pk, "action": "break.read"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "break.read" in body and "client.created" not in body
+    assert therapist.email in body
+
+
+def test_staff_see_only_their_practices_audit_events(client, make_user, therapist, a_client):
+    from core.models import Practice
+
+    elsewhere = Practice.objects.create(name="Elsewhere")
+    client.force_login(make_user("staff", is_staff=True, practice=elsewhere))
+    response = client.get("/staff/audit/", {"client": a_client.pk})
+    assert response.status_code == 200
+    assert "client.created" not in response.content.decode()
+
+
+def test_the_audit_page_paginates(client, make_user, therapist, a_client):
+    from planner.audit import record_read
+
+    for n in range(60):
+        record_read(therapist, "break", n, a_client)
+    client.force_login(make_user("staff", is_staff=True))
+    first = client.get("/staff/audit/", {"action": "break.read"}).content.decode()
+    second = client.get("/staff/audit/", {"action": "break.read", "page": 2}).content.decode()
+    assert "Page 1 of 2" in first and "action=break.read&amp;page=2" in first
+    assert "Page 2 of 2" in second
+
+
+def test_audit_events_cannot_be_changed_in_the_admin_or_the_orm(
+    client, make_user, therapist, a_client
+):
+    from planner.models import AuditEvent, ImmutableRecordError
+
+    event = AuditEvent.objects.filter(client=a_client).first()
+    client.force_login(make_user("staff", is_staff=True, is_superuser=True))
+    assert client.get("/admin/planner/auditevent/").status_code == 200
+    change = client.post(f"/admin/planner/auditevent/{event.pk}/change/", {"action": "x"})
+    assert change.status_code in (200, 403)
+    assert b'name="action"' not in change.content  # read-only view at most
+    assert client.post(f"/admin/planner/auditevent/{event.pk}/delete/").status_code == 403
+    assert client.get("/admin/planner/auditevent/add/").status_code == 403
+    event.refresh_from_db()
+    assert event.action == "client.created"
+    event.action = "tampered"
+    with pytest.raises(ImmutableRecordError):
+        event.save()
+    with pytest.raises(ImmutableRecordError):
+        AuditEvent.objects.all().delete()
