@@ -3,6 +3,7 @@ erasure, consent versions, the audit trail."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -621,3 +622,259 @@ def test_audit_events_cannot_be_changed_in_the_admin_or_the_orm(
         event.save()
     with pytest.raises(ImmutableRecordError):
         AuditEvent.objects.all().delete()
+
+
+# --- Signed links --------------------------------------------------------------------------
+
+
+def test_an_expired_link_is_refused(db):
+    from planner import links
+
+    with time_machine.travel(NOW, tick=False):
+        token = links.make_token("inbox", user_id=7)
+    with time_machine.travel(NOW + timedelta(days=6), tick=False):
+        assert links.read(token, "inbox").user_id == 7  # bound to one person
+    with (
+        time_machine.travel(NOW + timedelta(days=7, seconds=1), tick=False),
+        pytest.raises(links.LinkError) as error,
+    ):
+        links.read(token, "inbox")
+    assert error.value.reason == "expired"
+
+
+def test_an_escalation_link_works_once(db):
+    from planner import links
+
+    token = links.make_token("escalation-ack", user_id=3, object_id=11)
+    payload = links.read(token, "escalation-ack")
+    assert (payload.user_id, payload.object_id) == (3, 11)
+    links.consume(payload)
+    with pytest.raises(links.LinkError) as reread:
+        links.read(token, "escalation-ack")
+    assert reread.value.reason == "used"
+    with pytest.raises(links.LinkError):
+        links.consume(payload)  # two requests racing: the second one loses
+
+
+def test_a_link_for_another_purpose_is_refused(db):
+    from planner import links
+
+    token = links.make_token("inbox", user_id=3)
+    for purpose in ("escalation-ack", "unsubscribe", "login"):
+        with pytest.raises(links.LinkError) as error:
+            links.read(token, purpose)
+        assert error.value.reason in {"invalid", "purpose"}
+
+
+def test_a_tampered_link_is_refused(db):
+    from django.core import signing
+
+    from planner import links
+
+    token = links.make_token("inbox", user_id=3)
+    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+    forged = signing.TimestampSigner(key="not-the-secret-key", salt="between.link.inbox")
+    forged = forged.sign_object({"p": "inbox", "u": 4, "o": None, "n": "x"})
+    for bad in (flipped, forged, "garbage", ""):
+        with pytest.raises(links.LinkError) as error:
+            links.read(bad, "inbox")
+        assert error.value.reason == "invalid"
+
+
+# --- Headers, cookies, templates -----------------------------------------------------------------
+
+
+def script_src(policy: str) -> str:
+    return next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+
+
+def test_pages_carry_a_csp_without_inline_scripts(client, make_user, client_with_history):
+    pages = [("/", None), ("/login/", None), ("/me/data/", client_with_history.user)]
+    pages.append(("/staff/audit/", make_user("staff", is_staff=True)))
+    for url, user in pages:
+        if user is not None:
+            client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        policy = response["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in script_src(policy), url
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_templates_have_no_inline_scripts_or_styles():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "templates"
+    for template in root.rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
+        assert "<style" not in text, template
+        assert not re.search(r"\sstyle=", text), template
+        assert not re.search(r"\son[a-z]+=", text), template  # onclick= and friends
+
+
+def test_every_post_form_carries_a_csrf_token():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "templates"
+    for template in root.rglob("*.html"):
+        text = template.read_text()
+        for form in re.findall(r"<form[^>]*method=\"post\"[^>]*>.*?</form>", text, re.S | re.I):
+            assert "{% csrf_token %}" in form, template
+
+
+def test_https_only_when_debug_is_off(db, therapist):
+    from django.test import Client, override_settings
+
+    with override_settings(
+        DEBUG=False,
+        SECURE_SSL_REDIRECT=True,
+        SECURE_HSTS_SECONDS=31536000,
+        SECURE_HSTS_INCLUDE_SUBDOMAINS=True,
+        SECURE_HSTS_PRELOAD=True,
+        SESSION_COOKIE_SECURE=True,
+        CSRF_COOKIE_SECURE=True,
+    ):
+        browser = Client()
+        assert browser.get("/login/").status_code == 301  # to https
+        page = browser.get("/login/", secure=True)
+        hsts = page["Strict-Transport-Security"]
+        assert "max-age=31536000" in hsts and "includeSubDomains" in hsts and "preload" in hsts
+        assert page.cookies["csrftoken"]["secure"]
+        login = browser.post(
+            "/login/",
+            {"username": therapist.email, "password": "a-long-test-password-1"},
+            secure=True,
+        )
+        session = login.cookies["sessionid"]
+        assert session["secure"] and session["httponly"]
+        assert session["samesite"] == "Lax"
+
+
+def test_production_settings_are_secure_outside_pytest(tmp_path):
+    """The settings module switches secure cookies off under pytest; outside it, on."""
+    import subprocess
+    import sys
+
+    from tests.test_foundation import PRODUCTION_ENV, ROOT
+
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='core.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,"
+        " s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD,"
+        " s.SESSION_COOKIE_HTTPONLY, s.LOGIN_FAILURE_LIMIT, s.LOGIN_IP_FAILURE_LIMIT,"
+        " s.LOGIN_LOCKOUT_MINUTES)"
+    )
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env.update({**PRODUCTION_ENV, "BETWEEN_VAR_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True", "True", "True", "31536000", "True", "True", "True", "5", "20", "15"
+    ]  # fmt: skip
+
+
+# --- The helpers for the lead's sweeps -------------------------------------------------------
+
+
+def test_url_patterns_with_ids_finds_parameters():
+    from tests.security_helpers import url_patterns_with_ids
+
+    admin = [p for p in url_patterns_with_ids(exclude_prefixes=()) if "auditevent" in p.route]
+    change = next(p for p in admin if p.name == "admin:planner_auditevent_change")
+    assert change.params == {"object_id": "path"}
+    assert change.url(object_id=5) == "/admin/planner/auditevent/5/change/"
+    assert all(not p.route.startswith("admin/") for p in url_patterns_with_ids())
+
+
+def test_assert_no_pii_in_finds_names_emails_and_phones():
+    from tests.security_helpers import assert_no_pii_in
+
+    assert_no_pii_in("client=4 event=prompt.sent", "Robin", "client@example.com", "+447700900123")
+    for text in ("Hello robin", "to CLIENT@example.com", "sms to 07700 900123"):
+        with pytest.raises(AssertionError):
+            assert_no_pii_in(text, "Robin", "client@example.com", "+447700900123")
+
+
+def test_the_log_capture_sees_every_logger(log_capture):
+    import logging
+
+    logging.getLogger("planner.anything").info("event=%s id=%s", "x.y", 3)
+    assert "planner.anything event=x.y id=3" in log_capture.text
+
+
+def test_erasure_and_export_log_ids_only(
+    log_capture, client, client_with_history, django_capture_on_commit_callbacks
+):
+    from tests.security_helpers import assert_no_pii_in
+
+    client.force_login(client_with_history.user)
+    client.get("/me/data/export.json")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/me/data/delete/", {"confirm": "DELETE", "password": "a-long-test-password-1"})
+    assert "privacy.client_erased" in log_capture.text
+    assert_no_pii_in(
+        log_capture.text, "Robin", "robin@example.com", "+447700900123", "bridge", "river"
+    )
+
+
+ID_PARAMETER_OBJECTS = {
+    "client": "client",
+    "break": "break",
+    "brk": "break",
+    "message": "message",
+    "inbox": "message",
+    "check": "check_in",
+    "prompt": "prompt",
+    "escalation": "escalation",
+}
+
+
+def test_idor_sweep_gets_no_200_for_another_therapists_objects(
+    client, make_user, client_with_history
+):
+    """Every URL with an id, fetched by another therapist with the first one's ids.
+
+    Today's patterns are few; the sweep covers every pattern that merges in. Signed-link
+    routes (a token parameter) are tested above.
+    """
+    from planner.models import CheckIn, Escalation, InboxMessage
+    from tests.security_helpers import url_patterns_with_ids
+
+    robin = client_with_history
+    brk = robin.breaks.get()
+    ids = {
+        "client": robin.pk,
+        "break": brk.pk,
+        "message": InboxMessage.objects.filter(client=robin).first().pk,
+        "check_in": CheckIn.objects.get(client=robin).pk,
+        "prompt": brk.prompts.first().pk,
+        "escalation": Escalation.objects.get(client=robin).pk,
+    }
+    intruder = make_user("therapist", email="intruder@example.com")
+    client.force_login(intruder)
+    for pattern in url_patterns_with_ids():
+        if any("token" in name for name in pattern.params):
+            continue
+        chosen = {}
+        for name in pattern.params:
+            kind = next((v for k, v in ID_PARAMETER_OBJECTS.items() if k in name), None)
+            chosen[name] = ids[kind] if kind else None
+        if all(v is not None for v in chosen.values()):
+            candidates = [chosen]
+        else:  # a generic "pk" or "object_id": try each kind of object
+            candidates = [
+                {n: every if v is None else v for n, v in chosen.items()} for every in ids.values()
+            ]
+        for values in candidates:
+            url = pattern.url(**values)
+            response = client.get(url)
+            assert response.status_code != 200, f"{url} answered 200 to another therapist"
