@@ -100,3 +100,26 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.hostname
+
+
+class LoginAttempt(models.Model):
+    """One login attempt, for the lockout (core/auth.py); pruned after 30 days.
+
+    The email is stored only as a SHA-256 hash of its lowercased form: enough to count an
+    account's failures, not enough to list who tried to log in.
+    """
+
+    email_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=now)
+    succeeded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["email_hash", "-at"], name="login_attempt_email_idx"),
+            models.Index(fields=["ip", "-at"], name="login_attempt_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Login attempt {self.pk} ({'ok' if self.succeeded else 'failed'})"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.db import models
+from django.utils.timezone import now as current_time
 
 from planner.models import AuditEvent, Client
 
@@ -56,3 +58,44 @@ def record_many(actor: Any, action: str, items: Iterable[tuple[int, models.Model
     AuditEvent.objects.bulk_create(rows)
     logger.info("audit %s actor=%s count=%s", action, actor_id, len(rows))
     return len(rows)
+
+
+# A page reloaded ten times is one read: the same actor reading the same object within this
+# window writes no new row.
+READ_DEDUP_WINDOW = timedelta(minutes=10)
+
+
+def record_read(
+    actor: Any, obj_type: str, obj: models.Model | int | str, client: Client | int | None
+) -> AuditEvent | None:
+    """Record that ``actor`` read ``obj`` (a plan, check-ins, contact details) of ``client``.
+
+    ``obj_type`` names what was read ("break", "checkin", "client"); the action is
+    ``<obj_type>.read``. Returns the new event, or None when an identical read was recorded
+    in the last ten minutes. Two requests at the same instant may both write a row, which
+    is harmless.
+    """
+    actor_id = _actor_id(actor)
+    object_id = str(obj.pk if isinstance(obj, models.Model) else obj)
+    action = f"{obj_type}.read"
+    at = current_time()
+    recent = AuditEvent.objects.filter(
+        actor_id=actor_id,
+        object_type=obj_type,
+        object_id=object_id,
+        action=action,
+        at__gte=at - READ_DEDUP_WINDOW,
+    )
+    if recent.exists():
+        return None
+    client_id = client.pk if isinstance(client, Client) else client
+    event = AuditEvent.objects.create(
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        client_id=client_id,
+        object_type=obj_type,
+        object_id=object_id,
+    )
+    logger.info("audit %s actor=%s client=%s object=%s", action, actor_id, client_id, object_id)
+    return event

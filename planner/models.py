@@ -77,8 +77,40 @@ class Client(models.Model):
         return self.paused_until is not None and self.paused_until > at
 
 
-class ConsentRecord(models.Model):
-    """Versioned consent: one row per change, never edited (channels, escalation, full text)."""
+class ImmutableRecordError(Exception):
+    """An append-only record (consent, audit) was about to be changed or deleted."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """No bulk delete. (Cascades from a deleted client and SET_NULL updates still work.)"""
+
+    def delete(self):
+        raise ImmutableRecordError(f"{self.model.__name__} rows are append-only.")
+
+
+class AppendOnly(models.Model):
+    """A row that is written once and never edited or deleted through the ORM's front door."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError(f"A {type(self).__name__} is never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(f"A {type(self).__name__} is never deleted.")
+
+
+class ConsentRecord(AppendOnly):
+    """Versioned consent: one row per change, never edited (channels, escalation, full text).
+
+    Append-only: a change of mind is a new row. The rows go only with their client (a
+    cascade) and hold no personal data, so ``privacy.client_erase`` keeps them.
+    """
 
     class Subject(models.TextChoices):
         EMAIL = "email", _("Email messages")
@@ -440,7 +472,7 @@ class PracticeCrisisResource(models.Model):
         return self.name
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnly):
     """Who read or changed a client's data. Append-only; details never hold message text."""
 
     at = models.DateTimeField(default=now, db_index=True)
@@ -457,6 +489,14 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [
+            # record_read's "read in the last ten minutes?" and the staff page's filters.
+            models.Index(
+                fields=["actor", "object_type", "object_id", "-at"], name="audit_actor_obj_idx"
+            ),
+            models.Index(fields=["client", "-at"], name="audit_client_idx"),
+            models.Index(fields=["action", "-at"], name="audit_action_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"

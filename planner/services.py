@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import now as current_time
 
 from core.models import User
-from planner import audit
+from planner import audit, consent
 from planner.models import Break, Client, ConsentRecord, InboxMessage, ScheduledPrompt
 from planner.prompts import library_for
 from planner.scheduling import (
@@ -216,12 +216,21 @@ def client_create(*, therapist: User, actor: User | None = None, **data: Any) ->
 def client_update(*, client: Client, actor: User, source: str = "web", **data: Any) -> Client:
     cleaned = _clean_client_fields(data)
     before = set(client.channels)
+    full_text_before = client.full_text_opt_in
     for key, value in cleaned.items():
         setattr(client, key, value)
     client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
     client.save(update_fields=list(cleaned) or None)
     if "channels" in cleaned:
         _record_channel_consents(client, before, set(client.channels), actor, source)
+    if "full_text_opt_in" in cleaned and bool(cleaned["full_text_opt_in"]) != full_text_before:
+        consent.consent_record(
+            client=client,
+            subject=ConsentRecord.Subject.FULL_TEXT,
+            granted=bool(client.full_text_opt_in),
+            source=source,
+            actor=actor,
+        )
     audit.record(actor, "client.updated", client=client, detail={"fields": sorted(cleaned)})
     schedule_fields = {"timezone", "quiet_hours_start", "quiet_hours_end", "prompt_times"}
     if schedule_fields & set(cleaned):
@@ -424,6 +433,7 @@ def break_create(
     _apply_client_defaults(brk, client)
     validate_break(brk)
     brk.save()
+    consent.record_break_consents(brk, before=None, actor=actor or therapist)
     audit.record(actor or therapist, "break.created", client=client, obj=brk)
     return brk
 
@@ -455,10 +465,12 @@ def break_update(*, brk: Break, actor: User, **data: Any) -> Break:
         raise ValidationError(
             {"kind": ["The kind of a scheduled break cannot change; cancel it and plan a new one."]}
         )
+    consent_before = consent.break_consent_state(brk)
     for key, value in cleaned.items():
         setattr(brk, key, value)
     validate_break(brk)
     brk.save()
+    consent.record_break_consents(brk, before=consent_before, actor=actor)
     if brk.is_live:
         reschedule(brk)
     audit.record(
@@ -710,6 +722,7 @@ def absence_plan(
         validate_break(brk)
         breaks.append(brk)
     Break.objects.bulk_create(breaks)
+    consent.record_break_consents(breaks, before=None, actor=actor, at=at)
     audit.record_many(actor, "break.created", [(b.client_id, b) for b in breaks])
     if activate or cleaned["kind"] == Break.Kind.UNPLANNED:
         breaks_activate(breaks=breaks, actor=actor, at=at)

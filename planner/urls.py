@@ -1,11 +1,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from planner import checkin_views, link_views, ops_views, views, webhooks
+from core.forms import LockoutAuthenticationForm
+from planner import (
+    checkin_views,
+    link_views,
+    ops_audit_views,
+    ops_views,
+    privacy_views,
+    views,
+    webhooks,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/check-in/", checkin_views.check_in, name="check-in"),
     path("me/breaks/<int:break_id>/review/", checkin_views.review, name="break-review"),
@@ -19,4 +32,8 @@ urlpatterns = [
     path("l/unsubscribe/<str:token>/", link_views.unsubscribe_link, name="link-unsubscribe"),
     path("webhooks/sms/", webhooks.sms_webhook, name="webhook-sms"),
     path("staff/dispatch/", ops_views.dispatch_status, name="staff-dispatch"),
+    path("me/data/", privacy_views.my_data, name="privacy-data"),
+    path("me/data/export.json", privacy_views.my_data_export, name="privacy-export"),
+    path("me/data/delete/", privacy_views.my_data_delete, name="privacy-delete"),
+    path("staff/audit/", ops_audit_views.audit_list, name="ops-audit"),
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.security_helpers import log_capture  # noqa: F401  (a fixture for every test)
+
 
 @pytest.fixture(autouse=True)
 def _email_locmem(settings):
