@@ -512,6 +512,8 @@ class PreferencesForm(TimesMixin, forms.Form):
             if client.phone
             else _("Your therapist has no phone number for you.")
         )
+        if not client.is_paused():
+            self.fields["pause"].choices = [c for c in PAUSE_CHOICES if c[0] != "resume"]
         if not client.email:
             self.fields["email"].disabled = True
         if not client.phone:

@@ -47,7 +47,7 @@ CATEGORY_COLOURS: dict[str, str] = {
 DEFAULT_COLOUR = "#4a5863"
 
 # Geometry, in SVG user units (= CSS pixels at 100%).
-LEFT, TOP, BOTTOM, RIGHT = 44, 34, 16, 12
+LEFT, TOP, BOTTOM, RIGHT = 44, 48, 16, 12
 HOUR = 9  # vertical units per hour: the day is 216 units tall
 MIN_COLUMN, MAX_COLUMN, TARGET_WIDTH = 16, 64, 880
 MAX_DAYS = 400  # an ending's follow-ups run about six months; a year is plenty
@@ -232,7 +232,7 @@ def timeline_svg(
 
 def _grid(days: list[date], column: int, x_of) -> list[str]:
     parts = []
-    label_every = 1 if column >= 26 else (2 if column >= 18 else 7)
+    label_every = 1 if column >= 18 else 7
     for hour in (0, 6, 12, 18, 24):
         y = TOP + hour * HOUR
         parts.append(
@@ -250,12 +250,18 @@ def _grid(days: list[date], column: int, x_of) -> list[str]:
                 f'<line x1="{x}" y1="{TOP}" x2="{x}" y2="{TOP + 24 * HOUR}" '
                 'stroke="#d5d9dc" stroke-width="0.5"/>'
             )
+        centre = x + column / 2
+        if i == 0 or day.day == 1:  # the month, where it starts and at the left edge
+            parts.append(
+                f'<text x="{x + 2:.1f}" y="{TOP - 32}" font-size="11" font-weight="600" '
+                f'fill="#1f2a33">{escape(date_format(day, "M"))}</text>'
+            )
         if i % label_every == 0:
             parts.append(
-                f'<text x="{x + column / 2:.1f}" y="{TOP - 18}" text-anchor="middle" '
-                f'font-size="10" fill="#4a5863">{escape(date_format(day, "D"))}</text>'
-                f'<text x="{x + column / 2:.1f}" y="{TOP - 6}" text-anchor="middle" '
-                f'font-size="11" fill="#1f2a33">{escape(date_format(day, "j M"))}</text>'
+                f'<text x="{centre:.1f}" y="{TOP - 18}" text-anchor="middle" '
+                f'font-size="10" fill="#4a5863">{escape(date_format(day, "D")[:2])}</text>'
+                f'<text x="{centre:.1f}" y="{TOP - 5}" text-anchor="middle" '
+                f'font-size="11" fill="#1f2a33">{day.day}</text>'
             )
     return parts
 
