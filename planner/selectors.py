@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils.timezone import now as current_time
 
 from core.models import User
-from planner.models import Break, Client, Delivery, InboxMessage, ScheduledPrompt
+from planner.models import Break, CheckIn, Client, Delivery, InboxMessage, ScheduledPrompt
 
 
 def client_profile(user: User) -> Client | None:
@@ -227,4 +227,35 @@ def failed_deliveries_for_therapist(therapist: User, *, days: int = 14) -> Query
         )
         .select_related("prompt", "prompt__break_obj", "prompt__client")
         .order_by("-created_at")
+    )
+
+
+# --- Check-ins that asked for support ------------------------------------------------------
+
+DEFAULT_DISTRESS_THRESHOLD = 7
+
+
+def support_check_ins_for_therapist(therapist: User, *, days: int = 14) -> QuerySet[CheckIn]:
+    """Recent check-ins of the therapist's clients that asked for support.
+
+    A check-in asks for support when the client ticked "I need support now" or rated their
+    distress at or above the break's threshold (the default threshold without a break).
+    """
+    if not therapist.is_authenticated or not therapist.is_therapist:
+        return CheckIn.objects.none()
+    since = current_time() - timedelta(days=days)
+    asked = (
+        Q(need_support_now=True)
+        | Q(break_obj__isnull=False, distress__gte=F("break_obj__distress_threshold"))
+        | Q(break_obj__isnull=True, distress__gte=DEFAULT_DISTRESS_THRESHOLD)
+    )
+    return (
+        CheckIn.objects.filter(
+            asked,
+            client__therapist=therapist,
+            client__deleted_at__isnull=True,
+            created_at__gte=since,
+        )
+        .select_related("client", "break_obj")
+        .order_by("-created_at", "-id")
     )

@@ -7,6 +7,7 @@ API turns into a 400 and the forms into errors next to the fields.
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 from collections.abc import Iterable, Mapping
@@ -795,3 +796,33 @@ def _check_preferences_leave_room(client: Client, data: Mapping[str, Any]) -> No
                 ]
             }
         )
+
+
+# --- Previews (write nothing) ----------------------------------------------------------------
+
+
+def break_build(
+    *, therapist: User, client: Client, base: Break | None = None, **data: Any
+) -> Break:
+    """An unsaved break with ``data`` applied and checked, for the plan builder's preview.
+
+    Cleans and validates exactly like ``break_create``/``break_update`` (same field errors),
+    but writes nothing: ``base`` (an existing break) is copied, never changed.
+    """
+    _check_owner(therapist, client)
+    cleaned = _clean_break_fields(data)
+    if base is not None:
+        brk = copy.copy(base)
+        brk.pk = None
+    else:
+        brk = Break(client=client, therapist=therapist, prompt_times=[], seed=1)
+        if cleaned.get("kind") is None:
+            raise ValidationError({"kind": ["This field is required."]})
+    if cleaned.get("starts_at", ...) is None:
+        raise ValidationError({"starts_at": ["This field is required."]})
+    brk.status = Break.Status.DRAFT
+    for key, value in cleaned.items():
+        setattr(brk, key, value)
+    _apply_client_defaults(brk, client)
+    validate_break(brk)
+    return brk

@@ -9,6 +9,8 @@ from planner import (
     ops_views,
     privacy_views,
     views,
+    views_client,
+    views_therapist,
     webhooks,
 )
 
@@ -36,4 +38,34 @@ urlpatterns = [
     path("me/data/export.json", privacy_views.my_data_export, name="privacy-export"),
     path("me/data/delete/", privacy_views.my_data_delete, name="privacy-delete"),
     path("staff/audit/", ops_audit_views.audit_list, name="ops-audit"),
+    # The therapist
+    path("clients/<int:client_id>/", views_therapist.client_detail, name="client"),
+    path("clients/<int:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),
+    path("breaks/preview/", views_therapist.break_preview, name="break-preview"),
+    path("breaks/<int:break_id>/", views_therapist.break_detail, name="break"),
+    path("breaks/<int:break_id>/edit/", views_therapist.break_edit, name="break-edit"),
+    path(
+        "breaks/<int:break_id>/deliveries/",
+        views_therapist.break_deliveries,
+        name="break-deliveries",
+    ),
+    path(
+        "breaks/<int:break_id>/<slug:action>/",
+        views_therapist.break_action,
+        name="break-action",
+    ),
+    path("absences/new/", views_therapist.absence_new, name="absence-new"),
+    path("absences/review/", views_therapist.absence_review, name="absence-review"),
+    path("absences/activate/", views_therapist.absence_activate, name="absence-activate"),
+    # The client
+    path("me/", views_client.my_break, name="my-break"),
+    path("me/inbox/", views_client.inbox, name="inbox"),
+    path(
+        "me/inbox/<int:message_id>/acknowledge/",
+        views_client.inbox_acknowledge,
+        name="inbox-acknowledge",
+    ),
+    path("me/preferences/", views_client.preferences, name="preferences"),
+    path("me/preferences/preview/", views_client.preferences_preview, name="preferences-preview"),
+    path("me/plan/print/", views_client.plan_print, name="plan-print"),
 ]

@@ -1,3 +1,6 @@
+"""The front door. The therapist's pages are in ``views_therapist``, the client's in
+``views_client``."""
+
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
@@ -5,10 +8,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.forms import LockoutAuthenticationForm
+from planner import views_client, views_therapist
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The front door: the login form for visitors, the person's own start page otherwise."""
-    if not request.user.is_authenticated:
+    """The login form for visitors; the dashboard, "My break" or the admin link otherwise."""
+    user = request.user
+    if not user.is_authenticated:
         return auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm)(request)
+    if user.is_therapist:
+        return views_therapist.dashboard(request)
+    if user.is_client:
+        return views_client.my_break(request)
     return render(request, "planner/home.html")
