@@ -34,8 +34,19 @@ PLAN_LISTS = (
 )
 
 
+class Text(serializers.CharField):
+    """A string, and only a string: 12 is not a name (DRF would quietly accept it)."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 @extend_schema_field({"type": "string", "pattern": HHMM.pattern, "example": "09:30"})
-class HHMMField(serializers.CharField):
+class HHMMField(Text):
     """A local wall-clock time "HH:MM" (24-hour)."""
 
     default_error_messages = {"invalid_time": "Use a 24-hour time like 09:30."}
@@ -82,7 +93,7 @@ def id_field(**kwargs) -> serializers.IntegerField:
 
 def text_list(**kwargs) -> serializers.ListField:
     return serializers.ListField(
-        child=serializers.CharField(max_length=500, allow_blank=True),
+        child=Text(max_length=500, allow_blank=True),
         max_length=30,
         **kwargs,
     )
@@ -92,11 +103,11 @@ def text_list(**kwargs) -> serializers.ListField:
 
 
 class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    detail = Text()
 
 
 class ThrottledSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text='e.g. "... Expected available in 12 seconds."')
+    detail = Text(help_text='e.g. "... Expected available in 12 seconds."')
     retry_after = serializers.IntegerField(help_text="Seconds to wait, as in Retry-After.")
 
 
@@ -104,12 +115,12 @@ class ThrottledSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=254, help_text="The login email address.")
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    username = Text(max_length=254, help_text="The login email address.")
+    password = Text(max_length=128, trim_whitespace=False)
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = Text()
 
 
 # --- Clients ------------------------------------------------------------------------------
@@ -117,14 +128,14 @@ class TokenSerializer(serializers.Serializer):
 
 class ClientSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    first_name = Text(max_length=100)
+    last_name = Text(max_length=100, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
-    phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
-    country = serializers.CharField(
+    phone = Text(max_length=32, allow_blank=True, required=False)
+    country = Text(
         min_length=2, max_length=2, required=False, help_text="ISO 3166 code, e.g. GB."
     )
-    timezone = serializers.CharField(max_length=64, required=False, help_text="IANA name.")
+    timezone = Text(max_length=64, required=False, help_text="IANA name.")
     quiet_hours_start = HHMMField(allow_null=True, required=False)
     quiet_hours_end = HHMMField(allow_null=True, required=False)
     prompt_times = serializers.ListField(
@@ -142,16 +153,16 @@ class ClientSerializer(serializers.Serializer):
 
 
 class CoveringClinicianSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    phone = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    email = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    name = Text(max_length=200)
+    phone = Text(max_length=200, allow_blank=True, required=False)
+    email = Text(max_length=200, allow_blank=True, required=False)
 
 
 class SupportContactSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    relationship = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    phone = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    notes = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    name = Text(max_length=200)
+    relationship = Text(max_length=200, allow_blank=True, required=False)
+    phone = Text(max_length=200, allow_blank=True, required=False)
+    notes = Text(max_length=200, allow_blank=True, required=False)
 
 
 class BreakSerializer(serializers.Serializer):
@@ -166,7 +177,7 @@ class BreakSerializer(serializers.Serializer):
     ends_at = BoundedDateTimeField(allow_null=True, required=False)
     return_session_at = BoundedDateTimeField(allow_null=True, required=False)
     notice_given_at = BoundedDateTimeField(allow_null=True, required=False)
-    timezone = serializers.CharField(max_length=64, required=False)
+    timezone = Text(max_length=64, required=False)
     quiet_hours_start = HHMMField(allow_null=True, required=False)
     quiet_hours_end = HHMMField(allow_null=True, required=False)
     prompt_times = serializers.ListField(
@@ -180,7 +191,7 @@ class BreakSerializer(serializers.Serializer):
     support_contacts = serializers.ListField(
         child=SupportContactSerializer(), max_length=30, required=False
     )
-    therapist_note = serializers.CharField(max_length=4000, allow_blank=True, required=False)
+    therapist_note = Text(max_length=4000, allow_blank=True, required=False)
     warning_signs = text_list(required=False)
     distractions = text_list(required=False)
     professional_contacts = text_list(required=False)
@@ -252,8 +263,8 @@ class CoveringBreakSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField(allow_null=True)
     return_session_at = serializers.DateTimeField(allow_null=True)
-    timezone = serializers.CharField()
-    client_first_name = serializers.CharField(source="client.first_name")
+    timezone = Text()
+    client_first_name = Text(source="client.first_name")
     covering_clinician = CoveringClinicianSerializer(allow_null=True)
     escalation_enabled = serializers.BooleanField()
     share_check_ins_with_covering = serializers.BooleanField()
@@ -278,19 +289,19 @@ class ClientBreakSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField(allow_null=True)
     return_session_at = serializers.DateTimeField(allow_null=True)
-    timezone = serializers.CharField()
+    timezone = Text()
     quiet_hours_start = HHMMField(allow_null=True)
     quiet_hours_end = HHMMField(allow_null=True)
     prompt_times = serializers.ListField(child=HHMMField())
     covering_clinician = CoveringClinicianSerializer(allow_null=True)
-    coping_strategies = serializers.ListField(child=serializers.CharField())
+    coping_strategies = serializers.ListField(child=Text())
     support_contacts = SupportContactSerializer(many=True)
-    therapist_note = serializers.CharField()
-    warning_signs = serializers.ListField(child=serializers.CharField())
-    distractions = serializers.ListField(child=serializers.CharField())
-    professional_contacts = serializers.ListField(child=serializers.CharField())
-    environment_safety = serializers.ListField(child=serializers.CharField())
-    reasons_for_hope = serializers.ListField(child=serializers.CharField())
+    therapist_note = Text()
+    warning_signs = serializers.ListField(child=Text())
+    distractions = serializers.ListField(child=Text())
+    professional_contacts = serializers.ListField(child=Text())
+    environment_safety = serializers.ListField(child=Text())
+    reasons_for_hope = serializers.ListField(child=Text())
     escalation_enabled = serializers.BooleanField()
     share_check_ins_with_covering = serializers.BooleanField()
     paused = serializers.SerializerMethodField()
@@ -305,17 +316,17 @@ class ClientBreakSerializer(serializers.Serializer):
 
 class PromptSerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="null in a draft's preview.")
-    category = serializers.CharField()
+    category = Text()
     send_at = serializers.DateTimeField(help_text="UTC.")
     local_send_at = OffsetDateTimeField(help_text="With the break time zone's offset.")
-    status = serializers.CharField(help_text='"preview" for a draft, else the prompt status.')
-    text = serializers.CharField()
-    skip_reason = serializers.CharField(allow_blank=True)
+    status = Text(help_text='"preview" for a draft, else the prompt status.')
+    text = Text()
+    skip_reason = Text(allow_blank=True)
 
 
 class DeliverySerializer(serializers.ModelSerializer):
     prompt = serializers.IntegerField(source="prompt.id")
-    category = serializers.CharField(source="prompt.category")
+    category = Text(source="prompt.category")
     send_at = serializers.DateTimeField(source="prompt.send_at")
 
     class Meta:
@@ -426,7 +437,7 @@ class InboxMessageSerializer(serializers.ModelSerializer):
 
 
 class PreferencesSerializer(serializers.Serializer):
-    timezone = serializers.CharField(max_length=64, required=False, help_text="IANA name.")
+    timezone = Text(max_length=64, required=False, help_text="IANA name.")
     quiet_hours_start = HHMMField(allow_null=True, required=False)
     quiet_hours_end = HHMMField(allow_null=True, required=False)
     prompt_times = serializers.ListField(
@@ -443,7 +454,7 @@ class PreferencesSerializer(serializers.Serializer):
 
 class CheckInCreateSerializer(serializers.Serializer):
     distress = serializers.IntegerField(min_value=0, max_value=10)
-    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    note = Text(max_length=2000, allow_blank=True, required=False, default="")
     need_support_now = serializers.BooleanField(required=False, default=False)
 
 
@@ -451,9 +462,9 @@ class CheckInResultSerializer(serializers.Serializer):
     check_in = CheckInSerializer()
     crisis_resources = serializers.JSONField()
     support_contacts = SupportContactSerializer(many=True)
-    coping_strategies = serializers.ListField(child=serializers.CharField())
+    coping_strategies = serializers.ListField(child=Text())
     covering_clinician = CoveringClinicianSerializer(allow_null=True)
     escalated = serializers.BooleanField()
-    escalation_message = serializers.CharField(allow_blank=True)
-    not_emergency_statement = serializers.CharField()
+    escalation_message = Text(allow_blank=True)
+    not_emergency_statement = Text()
     readers = serializers.JSONField()
