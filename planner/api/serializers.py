@@ -132,9 +132,7 @@ class ClientSerializer(serializers.Serializer):
     last_name = Text(max_length=100, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
     phone = Text(max_length=32, allow_blank=True, required=False)
-    country = Text(
-        min_length=2, max_length=2, required=False, help_text="ISO 3166 code, e.g. GB."
-    )
+    country = Text(min_length=2, max_length=2, required=False, help_text="ISO 3166 code, e.g. GB.")
     timezone = Text(max_length=64, required=False, help_text="IANA name.")
     quiet_hours_start = HHMMField(allow_null=True, required=False)
     quiet_hours_end = HHMMField(allow_null=True, required=False)

@@ -79,9 +79,7 @@ def test_it_issues_the_same_number_of_queries_at_1_and_50_rows(world, actor, url
     Client.objects.filter(therapist=world.users["therapist_a"]).exclude(
         pk=world.client_a.pk
     ).delete()
-    Break.objects.filter(therapist=world.users["therapist_a"]).exclude(
-        pk=world.break_a.pk
-    ).delete()
+    Break.objects.filter(therapist=world.users["therapist_a"]).exclude(pk=world.break_a.pk).delete()
     InboxMessage.objects.filter(client=world.client_a).exclude(pk=world.inbox_a.pk).delete()
     CheckIn.objects.filter(break_obj=world.break_a).exclude(pk=world.check_in_a.pk).delete()
     ScheduledPrompt.objects.filter(break_obj=world.break_a).exclude(
