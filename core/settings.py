@@ -223,6 +223,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "worker-heartbeat": {"task": "core.worker_heartbeat", "schedule": 60.0},
     "breaks-advance": {"task": "planner.breaks_advance", "schedule": 300.0},
+    "prune-login-attempts": {"task": "core.prune_login_attempts", "schedule": 86400.0},
     "escalation-fallback-sweep": {
         "task": "planner.escalation_fallback_sweep",
         "schedule": float(ESCALATION_SWEEP_SECONDS),
@@ -240,7 +241,6 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -252,6 +252,8 @@ REST_FRAMEWORK = {
         "token": envstr("THROTTLE_TOKEN", "10/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "planner.api.exceptions.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "planner.api.pagination.PagePagination",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Between API",
@@ -259,6 +261,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "BreakStatusEnum": "planner.models.Break.Status",
+        "DeliveryStatusEnum": "planner.models.Delivery.Status",
+        "TherapistViewEnum": ["therapist"],
+        "CoveringViewEnum": ["covering"],
+        "ClientViewEnum": ["client"],
+    },
 }
 
 CACHES = {

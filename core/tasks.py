@@ -14,3 +14,11 @@ def worker_heartbeat(self) -> str:
     WorkerHeartbeat.objects.get_or_create(hostname=hostname)
     WorkerHeartbeat.objects.filter(hostname=hostname).update(seen_at=now(), beats=F("beats") + 1)
     return hostname
+
+
+@shared_task(name="core.prune_login_attempts", time_limit=120, soft_time_limit=100)
+def prune_login_attempts() -> int:
+    """Forget failed and successful login attempts older than 30 days."""
+    from core.auth import prune_login_attempts as prune
+
+    return prune(older_than_days=30)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.timezone import now as current_time
 
@@ -258,4 +258,104 @@ def support_check_ins_for_therapist(therapist: User, *, days: int = 14) -> Query
         )
         .select_related("client", "break_obj")
         .order_by("-created_at", "-id")
+    )
+
+
+# --- API-only reads ---------------------------------------------------------------------------
+# Shaped for the list endpoints of planner/api: each is one query (plus its prefetches),
+# whatever the number of rows, so the API has no N+1.
+
+
+def api_breaks_for_therapist(therapist: User) -> QuerySet[Break]:
+    return breaks_for_therapist(therapist).select_related("client", "covering_user")
+
+
+def api_breaks_for_client(client: Client) -> QuerySet[Break]:
+    return breaks_for_client(client).select_related("client", "covering_user")
+
+
+def api_inbox_for_client(client: Client) -> QuerySet[InboxMessage]:
+    """The inbox with only the columns the API shows (PERFORMANCE.md: the inbox is hot)."""
+    return inbox_for_client(client).only(
+        "id", "category", "text", "delivered_at", "acknowledged_at", "break_obj_id"
+    )
+
+
+def check_ins_for_break(brk: Break) -> QuerySet[CheckIn]:
+    return brk.check_ins.order_by("-created_at", "-id")
+
+
+def check_ins_visible_to(user: User, break_id: object) -> tuple[Break, QuerySet[CheckIn]]:
+    """A break's check-ins for its therapist, or for the covering clinician when the client
+    agreed to share them; anyone else (the client included: they use /me/) gets a 404."""
+    brk, role = access_break_for_reading(user, break_id)
+    if role == "therapist" or (role == "covering" and brk.share_check_ins_with_covering):
+        return brk, check_ins_for_break(brk)
+    raise Http404("No such break.")
+
+
+def api_coverage_for(user: User) -> QuerySet[Break]:
+    """Breaks the user covers, with the check-ins that asked for support prefetched.
+
+    The check-ins are only shown when the client agreed to share them; the serializer
+    applies ``share_check_ins_with_covering`` per break.
+    """
+    support = CheckIn.objects.filter(need_support_now=True).order_by("-created_at", "-id")
+    return (
+        breaks_covered_by(user)
+        .select_related("client", "covering_user")
+        .prefetch_related(Prefetch("check_ins", queryset=support, to_attr="support_check_ins"))
+        .order_by("starts_at", "id")
+    )
+
+
+def api_deliveries_for_break(brk: Break) -> QuerySet[Delivery]:
+    return deliveries_for_break(brk).only(
+        "id",
+        "channel",
+        "status",
+        "attempts",
+        "last_error",
+        "attempted_at",
+        "sent_at",
+        "prompt__id",
+        "prompt__category",
+        "prompt__send_at",
+    )
+
+
+def calendar_items_for_client(client: Client) -> tuple[list[Break], dict[int, list[datetime]]]:
+    """Non-draft, non-cancelled breaks and the booster prompt dates of each, in two queries."""
+    breaks = list(
+        breaks_for_client(client).exclude(status=Break.Status.CANCELLED).order_by("starts_at", "id")
+    )
+    boosters: dict[int, list[datetime]] = {}
+    rows = ScheduledPrompt.objects.filter(
+        break_obj__in=[b.pk for b in breaks], category="booster"
+    ).exclude(status=ScheduledPrompt.Status.SKIPPED)
+    for break_id, send_at in rows.order_by("send_at").values_list("break_obj_id", "send_at"):
+        boosters.setdefault(break_id, []).append(send_at)
+    return breaks, boosters
+
+
+def user_or_none(user_id: object) -> User | None:
+    """A user by id for a body field (the service decides whether the caller may use it)."""
+    try:
+        return User.objects.filter(pk=int(str(user_id))).first()
+    except (ValueError, OverflowError):
+        return None
+
+
+def colleague_of(user: User, user_id: object) -> User | None:
+    """Another therapist of the caller's practice, to name as a break's covering clinician."""
+    if user.practice_id is None:
+        return None
+    try:
+        pk = int(str(user_id))
+    except ValueError:
+        return None
+    return (
+        User.objects.filter(pk=pk, role=User.Role.THERAPIST, practice_id=user.practice_id)
+        .exclude(pk=user.pk)
+        .first()
     )

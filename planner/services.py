@@ -277,6 +277,24 @@ def client_pause(*, client: Client, until: datetime | None, actor: User) -> Clie
     return client
 
 
+@transaction.atomic
+def client_delete(*, client: Client, actor: User, at: datetime | None = None) -> Client:
+    """Soft-delete a client: hidden everywhere, and no further prompt of theirs is sent.
+
+    Their live and draft breaks are cancelled. Erasing the data itself is the privacy
+    flow's job; this only stops everything and hides the record.
+    """
+    at = at or current_time()
+    if client.deleted_at is not None:
+        return client
+    for brk in client.breaks.filter(status__in=[Break.Status.DRAFT, *Break.LIVE_STATUSES]):
+        break_cancel(brk=brk, actor=actor, at=at)
+    client.deleted_at = at
+    client.save(update_fields=["deleted_at"])
+    audit.record(actor, "client.deleted", client=client)
+    return client
+
+
 # --- Breaks -------------------------------------------------------------------------------
 
 BREAK_FIELDS = (

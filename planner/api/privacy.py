@@ -11,13 +11,13 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
 from planner import privacy
+from planner.api.permissions import IsClient
 from planner.selectors import require_client
 
 
@@ -46,7 +46,7 @@ class EraseSerializer(serializers.Serializer):
 
 
 class ExportView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsClient]
 
     @extend_schema(
         summary="Download all of my data",
@@ -62,7 +62,7 @@ class ExportView(APIView):
 
 
 class EraseView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsClient]
 
     @extend_schema(
         summary="Delete my data",
@@ -87,6 +87,6 @@ class EraseView(APIView):
 
 
 urlpatterns = [
-    path("me/export/", ExportView.as_view(), name="api-me-export"),
-    path("me/erase/", EraseView.as_view(), name="api-me-erase"),
+    path("me/export/", ExportView.as_view(), name="me-export"),
+    path("me/erase/", EraseView.as_view(), name="me-erase"),
 ]

@@ -1,0 +1,468 @@
+"""Serializers: the shape and types of what the API reads and writes.
+
+They check shape only (types, enums, lengths, "HH:MM", ranges). Business rules (a break
+ends after it starts, quiet hours leave a prompt time free, the client is the caller's) are
+the services' job; their ``ValidationError`` becomes a 400 with the same field keys.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from planner.models import Break, Channel, CheckIn, Delivery, InboxMessage
+
+HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+# Dates outside this window are typing mistakes, and they would make the schedule engine
+# plan (or overflow) over centuries; refused as a 400 before any service runs.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# The longest break the API plans prompts for (an ending's follow-ups come on top).
+MAX_SPAN = timedelta(days=400)
+MAX_ID = 2**63 - 1
+PLAN_LISTS = (
+    "coping_strategies",
+    "warning_signs",
+    "distractions",
+    "professional_contacts",
+    "environment_safety",
+    "reasons_for_hope",
+)
+
+
+class Text(serializers.CharField):
+    """A string, and only a string: 12 is not a name (DRF would quietly accept it)."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "pattern": HHMM.pattern, "example": "09:30"})
+class HHMMField(Text):
+    """A local wall-clock time "HH:MM" (24-hour)."""
+
+    default_error_messages = {"invalid_time": "Use a 24-hour time like 09:30."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 5)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not HHMM.match(value):
+            self.fail("invalid_time")
+        return value
+
+    def to_representation(self, value):
+        if isinstance(value, time):
+            return value.strftime("%H:%M")
+        return str(value)[:5]
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time, between the years 2000 and 2099."""
+
+    default_error_messages = {"out_of_range": "Give a date between the years 2000 and 2099."}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not EARLIEST <= parsed < LATEST:
+            self.fail("out_of_range")
+        return parsed
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class OffsetDateTimeField(serializers.Field):
+    """An aware datetime shown with its own offset (a prompt in the break's time zone)."""
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def text_list(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=Text(max_length=500, allow_blank=True),
+        max_length=30,
+        **kwargs,
+    )
+
+
+# --- Errors, for the schema ---------------------------------------------------------------
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = Text()
+
+
+class ThrottledSerializer(serializers.Serializer):
+    detail = Text(help_text='e.g. "... Expected available in 12 seconds."')
+    retry_after = serializers.IntegerField(help_text="Seconds to wait, as in Retry-After.")
+
+
+# --- Auth ---------------------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = Text(max_length=254, help_text="The login email address.")
+    password = Text(max_length=128, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = Text()
+
+
+# --- Clients ------------------------------------------------------------------------------
+
+
+class ClientSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    first_name = Text(max_length=100)
+    last_name = Text(max_length=100, allow_blank=True, required=False)
+    email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
+    phone = Text(max_length=32, allow_blank=True, required=False)
+    country = Text(min_length=2, max_length=2, required=False, help_text="ISO 3166 code, e.g. GB.")
+    timezone = Text(max_length=64, required=False, help_text="IANA name.")
+    quiet_hours_start = HHMMField(allow_null=True, required=False)
+    quiet_hours_end = HHMMField(allow_null=True, required=False)
+    prompt_times = serializers.ListField(
+        child=HHMMField(), min_length=1, max_length=8, required=False
+    )
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Channel.values), max_length=3, required=False
+    )
+    full_text_opt_in = serializers.BooleanField(required=False)
+    paused_until = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+# --- Breaks -------------------------------------------------------------------------------
+
+
+class CoveringClinicianSerializer(serializers.Serializer):
+    name = Text(max_length=200)
+    phone = Text(max_length=200, allow_blank=True, required=False)
+    email = Text(max_length=200, allow_blank=True, required=False)
+
+
+class SupportContactSerializer(serializers.Serializer):
+    name = Text(max_length=200)
+    relationship = Text(max_length=200, allow_blank=True, required=False)
+    phone = Text(max_length=200, allow_blank=True, required=False)
+    notes = Text(max_length=200, allow_blank=True, required=False)
+
+
+class BreakSerializer(serializers.Serializer):
+    """A break as its therapist sees and edits it."""
+
+    view = serializers.SerializerMethodField(help_text='Which view of the break: "therapist".')
+    id = serializers.IntegerField(read_only=True)
+    client = serializers.SerializerMethodField()
+    kind = serializers.ChoiceField(choices=Break.Kind.choices)
+    status = serializers.ChoiceField(choices=Break.Status.choices, read_only=True)
+    starts_at = BoundedDateTimeField()
+    ends_at = BoundedDateTimeField(allow_null=True, required=False)
+    return_session_at = BoundedDateTimeField(allow_null=True, required=False)
+    notice_given_at = BoundedDateTimeField(allow_null=True, required=False)
+    timezone = Text(max_length=64, required=False)
+    quiet_hours_start = HHMMField(allow_null=True, required=False)
+    quiet_hours_end = HHMMField(allow_null=True, required=False)
+    prompt_times = serializers.ListField(
+        child=HHMMField(), min_length=1, max_length=8, required=False
+    )
+    max_per_day = serializers.IntegerField(min_value=1, max_value=6, required=False)
+    min_spacing_minutes = serializers.IntegerField(min_value=30, max_value=720, required=False)
+    covering_clinician = CoveringClinicianSerializer(allow_null=True, required=False)
+    covering_user = serializers.SerializerMethodField()
+    coping_strategies = text_list(required=False)
+    support_contacts = serializers.ListField(
+        child=SupportContactSerializer(), max_length=30, required=False
+    )
+    therapist_note = Text(max_length=4000, allow_blank=True, required=False)
+    warning_signs = text_list(required=False)
+    distractions = text_list(required=False)
+    professional_contacts = text_list(required=False)
+    environment_safety = text_list(required=False)
+    reasons_for_hope = text_list(required=False)
+    distress_threshold = serializers.IntegerField(min_value=0, max_value=10, required=False)
+    escalation_enabled = serializers.BooleanField(read_only=True)
+    share_check_ins_with_covering = serializers.BooleanField(required=False)
+    paused = serializers.SerializerMethodField()
+    activated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def get_client(self, brk: Break) -> int:
+        return brk.client_id
+
+    def get_covering_user(self, brk: Break) -> int | None:
+        return brk.covering_user_id
+
+    def get_paused(self, brk: Break) -> bool:
+        return brk.paused_at is not None
+
+    @extend_schema_field({"type": "string", "enum": ["therapist"]})
+    def get_view(self, brk: Break) -> str:
+        return "therapist"
+
+
+class BreakWriteSerializer(BreakSerializer):
+    """What a therapist sends to create (POST) or edit (PATCH) a break."""
+
+    client = id_field(help_text="One of your clients; anything else is 400 Unknown client.")
+    covering_user = id_field(
+        allow_null=True,
+        required=False,
+        help_text="A therapist of your practice who covers and may see what the break shares.",
+    )
+
+    def validate(self, attrs):
+        def value(name):
+            if name in attrs:
+                return attrs[name]
+            return getattr(self.instance, name, None)
+
+        starts = value("starts_at")
+        for name in ("ends_at", "return_session_at"):
+            other = value(name)
+            if starts is not None and other is not None and other - starts > MAX_SPAN:
+                raise serializers.ValidationError(
+                    {name: [f"A break can last at most {MAX_SPAN.days} days."]}
+                )
+        return attrs
+
+
+class BreakUpdateSerializer(BreakWriteSerializer):
+    """PATCH: any field but the client (a break stays with its client)."""
+
+    client = None
+
+
+class CoveringBreakSerializer(serializers.Serializer):
+    """What a break shares with the covering clinician: conservative on purpose (no note,
+    no warning signs); the client's people only when the client agreed to share."""
+
+    view = serializers.SerializerMethodField(help_text='Which view of the break: "covering".')
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Break.Kind.choices)
+    status = serializers.ChoiceField(choices=Break.Status.choices)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    return_session_at = serializers.DateTimeField(allow_null=True)
+    timezone = Text()
+    client_first_name = Text(source="client.first_name")
+    covering_clinician = CoveringClinicianSerializer(allow_null=True)
+    escalation_enabled = serializers.BooleanField()
+    share_check_ins_with_covering = serializers.BooleanField()
+    support_contacts = serializers.SerializerMethodField()
+
+    @extend_schema_field(SupportContactSerializer(many=True))
+    def get_support_contacts(self, brk: Break) -> list[dict]:
+        return list(brk.support_contacts or []) if brk.share_check_ins_with_covering else []
+
+    @extend_schema_field({"type": "string", "enum": ["covering"]})
+    def get_view(self, brk: Break) -> str:
+        return "covering"
+
+
+class ClientBreakSerializer(serializers.Serializer):
+    """A break as its client sees it: the plan they made with their therapist."""
+
+    view = serializers.SerializerMethodField(help_text='Which view of the break: "client".')
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Break.Kind.choices)
+    status = serializers.ChoiceField(choices=Break.Status.choices)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    return_session_at = serializers.DateTimeField(allow_null=True)
+    timezone = Text()
+    quiet_hours_start = HHMMField(allow_null=True)
+    quiet_hours_end = HHMMField(allow_null=True)
+    prompt_times = serializers.ListField(child=HHMMField())
+    covering_clinician = CoveringClinicianSerializer(allow_null=True)
+    coping_strategies = serializers.ListField(child=Text())
+    support_contacts = SupportContactSerializer(many=True)
+    therapist_note = Text()
+    warning_signs = serializers.ListField(child=Text())
+    distractions = serializers.ListField(child=Text())
+    professional_contacts = serializers.ListField(child=Text())
+    environment_safety = serializers.ListField(child=Text())
+    reasons_for_hope = serializers.ListField(child=Text())
+    escalation_enabled = serializers.BooleanField()
+    share_check_ins_with_covering = serializers.BooleanField()
+    paused = serializers.SerializerMethodField()
+
+    def get_paused(self, brk: Break) -> bool:
+        return brk.paused_at is not None
+
+    @extend_schema_field({"type": "string", "enum": ["client"]})
+    def get_view(self, brk: Break) -> str:
+        return "client"
+
+
+class PromptSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="null in a draft's preview.")
+    category = Text()
+    send_at = serializers.DateTimeField(help_text="UTC.")
+    local_send_at = OffsetDateTimeField(help_text="With the break time zone's offset.")
+    status = Text(help_text='"preview" for a draft, else the prompt status.')
+    text = Text()
+    skip_reason = Text(allow_blank=True)
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    prompt = serializers.IntegerField(source="prompt.id")
+    category = Text(source="prompt.category")
+    send_at = serializers.DateTimeField(source="prompt.send_at")
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "prompt",
+            "category",
+            "send_at",
+            "channel",
+            "status",
+            "attempts",
+            "last_error",
+            "attempted_at",
+            "sent_at",
+        ]
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    break_id = serializers.IntegerField(source="break_obj_id", allow_null=True)
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "break_id",
+            "distress",
+            "note",
+            "need_support_now",
+            "escalated",
+            "created_at",
+        ]
+
+
+class CoverageSerializer(CoveringBreakSerializer):
+    support_check_ins = serializers.SerializerMethodField(
+        help_text="Check-ins that asked for support, when the client agreed to share them."
+    )
+
+    @extend_schema_field(CheckInSerializer(many=True))
+    def get_support_check_ins(self, brk: Break) -> list[dict]:
+        if not brk.share_check_ins_with_covering:
+            return []
+        return CheckInSerializer(brk.support_check_ins, many=True).data
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1},
+            {"type": "string", "enum": ["all"]},
+        ]
+    }
+)
+class ClientsField(serializers.JSONField):
+    """A list of client ids, or the string "all"."""
+
+
+class AbsenceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Break.Kind.choices)
+    starts_at = BoundedDateTimeField()
+    ends_at = BoundedDateTimeField(allow_null=True, required=False)
+    return_session_at = BoundedDateTimeField(allow_null=True, required=False)
+    covering_clinician = CoveringClinicianSerializer(allow_null=True, required=False)
+    clients = ClientsField(help_text='A list of your client ids, or "all".')
+    therapist = id_field(
+        required=False,
+        help_text="Declare for a colleague of your practice (staff and colleagues only).",
+    )
+    activate = serializers.BooleanField(
+        default=False, help_text="Activate the drafts at once (an unplanned absence always is)."
+    )
+
+    def validate_clients(self, value):
+        if value == "all":
+            return value
+        if (
+            not isinstance(value, list)
+            or not value
+            or len(value) > 1000
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        ):
+            raise serializers.ValidationError('Give a list of client ids, or "all".')
+        if any(not 1 <= v <= MAX_ID for v in value):
+            raise serializers.ValidationError("Unknown client.")
+        return value
+
+    def validate(self, attrs):
+        starts = attrs.get("starts_at")
+        for name in ("ends_at", "return_session_at"):
+            other = attrs.get(name)
+            if starts is not None and other is not None and other - starts > MAX_SPAN:
+                raise serializers.ValidationError(
+                    {name: [f"A break can last at most {MAX_SPAN.days} days."]}
+                )
+        return attrs
+
+
+# --- The client's own -----------------------------------------------------------------------
+
+
+class InboxMessageSerializer(serializers.ModelSerializer):
+    break_id = serializers.IntegerField(source="break_obj_id", allow_null=True)
+
+    class Meta:
+        model = InboxMessage
+        fields = ["id", "break_id", "category", "text", "delivered_at", "acknowledged_at"]
+
+
+class PreferencesSerializer(serializers.Serializer):
+    timezone = Text(max_length=64, required=False, help_text="IANA name.")
+    quiet_hours_start = HHMMField(allow_null=True, required=False)
+    quiet_hours_end = HHMMField(allow_null=True, required=False)
+    prompt_times = serializers.ListField(
+        child=HHMMField(), min_length=1, max_length=8, required=False
+    )
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Channel.values), max_length=3, required=False
+    )
+    full_text_opt_in = serializers.BooleanField(required=False)
+    paused_until = BoundedDateTimeField(
+        allow_null=True, required=False, help_text="Pause every prompt until then; null resumes."
+    )
+
+
+class CheckInCreateSerializer(serializers.Serializer):
+    distress = serializers.IntegerField(min_value=0, max_value=10)
+    note = Text(max_length=2000, allow_blank=True, required=False, default="")
+    need_support_now = serializers.BooleanField(required=False, default=False)
+
+
+class CheckInResultSerializer(serializers.Serializer):
+    check_in = CheckInSerializer()
+    crisis_resources = serializers.JSONField()
+    support_contacts = SupportContactSerializer(many=True)
+    coping_strategies = serializers.ListField(child=Text())
+    covering_clinician = CoveringClinicianSerializer(allow_null=True)
+    escalated = serializers.BooleanField()
+    escalation_message = Text(allow_blank=True)
+    not_emergency_statement = Text()
+    readers = serializers.JSONField()

@@ -1,0 +1,536 @@
+"""API v1 views: thin. They check shape with a serializer, look objects up through the
+``access_*`` helpers in ``planner.selectors`` and change state only through
+``planner.services``, exactly as the HTML pages do."""
+
+from __future__ import annotations
+
+import django_filters
+from django.http import Http404, HttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import Throttled
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+
+from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
+from core.models import User
+from planner import selectors, services
+from planner.api import serializers as s
+from planner.api.pagination import InboxCursorPagination, PagePagination
+from planner.api.permissions import CanDeclareAbsence, IsClient, IsTherapist
+from planner.calendar import calendar_for_client
+from planner.models import Break
+
+# --- Documented error answers ---------------------------------------------------------------
+
+VALIDATION = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description='Bad input: field name -> messages, e.g. {"timezone": ["Unknown time zone"]}; '
+    "errors not tied to a field are under non_field_errors.",
+)
+UNAUTHENTICATED = OpenApiResponse(s.DetailSerializer, description="Not logged in.")
+FORBIDDEN = OpenApiResponse(s.DetailSerializer, description="Not for your role.")
+NOT_FOUND = OpenApiResponse(
+    s.DetailSerializer, description="No such object, or someone else's (not revealed)."
+)
+THROTTLED = OpenApiResponse(
+    s.ThrottledSerializer, description="Too many requests; see Retry-After."
+)
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    table = {
+        400: VALIDATION,
+        401: UNAUTHENTICATED,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        429: THROTTLED,
+    }
+    return {code: table[code] for code in codes}
+
+
+class BaseView(GenericAPIView):
+    pagination_class = PagePagination
+
+    def paginated(self, queryset, serializer_class, **context):
+        page = self.paginate_queryset(queryset)
+        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    def valid(self, serializer_class, **kwargs) -> dict:
+        serializer = serializer_class(data=self.request.data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+def _body_is_object(request: Request) -> None:
+    if not isinstance(request.data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+
+
+# --- Auth -----------------------------------------------------------------------------------
+
+
+class TokenView(BaseView):
+    """Exchange an email and password for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=s.TokenRequestSerializer,
+        responses={200: s.TokenSerializer, **errors(400, 429)},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = self.valid(s.TokenRequestSerializer)
+        # Same answer for an unknown email and a wrong password (ModelBackend also runs the
+        # hasher for unknown emails, so the timing says nothing either). Repeated failures lock
+        # the account and the address, exactly as on the login page.
+        try:
+            user = authenticate_with_lockout(
+                request, email=data["username"].strip().lower(), password=data["password"]
+            )
+        except LoginLocked as locked:
+            raise Throttled(wait=locked.retry_after_seconds, detail=str(locked))
+        except LoginFailed:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Unable to log in with the email and password given."]}
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+# --- Clients --------------------------------------------------------------------------------
+
+
+class ClientListView(BaseView):
+    permission_classes = [IsTherapist]
+
+    @extend_schema(
+        operation_id="clients_list",
+        responses={200: s.ClientSerializer(many=True), **errors(401, 403, 404, 429)},
+        tags=["clients"],
+    )
+    def get(self, request: Request) -> Response:
+        return self.paginated(selectors.clients_for_therapist(request.user), s.ClientSerializer)
+
+    @extend_schema(
+        operation_id="clients_create",
+        request=s.ClientSerializer,
+        responses={201: s.ClientSerializer, **errors(400, 401, 403, 429)},
+        tags=["clients"],
+    )
+    def post(self, request: Request) -> Response:
+        data = self.valid(s.ClientSerializer)
+        client = services.client_create(therapist=request.user, actor=request.user, **data)
+        return Response(s.ClientSerializer(client).data, status=status.HTTP_201_CREATED)
+
+
+class ClientDetailView(BaseView):
+    permission_classes = [IsAuthenticated]  # the object check is access_client (404)
+
+    @extend_schema(
+        operation_id="clients_retrieve",
+        responses={200: s.ClientSerializer, **errors(401, 404, 429)},
+        tags=["clients"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.ClientSerializer(selectors.access_client(request.user, pk)).data)
+
+    @extend_schema(
+        operation_id="clients_partial_update",
+        request=s.ClientSerializer(partial=True),
+        responses={200: s.ClientSerializer, **errors(400, 401, 404, 429)},
+        tags=["clients"],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        client = selectors.access_client(request.user, pk)
+        data = self.valid(s.ClientSerializer, partial=True)
+        client = services.client_update(client=client, actor=request.user, source="api", **data)
+        return Response(s.ClientSerializer(client).data)
+
+    @extend_schema(
+        operation_id="clients_destroy",
+        responses={204: None, **errors(401, 404, 429)},
+        description="Soft-deletes the client and cancels their live and draft breaks.",
+        tags=["clients"],
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        client = selectors.access_client(request.user, pk)
+        services.client_delete(client=client, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Breaks ---------------------------------------------------------------------------------
+
+
+class BreakFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Break.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=Break.Kind.choices)
+    starts_after = django_filters.DateFilter(
+        field_name="starts_at", lookup_expr="date__gte", label="Starts on or after (YYYY-MM-DD)"
+    )
+    starts_before = django_filters.DateFilter(
+        field_name="starts_at", lookup_expr="date__lte", label="Starts on or before (YYYY-MM-DD)"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=("starts_at", "ends_at", "created_at", "updated_at", "id")
+    )
+
+    class Meta:
+        model = Break
+        fields = ["status", "kind", "starts_after", "starts_before"]
+
+
+def _own_client(user: User, client_id: int):
+    """A client id in a body: someone else's (or none) is a 400, not a 404."""
+    try:
+        return selectors.access_client(user, client_id)
+    except Http404:
+        raise serializers.ValidationError({"client": ["Unknown client."]})
+
+
+def _covering_user(user: User, data: dict) -> None:
+    if "covering_user" in data and data["covering_user"] is not None:
+        colleague = selectors.colleague_of(user, data["covering_user"])
+        if colleague is None:
+            raise serializers.ValidationError({"covering_user": ["Unknown clinician."]})
+        data["covering_user"] = colleague
+
+
+class BreakListView(BaseView):
+    permission_classes = [IsTherapist]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BreakFilter
+
+    def get_queryset(self):
+        return selectors.api_breaks_for_therapist(self.request.user)
+
+    @extend_schema(
+        operation_id="breaks_list",
+        responses={200: s.BreakSerializer(many=True), **errors(400, 401, 403, 404, 429)},
+        tags=["breaks"],
+    )
+    def get(self, request: Request) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        return self.paginated(queryset, s.BreakSerializer)
+
+    @extend_schema(
+        operation_id="breaks_create",
+        request=s.BreakWriteSerializer,
+        responses={201: s.BreakSerializer, **errors(400, 401, 403, 429)},
+        description="Creates a draft break for one of your clients, starting from their last plan.",
+        tags=["breaks"],
+    )
+    def post(self, request: Request) -> Response:
+        data = self.valid(s.BreakWriteSerializer)
+        client = _own_client(request.user, data.pop("client"))
+        _covering_user(request.user, data)
+        brk = services.break_create(
+            therapist=request.user, client=client, actor=request.user, **data
+        )
+        return Response(s.BreakSerializer(brk).data, status=status.HTTP_201_CREATED)
+
+
+class BreakDetailView(BaseView):
+    permission_classes = [IsAuthenticated]  # objects: access_break(_for_reading) (404)
+
+    @extend_schema(
+        operation_id="breaks_retrieve",
+        responses={
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="BreakView",
+                    serializers={
+                        "therapist": s.BreakSerializer,
+                        "covering": s.CoveringBreakSerializer,
+                        "client": s.ClientBreakSerializer,
+                    },
+                    resource_type_field_name="view",
+                ),
+                description="The therapist's view; a covering clinician gets only what the "
+                "break shares with them; the client their own view.",
+            ),
+            **errors(401, 404, 429),
+        },
+        tags=["breaks"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        brk, role = selectors.access_break_for_reading(request.user, pk)
+        serializer = {
+            "therapist": s.BreakSerializer,
+            "covering": s.CoveringBreakSerializer,
+            "client": s.ClientBreakSerializer,
+        }[role]
+        return Response(serializer(brk).data)
+
+    @extend_schema(
+        operation_id="breaks_partial_update",
+        request=s.BreakUpdateSerializer(partial=True),
+        responses={200: s.BreakSerializer, **errors(400, 401, 404, 429)},
+        description="Editing a scheduled or active break reschedules its unsent prompts.",
+        tags=["breaks"],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        brk = selectors.access_break(request.user, pk)
+        data = self.valid(s.BreakUpdateSerializer, partial=True, instance=brk)
+        _covering_user(request.user, data)
+        brk = services.break_update(brk=brk, actor=request.user, **data)
+        return Response(s.BreakSerializer(brk).data)
+
+
+class BreakPromptsView(BaseView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="breaks_prompts_list",
+        responses={200: s.PromptSerializer(many=True), **errors(400, 401, 404, 429)},
+        description="A draft's preview (id null, status preview); afterwards the stored "
+        "prompts. 400 when a draft's settings cannot be planned.",
+        tags=["breaks"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        brk = selectors.access_break(request.user, pk)
+        return self.paginated(selectors.schedule_for_break(brk), s.PromptSerializer)
+
+
+class BreakActivateView(BaseView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="breaks_activate",
+        request=None,
+        responses={200: s.BreakSerializer, **errors(400, 401, 404, 429)},
+        description="Draft -> scheduled (active if it has started): prompts are stored.",
+        tags=["breaks"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        brk = selectors.access_break(request.user, pk)
+        brk = services.break_activate(brk=brk, actor=request.user)
+        return Response(s.BreakSerializer(brk).data)
+
+
+class BreakCancelView(BaseView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="breaks_cancel",
+        request=None,
+        responses={200: s.BreakSerializer, **errors(400, 401, 404, 429)},
+        description="No further prompt of this break is sent.",
+        tags=["breaks"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        brk = selectors.access_break(request.user, pk)
+        brk = services.break_cancel(brk=brk, actor=request.user)
+        return Response(s.BreakSerializer(brk).data)
+
+
+class BreakDeliveriesView(BaseView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="breaks_deliveries_list",
+        responses={200: s.DeliverySerializer(many=True), **errors(401, 404, 429)},
+        tags=["breaks"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        brk = selectors.access_break(request.user, pk)
+        return self.paginated(selectors.api_deliveries_for_break(brk), s.DeliverySerializer)
+
+
+class BreakCheckInsView(BaseView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="breaks_check_ins_list",
+        responses={200: s.CheckInSerializer(many=True), **errors(401, 404, 429)},
+        description="The therapist sees all; the covering clinician only when the client "
+        "agreed to share check-ins. Clients use /me/.",
+        tags=["breaks"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        _, check_ins = selectors.check_ins_visible_to(request.user, pk)
+        return self.paginated(check_ins, s.CheckInSerializer)
+
+
+class AbsenceView(BaseView):
+    permission_classes = [CanDeclareAbsence]
+
+    @extend_schema(
+        operation_id="absences_create",
+        request=s.AbsenceSerializer,
+        responses={201: s.BreakSerializer(many=True), **errors(400, 401, 403, 429)},
+        description="One draft break per client. An unplanned absence is activated at once. "
+        'Someone who may not declare for `therapist` gets 400 "Unknown therapist."',
+        tags=["breaks"],
+    )
+    def post(self, request: Request) -> Response:
+        data = self.valid(s.AbsenceSerializer)
+        therapist = request.user
+        if "therapist" in data:
+            therapist = selectors.user_or_none(data.pop("therapist"))
+            if therapist is None:
+                raise serializers.ValidationError({"therapist": ["Unknown therapist."]})
+        breaks = services.absence_plan(
+            actor=request.user,
+            therapist=therapist,
+            clients=data.pop("clients"),
+            activate=data.pop("activate"),
+            **data,
+        )
+        return Response(s.BreakSerializer(breaks, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class CoverageView(BaseView):
+    permission_classes = [IsTherapist]
+
+    @extend_schema(
+        operation_id="coverage_list",
+        responses={200: s.CoverageSerializer(many=True), **errors(401, 403, 404, 429)},
+        description="Upcoming and active breaks you cover, with what the client agreed to "
+        "share and the check-ins that asked for support.",
+        tags=["coverage"],
+    )
+    def get(self, request: Request) -> Response:
+        return self.paginated(selectors.api_coverage_for(request.user), s.CoverageSerializer)
+
+
+# --- The client's own -----------------------------------------------------------------------
+
+
+class MeBreaksView(BaseView):
+    permission_classes = [IsClient]
+
+    @extend_schema(
+        operation_id="me_breaks_list",
+        responses={200: s.ClientBreakSerializer(many=True), **errors(401, 403, 404, 429)},
+        tags=["me"],
+    )
+    def get(self, request: Request) -> Response:
+        client = selectors.require_client(request.user)
+        return self.paginated(selectors.api_breaks_for_client(client), s.ClientBreakSerializer)
+
+
+class MeInboxView(BaseView):
+    permission_classes = [IsClient]
+    pagination_class = InboxCursorPagination
+
+    @extend_schema(
+        operation_id="me_inbox_list",
+        responses={200: s.InboxMessageSerializer(many=True), **errors(401, 403, 404, 429)},
+        description="Newest first, cursor-paginated.",
+        tags=["me"],
+    )
+    def get(self, request: Request) -> Response:
+        client = selectors.require_client(request.user)
+        return self.paginated(selectors.api_inbox_for_client(client), s.InboxMessageSerializer)
+
+
+class MeInboxAcknowledgeView(BaseView):
+    permission_classes = [IsClient]
+
+    @extend_schema(
+        operation_id="me_inbox_acknowledge",
+        request=None,
+        responses={200: s.InboxMessageSerializer, **errors(401, 403, 404, 429)},
+        description="Marks the message read/done; idempotent.",
+        tags=["me"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        message = selectors.access_inbox_message(request.user, pk)
+        services.inbox_acknowledge(message=message, actor=request.user)
+        return Response(s.InboxMessageSerializer(message).data)
+
+
+class MeCheckInView(BaseView):
+    permission_classes = [IsClient]
+
+    @extend_schema(
+        operation_id="me_check_ins_create",
+        request=s.CheckInCreateSerializer,
+        responses={201: s.CheckInResultSerializer, **errors(400, 401, 403, 404, 429)},
+        description="Records a check-in. The answer always carries crisis resources: "
+        "Between is not an emergency service.",
+        tags=["me"],
+    )
+    def post(self, request: Request) -> Response:
+        from planner import checkins  # another issue's module (planner.checkins)
+
+        client = selectors.require_client(request.user)
+        data = self.valid(s.CheckInCreateSerializer)
+        result = checkins.checkin_record(client=client, actor=request.user, **data)
+        return Response(s.CheckInResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class MePreferencesView(BaseView):
+    permission_classes = [IsClient]
+
+    @extend_schema(
+        operation_id="me_preferences_retrieve",
+        responses={200: s.PreferencesSerializer, **errors(401, 403, 404, 429)},
+        tags=["me"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(s.PreferencesSerializer(selectors.require_client(request.user)).data)
+
+    @extend_schema(
+        operation_id="me_preferences_partial_update",
+        request=s.PreferencesSerializer(partial=True),
+        responses={200: s.PreferencesSerializer, **errors(400, 401, 403, 404, 429)},
+        description="paused_until pauses every prompt until then; null resumes.",
+        tags=["me"],
+    )
+    def patch(self, request: Request) -> Response:
+        client = selectors.require_client(request.user)
+        data = self.valid(s.PreferencesSerializer, partial=True)
+        client = services.preferences_update(client=client, actor=request.user, **data)
+        return Response(s.PreferencesSerializer(client).data)
+
+
+class ICalendarRenderer(BaseRenderer):
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data)  # an error answer asked for as text/calendar
+
+
+class MeCalendarView(BaseView):
+    permission_classes = [IsClient]
+    renderer_classes = [JSONRenderer, ICalendarRenderer]
+
+    @extend_schema(
+        operation_id="me_calendar",
+        responses={
+            (200, "text/calendar"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="iCalendar: breaks, return sessions and booster sessions.",
+            ),
+            **errors(401, 403, 404, 429),
+        },
+        tags=["me"],
+    )
+    def get(self, request: Request) -> HttpResponse:
+        client = selectors.require_client(request.user)
+        response = HttpResponse(calendar_for_client(client), content_type=ICAL_CONTENT_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="between.ics"'
+        return response
+
+
+ICAL_CONTENT_TYPE = "text/calendar; charset=utf-8"

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils.timezone import now
+
+V = "/api/v1"
+
+
+def test_a_therapist_plans_previews_activates_and_cancels_a_break(world, plan):
+    api = world.api("therapist_a")
+    body = {"client": world.client_a.pk, **plan(coping_strategies=["tea"])}
+    created = api.post(f"{V}/breaks/", body, format="json")
+    assert created.status_code == 201, created.content
+    brk = created.json()
+    assert brk["status"] == "draft" and brk["timezone"] == "Europe/London"
+    preview = api.get(f"{V}/breaks/{brk['id']}/prompts/").json()["results"]
+    assert preview and {p["status"] for p in preview} == {"preview"}
+    assert preview[0]["local_send_at"][-6:] in ("+00:00", "+01:00")
+    assert api.post(f"{V}/breaks/{brk['id']}/activate/").json()["status"] == "scheduled"
+    stored = api.get(f"{V}/breaks/{brk['id']}/prompts/").json()["results"]
+    assert stored[0]["id"] is not None
+    again = api.post(f"{V}/breaks/{brk['id']}/activate/")
+    assert again.status_code == 400 and "status" in again.json()
+    assert api.post(f"{V}/breaks/{brk['id']}/cancel/").json()["status"] == "cancelled"
+
+
+def test_editing_a_scheduled_break_reschedules_its_prompts(world):
+    api = world.api("therapist_a")
+    answer = api.patch(
+        f"{V}/breaks/{world.break_a.pk}/", {"prompt_times": ["11:00"]}, format="json"
+    )
+    assert answer.status_code == 200, answer.content
+    prompts = api.get(f"{V}/breaks/{world.break_a.pk}/prompts/?page_size=200").json()
+    pending = [p for p in prompts["results"] if p["status"] == "pending"]
+    assert pending and all(p["local_send_at"][11:16] >= "11:00" for p in pending)
+
+
+def test_breaks_filter_by_status_kind_and_date_and_order(world):
+    api = world.api("therapist_a")
+    ids = lambda q: [b["id"] for b in api.get(f"{V}/breaks/?{q}").json()["results"]]  # noqa: E731
+    assert ids("status=draft") == [world.draft_a.pk]
+    assert ids("kind=gap") == [world.draft_a.pk]
+    soon = (now() + timedelta(days=1)).date().isoformat()
+    assert set(ids(f"starts_after={soon}")) == {world.break_a.pk, world.draft_a.pk}
+    assert ids(f"starts_before={soon}") == []
+    assert ids("ordering=created_at") == [world.break_a.pk, world.draft_a.pk]
+    assert ids("ordering=-created_at") == [world.draft_a.pk, world.break_a.pk]
+
+
+def test_deliveries_show_status_attempts_and_last_error(world):
+    rows = world.api("therapist_a").get(f"{V}/breaks/{world.break_a.pk}/deliveries/").json()
+    row = rows["results"][0]
+    assert (row["channel"], row["status"], row["attempts"], row["last_error"]) == (
+        "email",
+        "failed",
+        2,
+        "smtp timeout",
+    )
+
+
+def test_an_absence_creates_one_draft_per_client(world, plan):
+    from planner import services
+
+    services.client_create(therapist=world.users["therapist_a"], first_name="Second")
+    body = {**plan(), "clients": "all"}
+    answer = world.api("therapist_a").post(f"{V}/absences/", body, format="json")
+    assert answer.status_code == 201, answer.content
+    assert [b["status"] for b in answer.json()] == ["draft", "draft"]
+
+
+def test_a_colleague_declares_an_unplanned_absence_which_is_activated(world, plan):
+    body = {
+        **plan(kind="unplanned", starts_at=now() + timedelta(hours=1)),
+        "clients": "all",
+        "therapist": world.users["therapist_a"].pk,
+    }
+    body.pop("return_session_at")
+    answer = world.api("therapist_b").post(f"{V}/absences/", body, format="json")
+    assert answer.status_code == 201, answer.content
+    assert {b["status"] for b in answer.json()} == {"scheduled"}
+    assert {b["client"] for b in answer.json()} == {world.client_a.pk}
