@@ -2,11 +2,25 @@
 
 from django.contrib import admin
 
-from planner import models
+from planner import audit, models
+
+
+class ReadAuditedAdmin(admin.ModelAdmin):
+    """Staff opening a client's record, plan or check-in leaves a read in the audit trail."""
+
+    audit_name = ""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            client_id = obj.pk if isinstance(obj, models.Client) else obj.client_id
+            audit.record_read(request.user, self.audit_name, obj, client_id)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(models.Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(ReadAuditedAdmin):
+    audit_name = "client"
     list_display = ["id", "first_name", "last_name", "therapist", "timezone", "country"]
     list_filter = ["country"]
     search_fields = ["first_name", "last_name", "email"]
@@ -24,7 +38,8 @@ class ConsentRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Break)
-class BreakAdmin(admin.ModelAdmin):
+class BreakAdmin(ReadAuditedAdmin):
+    audit_name = "break"
     list_display = ["id", "client", "kind", "status", "starts_at", "ends_at", "therapist"]
     list_filter = ["kind", "status"]
     raw_id_fields = ["client", "therapist", "created_by", "covering_user"]
@@ -61,7 +76,8 @@ class InboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(ReadAuditedAdmin):
+    audit_name = "checkin"
     list_display = ["id", "client", "distress", "need_support_now", "escalated", "created_at"]
     list_filter = ["need_support_now", "escalated"]
     raw_id_fields = ["client", "break_obj"]

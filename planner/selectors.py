@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.timezone import now as current_time
 
 from core.models import User
+from planner import audit
 from planner.models import Break, CheckIn, Client, Delivery, InboxMessage, ScheduledPrompt
 
 
@@ -45,9 +46,11 @@ def clients_for_therapist(therapist: User) -> QuerySet[Client]:
 def access_client(user: User, client_id: object) -> Client:
     """A client of the calling therapist; anything else is a 404."""
     try:
-        return clients_for_therapist(user).get(pk=int(str(client_id)))
+        client = clients_for_therapist(user).get(pk=int(str(client_id)))
     except (Client.DoesNotExist, ValueError):
         raise Http404("No such client.")
+    audit.record_read(user, "client", client, client)
+    return client
 
 
 # --- Breaks --------------------------------------------------------------------------------
@@ -99,8 +102,10 @@ def access_break_for_reading(user: User, break_id: object) -> tuple[Break, str]:
     )
     if brk is not None and user.is_authenticated:
         if brk.therapist_id == user.pk:
+            audit.record_read(user, "break", brk, brk.client_id)
             return brk, "therapist"
         if brk.covering_user_id == user.pk and brk.is_live:
+            audit.record_read(user, "break", brk, brk.client_id)
             return brk, "covering"
         if brk.client.user_id == user.pk and brk.status != Break.Status.DRAFT:
             return brk, "client"
@@ -281,16 +286,20 @@ def api_inbox_for_client(client: Client) -> QuerySet[InboxMessage]:
     )
 
 
-def check_ins_for_break(brk: Break) -> QuerySet[CheckIn]:
-    return brk.check_ins.order_by("-created_at", "-id")
-
-
 def check_ins_visible_to(user: User, break_id: object) -> tuple[Break, QuerySet[CheckIn]]:
-    """A break's check-ins for its therapist, or for the covering clinician when the client
-    agreed to share them; anyone else (the client included: they use /me/) gets a 404."""
+    """A break's check-ins as its therapist or covering clinician may read them.
+
+    The break is a 404 for anyone else (the client included: they use /me/), and for a
+    covering clinician the client did not share check-ins with. Which check-ins show follows
+    the one rule in ``checkin_selectors``: the therapist reads them once the break is over,
+    the covering clinician during it.
+    """
+    from planner.checkin_selectors import check_ins_for_break
+
     brk, role = access_break_for_reading(user, break_id)
     if role == "therapist" or (role == "covering" and brk.share_check_ins_with_covering):
-        return brk, check_ins_for_break(brk)
+        audit.record_read(user, "checkins", brk, brk.client_id)
+        return brk, check_ins_for_break(brk=brk, viewer=user)
     raise Http404("No such break.")
 
 

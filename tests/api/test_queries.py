@@ -54,7 +54,9 @@ LISTS = [
     ("therapist_a", lambda w: f"{V}/breaks/?status=scheduled&ordering=-starts_at"),
     ("therapist_a", lambda w: f"{V}/breaks/{w.break_a.pk}/prompts/"),
     ("therapist_a", lambda w: f"{V}/breaks/{w.break_a.pk}/deliveries/"),
-    ("therapist_a", lambda w: f"{V}/breaks/{w.break_a.pk}/check-ins/"),
+    # During the break the covering clinician reads them (the client agreed); the therapist
+    # reads them on return (planner.checkin_selectors).
+    ("covering", lambda w: f"{V}/breaks/{w.break_a.pk}/check-ins/"),
     ("covering", lambda w: f"{V}/coverage/"),
     ("client_a", lambda w: f"{V}/me/breaks/"),
     ("client_a", lambda w: f"{V}/me/inbox/"),
@@ -63,6 +65,7 @@ LISTS = [
 
 def _count(world, actor, url, expected_rows):
     api = world.api(actor)
+    api.get(url(world))  # reads are audited once per ten minutes: measure the steady state
     with CaptureQueriesContext(connection) as queries:
         response = api.get(url(world))
     assert response.status_code == 200, response.content[:300]

@@ -1,0 +1,65 @@
+"""Who read a client's plan, check-ins and contact details is in the audit trail."""
+
+from __future__ import annotations
+
+from planner.models import AuditEvent
+from tests.test_security import a_client, client_with_history  # noqa: F401 - fixtures
+
+
+def reads(action: str) -> list[tuple[int | None, str]]:
+    return list(AuditEvent.objects.filter(action=action).values_list("actor_id", "object_id"))
+
+
+def test_a_therapist_reading_a_plan_and_contact_details_is_recorded_once(
+    client,
+    therapist,
+    client_with_history,  # noqa: F811
+):
+    brk = client_with_history.breaks.get()
+    client.force_login(therapist)
+    for _ in range(3):
+        assert client.get(f"/breaks/{brk.pk}/").status_code == 200
+        assert client.get(f"/clients/{client_with_history.pk}/").status_code == 200
+    assert reads("break.read") == [(therapist.pk, str(brk.pk))]
+    assert reads("client.read") == [(therapist.pk, str(client_with_history.pk))]
+
+
+def test_the_covering_clinician_reading_shared_check_ins_is_recorded(
+    client,
+    make_user,
+    client_with_history,  # noqa: F811
+):
+    from rest_framework.test import APIClient
+
+    brk = client_with_history.breaks.get()
+    covering = make_user("therapist", email="covering@example.com")
+    brk.covering_user = covering
+    brk.share_check_ins_with_covering = True
+    brk.save()
+    api = APIClient()
+    api.force_authenticate(covering)
+    assert api.get(f"/api/v1/breaks/{brk.pk}/check-ins/").status_code == 200
+    assert (covering.pk, str(brk.pk)) in reads("checkins.read")
+    assert (covering.pk, str(brk.pk)) in reads("break.read")
+
+
+def test_staff_opening_a_record_in_the_admin_is_recorded(
+    client,
+    make_user,
+    client_with_history,  # noqa: F811
+):
+    staff = make_user("staff", email="staff@example.com", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    check_in = client_with_history.check_ins.get()
+    url = f"/admin/planner/checkin/{check_in.pk}/change/"
+    assert client.get(url).status_code == 200
+    assert reads("checkin.read") == [(staff.pk, str(check_in.pk))]
+
+
+def test_a_client_reading_their_own_plan_is_not_an_audit_event(
+    client,
+    client_with_history,  # noqa: F811
+):
+    client.force_login(client_with_history.user)
+    assert client.get("/me/").status_code == 200
+    assert not AuditEvent.objects.filter(action__endswith=".read").exists()
