@@ -9,7 +9,7 @@ break is over. Nobody reads them in real time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -261,3 +261,25 @@ def previous_plan_for(client: Client) -> dict | None:
         else None
     )
     return plan
+
+
+def review_invitation_for(client: Client, now: datetime | None = None) -> Break | None:
+    """The break whose after-break review the client is invited to now, if any: the review
+    is open (from the return day) and not yet given, for a break that ended in the last
+    30 days."""
+    now = now or timezone.now()
+    recent = (
+        client.breaks.filter(
+            status__in=[*Break.LIVE_STATUSES, Break.Status.COMPLETED],
+            review__isnull=True,
+            starts_at__lte=now,
+            starts_at__gte=now - timedelta(days=400),
+        )
+        .exclude(kind=Break.Kind.ENDING)
+        .order_by("-starts_at")
+    )
+    for brk in recent[:3]:
+        returns_at = brk.return_session_at or brk.ends_at
+        if returns_at and returns_at >= now - timedelta(days=30) and review_is_open(brk, now):
+            return brk
+    return None

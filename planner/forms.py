@@ -266,8 +266,11 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
     @classmethod
     def initial_for(cls, client: Client, brk: Break | None = None) -> dict[str, Any]:
         source = brk
-        if source is None:
-            source = client.breaks.exclude(status=Break.Status.DRAFT).first()
+        if source is None:  # a new plan starts from the last finished one
+            from planner.checkin_selectors import previous_plan_for
+
+            previous = previous_plan_for(client)
+            source = Break.objects.get(pk=previous["from_break_id"]) if previous else None
         tz = ZoneInfo(brk.timezone if brk else client.timezone)
 
         def local(value: datetime | None) -> datetime | None:

@@ -458,20 +458,17 @@ def break_create(
 
 
 def _start_from_previous_plan(brk: Break, client: Client, explicit: set[str]) -> None:
-    previous = (
-        client.breaks.exclude(status=Break.Status.DRAFT).order_by("-starts_at", "-id").first()
-    )
+    """A new plan starts from the last finished one (the review is shown beside it)."""
+    from planner.checkin_selectors import previous_plan_for
+
+    previous = previous_plan_for(client)
     if previous is None:
         return
-    for key in (
-        *PLAN_LIST_FIELDS,
-        "support_contacts",
-        "covering_clinician",
-        "covering_user",
-        "distress_threshold",
-    ):
+    for key in (*PLAN_LIST_FIELDS, "support_contacts", "covering_clinician", "distress_threshold"):
         if key not in explicit:
-            setattr(brk, key, getattr(previous, key))
+            setattr(brk, key, previous[key])
+    if "covering_user" not in explicit:
+        brk.covering_user_id = previous["covering_user_id"]
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from planner import selectors, services
+from planner.checkin_selectors import review_invitation_for
 from planner.forms import PreferencesForm
 from planner.library import crisis_resources_for, load_crisis_resources
 from planner.models import Break, Client, PracticeCrisisResource
@@ -118,6 +119,7 @@ def my_break(request: HttpRequest, client: Client) -> HttpResponse:
             "crisis": crisis_info(client),
             "calendar_url": CALENDAR_URL,
             "check_in_url": CHECK_IN_URL,
+            "review_break": review_invitation_for(client, at),
         },
     )
 

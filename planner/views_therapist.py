@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from planner import selectors, services
+from planner.checkin_selectors import previous_plan_for, review_for_break
 from planner.forms import PLAN_SECTIONS, AbsenceForm, BreakForm
 from planner.models import Break, Client
 from planner.timeline import TimelineSettings, timeline_context
@@ -149,6 +150,7 @@ def _plan_builder(
             "brk": brk,
             "preview": preview,
             "next": _safe_next(request, ""),
+            "previous": previous_plan_for(client) if brk is None else None,
         },
     )
 
@@ -217,6 +219,7 @@ def break_detail(request: HttpRequest, break_id: int) -> HttpResponse:
             "picture": schedule_picture(brk),
             "sections": plan_sections(brk),
             "can_change": role == "therapist",
+            "review": review_for_break(brk=brk) if role == "therapist" else None,
         },
     )
 

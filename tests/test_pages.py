@@ -386,3 +386,52 @@ def test_pages_need_a_login(client):
     for url in ("/me/", "/me/inbox/", "/absences/new/", "/me/preferences/"):
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_after_break_review_is_invited_shown_to_the_therapist_and_seeds_the_next_plan(
+    client, therapist
+):
+    """Return day: the client is invited to three questions; the therapist reads the answers
+    on the break's page; the next plan starts from the last one and shows its review."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils.timezone import now
+
+    from core.models import User
+    from planner import services
+
+    login = User.objects.create_user("ana@example.com", "a-long-test-password-1", role="client")
+    robin = services.client_create(therapist=therapist, first_name="Ana", timezone="UTC")
+    robin.user = login
+    robin.save(update_fields=["user"])
+    start = now() + timedelta(days=1)
+    brk = services.break_create(
+        therapist=therapist,
+        client=robin,
+        kind="holiday",
+        starts_at=start,
+        ends_at=start + timedelta(days=7),
+        return_session_at=start + timedelta(days=8),
+        coping_strategies=["swimming on Saturdays"],
+    )
+    services.break_activate(brk=brk, actor=therapist)
+    client.force_login(login)
+    assert b"How did the break go?" not in client.get("/me/").content
+    with time_machine.travel(start + timedelta(days=8, hours=2)):
+        client.force_login(login)  # the earlier session has expired by then
+        page = client.get("/me/")
+        assert b"How did the break go?" in page.content
+        response = client.post(
+            f"/me/breaks/{brk.pk}/review/",
+            {"what_helped": "The swims", "what_was_hard": "Sundays", "what_to_change": "More"},
+        )
+        assert response.status_code in (200, 302)
+        assert b"How did the break go?" not in client.get("/me/").content
+    client.force_login(therapist)
+    assert b"Sundays" in client.get(f"/breaks/{brk.pk}/").content
+    services.break_cancel(brk=brk, actor=therapist)  # finished (cancelled after the return)
+    builder = client.get(f"/clients/{robin.pk}/breaks/new/")
+    assert b"Starting from the last plan" in builder.content
+    assert b"Sundays" in builder.content
+    assert b"swimming on Saturdays" in builder.content
