@@ -19,7 +19,7 @@ from django.utils.timezone import now as current_time
 from django.utils.translation import gettext_lazy as _
 
 from core.models import User
-from planner import services
+from planner import validation
 from planner.models import Break, Client
 from planner.scheduling import localize
 
@@ -112,14 +112,14 @@ class TimesMixin:
         raw = self.cleaned_data.get("prompt_times", "")
         values = [v for v in re.split(r"[\s,;]+", raw) if v]
         try:
-            return services.check_prompt_times(values)
+            return validation.check_prompt_times(values)
         except ValidationError as error:
             raise ValidationError(error.message_dict["prompt_times"])
 
     def clean_timezone(self) -> str:
         name = self.cleaned_data.get("timezone", "").strip()
         try:
-            return services.check_timezone(name)
+            return validation.check_timezone(name)
         except ValidationError as error:
             raise ValidationError(error.message_dict["timezone"])
 

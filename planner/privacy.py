@@ -32,7 +32,7 @@ from planner.models import (
     InboxMessage,
     ScheduledPrompt,
 )
-from planner.services import PLAN_LIST_FIELDS
+from planner.validation import PLAN_LIST_FIELDS
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,258 @@
+"""Input checks shared by the services, the API serializers and the forms.
+
+Each raises ``django.core.exceptions.ValidationError`` with a dict naming the field, so the
+API answers 400 with field messages and the pages show the message next to the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError
+
+from planner.models import Break
+
+CHANNELS = ("inbox", "email", "sms")
+PLAN_LIST_FIELDS = (
+    "warning_signs",
+    "coping_strategies",
+    "distractions",
+    "professional_contacts",
+    "environment_safety",
+    "reasons_for_hope",
+)
+MAX_ITEM_LENGTH = 500
+MAX_ITEMS = 30
+
+
+# --- Small validators shared by the API, the forms and the services -----------------------
+
+
+def parse_hhmm(value: Any, field: str) -> time:
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, str) and len(value) == 5 and value[2] == ":":
+        hours, minutes = value[:2], value[3:]
+        if hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60:
+            return time(int(hours), int(minutes))
+    raise ValidationError({field: [f"Use a 24-hour time like 09:30, not {str(value)[:20]!r}."]})
+
+
+def format_hhmm(value: time | None) -> str | None:
+    return None if value is None else value.strftime("%H:%M")
+
+
+def check_timezone(name: Any, field: str = "timezone") -> str:
+    if not isinstance(name, str) or name not in _zones():
+        raise ValidationError(
+            {
+                field: [
+                    f"Unknown time zone {str(name)[:64]!r}; use an IANA name such as Europe/London."
+                ]
+            }
+        )
+    return name
+
+
+def _zones() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    return _ZONES
+
+
+_ZONES: set[str] | None = None
+
+
+def check_prompt_times(values: Any, field: str = "prompt_times") -> list[str]:
+    if not isinstance(values, list | tuple) or not values:
+        raise ValidationError({field: ['Give at least one time of day, like ["09:00"].']})
+    if len(values) > 8:
+        raise ValidationError({field: ["At most 8 times of day."]})
+    return sorted({format_hhmm(parse_hhmm(v, field)) for v in values})
+
+
+def check_channels(values: Any, field: str = "channels") -> list[str]:
+    if not isinstance(values, list | tuple):
+        raise ValidationError({field: ["Give a list of channels: inbox, email, sms."]})
+    unknown = [str(v)[:20] for v in values if v not in CHANNELS]
+    if unknown:
+        raise ValidationError({field: [f"Unknown channel {unknown[0]!r}; use inbox, email, sms."]})
+    chosen = set(values) | {"inbox"}  # the inbox is always on
+    return [c for c in CHANNELS if c in chosen]
+
+
+def check_text_list(values: Any, field: str) -> list[str]:
+    if values is None:
+        return []
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise ValidationError({field: ["Give a list of short texts."]})
+    items = [v.strip() for v in values if v.strip()]
+    if len(items) > MAX_ITEMS:
+        raise ValidationError({field: [f"At most {MAX_ITEMS} items."]})
+    if any(len(v) > MAX_ITEM_LENGTH for v in items):
+        raise ValidationError({field: [f"Each item can be at most {MAX_ITEM_LENGTH} characters."]})
+    return items
+
+
+def check_support_contacts(values: Any) -> list[dict[str, str]]:
+    field = "support_contacts"
+    if values is None:
+        return []
+    if not isinstance(values, list | tuple) or len(values) > MAX_ITEMS:
+        raise ValidationError({field: [f"Give a list of at most {MAX_ITEMS} contacts."]})
+    contacts = []
+    for index, item in enumerate(values):
+        if not isinstance(item, Mapping) or not str(item.get("name") or "").strip():
+            raise ValidationError({field: [f"Contact {index + 1} needs a name."]})
+        contact = {}
+        for key in ("name", "relationship", "phone", "notes"):
+            value = item.get(key) or ""
+            if not isinstance(value, str) or len(value) > 200:
+                raise ValidationError(
+                    {
+                        field: [
+                            f"Contact {index + 1}: {key} must be a text of at most 200 characters."
+                        ]
+                    }
+                )
+            contact[key] = value.strip()
+        contacts.append(contact)
+    return contacts
+
+
+def check_covering(value: Any) -> dict[str, str] | None:
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, Mapping) or not str(value.get("name") or "").strip():
+        raise ValidationError({"covering_clinician": ["Give the covering clinician's name."]})
+    covering = {}
+    for key in ("name", "phone", "email"):
+        text = value.get(key) or ""
+        if not isinstance(text, str) or len(text) > 200:
+            raise ValidationError(
+                {"covering_clinician": [f"{key} must be at most 200 characters."]}
+            )
+        covering[key] = text.strip()
+    return covering
+
+
+CLIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "country",
+    "timezone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "prompt_times",
+    "channels",
+    "full_text_opt_in",
+)
+
+
+def clean_client_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "timezone":
+            cleaned[key] = check_timezone(value)
+        elif key in ("quiet_hours_start", "quiet_hours_end"):
+            cleaned[key] = None if value in (None, "") else parse_hhmm(value, key)
+        elif key == "prompt_times":
+            cleaned[key] = check_prompt_times(value)
+        elif key == "channels":
+            cleaned[key] = check_channels(value)
+        elif key == "country":
+            if not isinstance(value, str) or len(value) != 2 or not value.isalpha():
+                raise ValidationError({key: ["Use a two-letter country code such as GB."]})
+            cleaned[key] = value.upper()
+        elif key in CLIENT_FIELDS:
+            cleaned[key] = value
+    return cleaned
+
+
+BREAK_FIELDS = (
+    "kind",
+    "starts_at",
+    "ends_at",
+    "return_session_at",
+    "notice_given_at",
+    "timezone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "prompt_times",
+    "max_per_day",
+    "min_spacing_minutes",
+    "covering_clinician",
+    "covering_user",
+    "support_contacts",
+    "therapist_note",
+    "distress_threshold",
+    "escalation_enabled",
+    "escalation_consent_at",
+    "share_check_ins_with_covering",
+    *PLAN_LIST_FIELDS,
+)
+
+
+def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in BREAK_FIELDS:
+            continue
+        if key == "kind":
+            if value not in Break.Kind.values:
+                raise ValidationError(
+                    {
+                        key: [
+                            f"Unknown kind {str(value)[:20]!r}; use one of "
+                            f"{', '.join(Break.Kind.values)}."
+                        ]
+                    }
+                )
+            cleaned[key] = value
+        elif key in (
+            "starts_at",
+            "ends_at",
+            "return_session_at",
+            "notice_given_at",
+            "escalation_consent_at",
+        ):
+            if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+                raise ValidationError({key: ["Give a date and time with a time zone offset."]})
+            cleaned[key] = value
+        elif key == "timezone":
+            cleaned[key] = check_timezone(value)
+        elif key in ("quiet_hours_start", "quiet_hours_end"):
+            cleaned[key] = None if value in (None, "") else parse_hhmm(value, key)
+        elif key == "prompt_times":
+            cleaned[key] = check_prompt_times(value)
+        elif key in PLAN_LIST_FIELDS:
+            cleaned[key] = check_text_list(value, key)
+        elif key == "support_contacts":
+            cleaned[key] = check_support_contacts(value)
+        elif key == "covering_clinician":
+            cleaned[key] = check_covering(value)
+        elif key == "therapist_note":
+            if not isinstance(value, str) or len(value) > 4000:
+                raise ValidationError({key: ["The note can be at most 4000 characters."]})
+            cleaned[key] = value
+        elif key == "max_per_day":
+            if not isinstance(value, int) or not 1 <= value <= 6:
+                raise ValidationError({key: ["Choose between 1 and 6 prompts a day."]})
+            cleaned[key] = value
+        elif key == "min_spacing_minutes":
+            if not isinstance(value, int) or not 30 <= value <= 720:
+                raise ValidationError({key: ["Choose a spacing between 30 and 720 minutes."]})
+            cleaned[key] = value
+        elif key == "distress_threshold":
+            if not isinstance(value, int) or not 0 <= value <= 10:
+                raise ValidationError({key: ["Choose a threshold from 0 to 10."]})
+            cleaned[key] = value
+        else:
+            cleaned[key] = value
+    return cleaned
