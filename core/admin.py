@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from core.models import Practice, User, WorkerHeartbeat
+from core.models import LoginAttempt, Practice, User, WorkerHeartbeat
 
 
 @admin.register(User)
@@ -30,3 +30,18 @@ class PracticeAdmin(admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["hostname", "seen_at", "beats"]
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(admin.ModelAdmin):
+    """Read-only: the lockout's record (the email only as a hash)."""
+
+    list_display = ["at", "ip", "succeeded"]
+    list_filter = ["succeeded"]
+    readonly_fields = ["email_hash", "ip", "at", "succeeded"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

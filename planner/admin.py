@@ -118,3 +118,18 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(models.SignedLinkUse)
+class SignedLinkUseAdmin(admin.ModelAdmin):
+    """Used single-use links (nonces only), so a link cannot act twice."""
+
+    list_display = ["purpose", "used_at"]
+    list_filter = ["purpose"]
+    readonly_fields = ["nonce", "purpose", "used_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

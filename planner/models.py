@@ -249,6 +249,19 @@ class PromptTemplate(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    def clean(self) -> None:
+        """A practice's own prompt is checked like the shipped ones: known placeholders only."""
+        from django.core.exceptions import ValidationError
+
+        from planner.scheduling import TemplateSpec, validate_template
+
+        if self.category not in Category._value2member_map_:
+            return  # the field's own choices report this
+        spec = TemplateSpec(id=self.key or "new", category=Category(self.category), text=self.text)
+        problems = validate_template(spec)
+        if problems:
+            raise ValidationError({"text": problems})
+
 
 class ScheduledPrompt(models.Model):
     """The outbox: one row per planned prompt, written with the plan."""
