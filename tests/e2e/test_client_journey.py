@@ -38,3 +38,20 @@ def test_a_client_sees_the_countdown_and_plan_and_acknowledges_a_message(journey
     journey.go("/me/plan/print/")
     journey.check("printable plan")
     journey.screenshot("client_printable_plan")
+
+
+def test_the_printable_plan_fits_one_a4_page(journey, client_login):
+    """Printed from Chromium with the print stylesheet, a full demo-sized plan is one page."""
+    import re
+
+    journey.login("robin@example.com")
+    journey.go("/me/plan/print/")
+    page = journey.page
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=False)
+    from tests.e2e.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "printable_plan.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == 1, f"the printable plan took {pages} A4 pages"
