@@ -41,7 +41,7 @@ def test_a_client_sees_the_countdown_and_plan_and_acknowledges_a_message(journey
 
 
 def test_the_printable_plan_fits_one_a4_page(journey, client_login):
-    """Printed from Chromium with the print stylesheet, a full demo-sized plan is one page."""
+    """Printed from Chromium with the print stylesheet, a typical plan is one A4 page."""
     import re
 
     journey.login("robin@example.com")
