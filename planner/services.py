@@ -64,6 +64,7 @@ def client_create(*, therapist: User, actor: User | None = None, **data: Any) ->
 @transaction.atomic
 def client_update(*, client: Client, actor: User, source: str = "web", **data: Any) -> Client:
     cleaned = clean_client_fields(data)
+    _check_preferences_leave_room(client, cleaned)
     before = set(client.channels)
     full_text_before = client.full_text_opt_in
     for key, value in cleaned.items():
@@ -109,6 +110,7 @@ def _follow_client_preferences(client: Client, changes: dict[str, Any]) -> None:
     for brk in client.breaks.filter(status__in=[Break.Status.DRAFT, *Break.LIVE_STATUSES]):
         for key, value in changes.items():
             setattr(brk, key, value)
+        validate_break(brk)  # e.g. new quiet hours that cover the break's own prompt times
         brk.save(update_fields=list(changes))
         if brk.is_live:
             reschedule(brk)
@@ -550,7 +552,6 @@ def preferences_update(*, client: Client, actor: User, **data: Any) -> Client:
                     ]
                 }
             )
-    _check_preferences_leave_room(client, data)
     client_update(client=client, actor=actor, source="client", **data)
     if paused_until is not ...:
         client_pause(client=client, until=paused_until, actor=actor)
@@ -568,15 +569,8 @@ def _check_preferences_leave_room(client: Client, data: Mapping[str, Any]) -> No
     from planner.scheduling import in_quiet_hours
 
     if all(in_quiet_hours(t, start, end) for t in parsed):
-        raise ValidationError(
-            {
-                "quiet_hours_start": [
-                    "These quiet hours cover every prompt "
-                    "time; leave at least one time outside "
-                    "them."
-                ]
-            }
-        )
+        message = "These quiet hours cover every prompt time; leave at least one time outside them."
+        raise ValidationError({"quiet_hours_start": [message]})
 
 
 # --- Previews (write nothing) ----------------------------------------------------------------

@@ -252,3 +252,17 @@ def test_breaks_advance_from_scheduled_to_active_to_completed(therapist, client_
     services.breaks_advance(at=NOW + timedelta(days=28))
     brk.refresh_from_db()
     assert brk.status == Break.Status.COMPLETED
+
+
+def test_a_therapist_cannot_set_quiet_hours_that_silence_a_clients_break(therapist, client_of):
+    client = client_of(therapist, prompt_times=["09:00", "19:00"])
+    brk = holiday(therapist, client, prompt_times=["19:00"])
+    services.break_activate(brk=brk, actor=therapist, at=NOW)
+    # Covers the break's only time (19:00) though not the client's 09:00.
+    with pytest.raises(ValidationError) as excinfo:
+        services.client_update(
+            client=client, actor=therapist, quiet_hours_start="18:00", quiet_hours_end="08:00"
+        )
+    assert "quiet_hours_start" in errors_of(excinfo)
+    brk.refresh_from_db()
+    assert brk.quiet_hours_start == time(22, 0)
