@@ -169,8 +169,20 @@ def plan_settings(brk: Break, *, at: datetime | None = None) -> PlanSettings:
     )
 
 
+MAX_BREAK_SPAN = timedelta(days=400)
+
+
 def validate_break(brk: Break) -> None:
     """Check a break's settings with the schedule engine; field errors, never a 500."""
+    for name in ("ends_at", "return_session_at"):
+        other = getattr(brk, name)
+        if (
+            brk.starts_at is not None
+            and other is not None
+            and other - brk.starts_at > (MAX_BREAK_SPAN)
+        ):
+            message = f"A break can last at most {MAX_BREAK_SPAN.days} days."
+            raise ValidationError({name: [message]})
     if brk.kind != Break.Kind.ENDING and brk.ends_at is None:
         raise ValidationError(
             {"ends_at": ["A break needs an end date (only an ending may leave it open)."]}

@@ -67,6 +67,7 @@ def test_it_creates_a_draft_with_the_clients_defaults(therapist, client_of):
         ({"therapist_note": "x" * 5000}, "therapist_note"),
         ({"support_contacts": [{"relationship": "friend"}]}, "support_contacts"),
         ({"starts_at": datetime(2026, 12, 1, 9, 0)}, "starts_at"),
+        ({"ends_at": NOW + timedelta(days=500), "return_session_at": None}, "ends_at"),
     ],
 )
 def test_it_rejects_bad_plans_naming_the_field(therapist, client_of, extra, field):

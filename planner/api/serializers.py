@@ -8,7 +8,7 @@ the services' job; their ``ValidationError`` becomes a 400 with the same field k
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -22,7 +22,6 @@ HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 # The longest break the API plans prompts for (an ending's follow-ups come on top).
-MAX_SPAN = timedelta(days=400)
 MAX_ID = 2**63 - 1
 PLAN_LISTS = (
     "coping_strategies",
@@ -228,20 +227,7 @@ class BreakWriteSerializer(BreakSerializer):
         help_text="A therapist of your practice who covers and may see what the break shares.",
     )
 
-    def validate(self, attrs):
-        def value(name):
-            if name in attrs:
-                return attrs[name]
-            return getattr(self.instance, name, None)
-
-        starts = value("starts_at")
-        for name in ("ends_at", "return_session_at"):
-            other = value(name)
-            if starts is not None and other is not None and other - starts > MAX_SPAN:
-                raise serializers.ValidationError(
-                    {name: [f"A break can last at most {MAX_SPAN.days} days."]}
-                )
-        return attrs
+    # The longest break allowed is a business rule: services.validate_break checks it.
 
 
 class BreakUpdateSerializer(BreakWriteSerializer):
@@ -411,16 +397,6 @@ class AbsenceSerializer(serializers.Serializer):
         if any(not 1 <= v <= MAX_ID for v in value):
             raise serializers.ValidationError("Unknown client.")
         return value
-
-    def validate(self, attrs):
-        starts = attrs.get("starts_at")
-        for name in ("ends_at", "return_session_at"):
-            other = attrs.get(name)
-            if starts is not None and other is not None and other - starts > MAX_SPAN:
-                raise serializers.ValidationError(
-                    {name: [f"A break can last at most {MAX_SPAN.days} days."]}
-                )
-        return attrs
 
 
 # --- The client's own -----------------------------------------------------------------------
