@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.timezone import now as current_time
+from django.utils.translation import gettext as _
 
 from core.models import User
 from planner import audit, consent
@@ -38,6 +38,7 @@ from planner.validation import (
     check_prompt_times,
     clean_break_fields,
     clean_client_fields,
+    invalid,
     parse_hhmm,
 )
 
@@ -49,10 +50,10 @@ logger = logging.getLogger(__name__)
 @transaction.atomic
 def client_create(*, therapist: User, actor: User | None = None, **data: Any) -> Client:
     if not therapist.is_therapist:
-        raise ValidationError({"therapist": ["Only a therapist can have clients."]})
+        raise invalid("therapist", _("Only a therapist can have clients."))
     cleaned = clean_client_fields(data)
     if not str(cleaned.get("first_name") or "").strip():
-        raise ValidationError({"first_name": ["A first name is needed."]})
+        raise invalid("first_name", _("A first name is needed."))
     client = Client(therapist=therapist, **cleaned)
     client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
     client.save()
@@ -120,7 +121,7 @@ def _follow_client_preferences(client: Client, changes: dict[str, Any]) -> None:
 def client_pause(*, client: Client, until: datetime | None, actor: User) -> Client:
     """Pause every prompt until ``until`` (None resumes)."""
     if until is not None and until <= current_time():
-        raise ValidationError({"paused_until": ["Choose a moment in the future."]})
+        raise invalid("paused_until", _("Choose a moment in the future."))
     client.paused_until = until
     client.save(update_fields=["paused_until"])
     audit.record(actor, "client.paused" if until else "client.resumed", client=client)
@@ -181,18 +182,16 @@ def validate_break(brk: Break) -> None:
             and other is not None
             and other - brk.starts_at > (MAX_BREAK_SPAN)
         ):
-            message = f"A break can last at most {MAX_BREAK_SPAN.days} days."
-            raise ValidationError({name: [message]})
+            message = _("A break can last at most %(days)s days.") % {"days": MAX_BREAK_SPAN.days}
+            raise invalid(name, message)
     if brk.kind != Break.Kind.ENDING and brk.ends_at is None:
-        raise ValidationError(
-            {"ends_at": ["A break needs an end date (only an ending may leave it open)."]}
-        )
+        raise invalid("ends_at", _("A break needs an end date (only an ending may leave it open)."))
     try:
         from planner.scheduling import validate_settings
 
         validate_settings(plan_settings(brk))
     except ScheduleError as error:
-        raise ValidationError({error.field: [error.message]})
+        raise invalid(error.field, error.message)
 
 
 def _apply_client_defaults(brk: Break, client: Client) -> None:
@@ -206,7 +205,7 @@ def _apply_client_defaults(brk: Break, client: Client) -> None:
 
 def _check_owner(therapist: User, client: Client) -> None:
     if client.therapist_id != therapist.pk or client.deleted_at is not None:
-        raise ValidationError({"client": ["Unknown client."]})
+        raise invalid("client", _("Unknown client."))
 
 
 @transaction.atomic
@@ -218,7 +217,7 @@ def break_create(
     cleaned = clean_break_fields(data)
     for required in ("kind", "starts_at"):
         if cleaned.get(required) is None:
-            raise ValidationError({required: ["This field is required."]})
+            raise invalid(required, _("This field is required."))
     brk = Break(
         client=client,
         therapist=therapist,
@@ -255,11 +254,11 @@ def _start_from_previous_plan(brk: Break, client: Client, explicit: set[str]) ->
 def break_update(*, brk: Break, actor: User, **data: Any) -> Break:
     """Edit a break; a scheduled or active break gets its unsent prompts planned again."""
     if brk.status in (Break.Status.COMPLETED, Break.Status.CANCELLED):
-        raise ValidationError({"status": [f"A {brk.status} break cannot be changed."]})
+        raise invalid("status", _("A %(status)s break cannot be changed.") % {"status": brk.status})
     cleaned = clean_break_fields(data)
     if "kind" in cleaned and cleaned["kind"] != brk.kind and brk.status != Break.Status.DRAFT:
-        raise ValidationError(
-            {"kind": ["The kind of a scheduled break cannot change; cancel it and plan a new one."]}
+        raise invalid(
+            "kind", _("The kind of a scheduled break cannot change; cancel it and plan a new one.")
         )
     consent_before = consent.break_consent_state(brk)
     for key, value in cleaned.items():
@@ -376,8 +375,10 @@ def breaks_activate(*, breaks: list[Break], actor: User, at: datetime | None = N
     at = at or current_time()
     for brk in breaks:
         if brk.status != Break.Status.DRAFT:
-            raise ValidationError(
-                {"status": [f"Only a draft can be activated; break {brk.pk} is {brk.status}."]}
+            raise invalid(
+                "status",
+                _("Only a draft can be activated; break %(id)s is %(status)s.")
+                % {"id": brk.pk, "status": brk.status},
             )
         validate_break(brk)
         brk.status = _live_status(brk, at)
@@ -394,7 +395,7 @@ def break_cancel(*, brk: Break, actor: User, at: datetime | None = None) -> Brea
     """No further prompt of this break is sent: every pending prompt is skipped."""
     at = at or current_time()
     if brk.status in (Break.Status.CANCELLED, Break.Status.COMPLETED):
-        raise ValidationError({"status": [f"The break is already {brk.status}."]})
+        raise invalid("status", _("The break is already %(status)s.") % {"status": brk.status})
     brk.status = Break.Status.CANCELLED
     brk.cancelled_at = at
     brk.save(update_fields=["status", "cancelled_at", "updated_at"])
@@ -410,7 +411,7 @@ def break_cancel(*, brk: Break, actor: User, at: datetime | None = None) -> Brea
 @transaction.atomic
 def break_pause(*, brk: Break, actor: User, at: datetime | None = None) -> Break:
     if not brk.is_live:
-        raise ValidationError({"status": ["Only a scheduled or active break can be paused."]})
+        raise invalid("status", _("Only a scheduled or active break can be paused."))
     brk.paused_at = at or current_time()
     brk.save(update_fields=["paused_at", "updated_at"])
     audit.record(actor, "break.paused", client=brk.client, obj=brk)
@@ -455,13 +456,13 @@ def _absence_clients(therapist: User, clients: Any) -> list[Client]:
     if clients == "all":
         return list(own)
     if not isinstance(clients, list | tuple) or not clients:
-        raise ValidationError({"clients": ['Choose at least one client, or "all".']})
+        raise invalid("clients", _('Choose at least one client, or "all".'))
     if not all(isinstance(c, int) and not isinstance(c, bool) for c in clients):
-        raise ValidationError({"clients": ['Give client ids as numbers, or "all".']})
+        raise invalid("clients", _('Give client ids as numbers, or "all".'))
     found = list(own.filter(pk__in=set(clients)))
     missing = set(clients) - {c.pk for c in found}
     if missing:
-        raise ValidationError({"clients": [f"Unknown client id {sorted(missing)[0]}."]})
+        raise invalid("clients", _("Unknown client id %(id)s.") % {"id": sorted(missing)[0]})
     return found
 
 
@@ -492,11 +493,11 @@ def absence_plan(
     """
     at = at or current_time()
     if not therapist.is_therapist or not can_declare_for(actor, therapist):
-        raise ValidationError({"therapist": ["Unknown therapist."]})
+        raise invalid("therapist", _("Unknown therapist."))
     cleaned = clean_break_fields(data)
     for required in ("kind", "starts_at"):
         if cleaned.get(required) is None:
-            raise ValidationError({required: ["This field is required."]})
+            raise invalid(required, _("This field is required."))
     chosen = _absence_clients(therapist, clients)
     practice = therapist.practice
     breaks = []
@@ -552,17 +553,14 @@ def preferences_update(*, client: Client, actor: User, **data: Any) -> Client:
     paused_until = data.pop("paused_until", ...)
     unknown = set(data) - allowed
     if unknown:
-        raise ValidationError({sorted(unknown)[0]: ["This setting cannot be changed here."]})
+        raise invalid(sorted(unknown)[0], _("This setting cannot be changed here."))
     if "quiet_hours_start" in data or "quiet_hours_end" in data:
         start = data.get("quiet_hours_start", client.quiet_hours_start)
         end = data.get("quiet_hours_end", client.quiet_hours_end)
         if (start in (None, "")) != (end in (None, "")):
-            raise ValidationError(
-                {
-                    "quiet_hours_end": [
-                        "Give both the start and the end of the quiet hours, or neither."
-                    ]
-                }
+            raise invalid(
+                "quiet_hours_end",
+                _("Give both the start and the end of the quiet hours, or neither."),
             )
     client_update(client=client, actor=actor, source="client", **data)
     if paused_until is not ...:
@@ -581,8 +579,10 @@ def _check_preferences_leave_room(client: Client, data: Mapping[str, Any]) -> No
     from planner.scheduling import in_quiet_hours
 
     if all(in_quiet_hours(t, start, end) for t in parsed):
-        message = "These quiet hours cover every prompt time; leave at least one time outside them."
-        raise ValidationError({"quiet_hours_start": [message]})
+        message = _(
+            "These quiet hours cover every prompt time; leave at least one time outside them."
+        )
+        raise invalid("quiet_hours_start", message)
 
 
 # --- Previews (write nothing) ----------------------------------------------------------------
@@ -604,9 +604,9 @@ def break_build(
     else:
         brk = Break(client=client, therapist=therapist, prompt_times=[], seed=1)
         if cleaned.get("kind") is None:
-            raise ValidationError({"kind": ["This field is required."]})
+            raise invalid("kind", _("This field is required."))
     if cleaned.get("starts_at", ...) is None:
-        raise ValidationError({"starts_at": ["This field is required."]})
+        raise invalid("starts_at", _("This field is required."))
     brk.status = Break.Status.DRAFT
     for key, value in cleaned.items():
         setattr(brk, key, value)

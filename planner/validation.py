@@ -12,8 +12,15 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from planner.models import Break
+
+
+def invalid(field: str, message: str) -> ValidationError:
+    """The error for one field, as the API (400) and the forms (next to the field) show it."""
+    return ValidationError({field: [message]})
+
 
 CHANNELS = ("inbox", "email", "sms")
 PLAN_LIST_FIELDS = (
@@ -38,7 +45,9 @@ def parse_hhmm(value: Any, field: str) -> time:
         hours, minutes = value[:2], value[3:]
         if hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60:
             return time(int(hours), int(minutes))
-    raise ValidationError({field: [f"Use a 24-hour time like 09:30, not {str(value)[:20]!r}."]})
+    raise invalid(
+        field, _("Use a 24-hour time like 09:30, not %(value)s.") % {"value": repr(str(value)[:20])}
+    )
 
 
 def format_hhmm(value: time | None) -> str | None:
@@ -47,12 +56,10 @@ def format_hhmm(value: time | None) -> str | None:
 
 def check_timezone(name: Any, field: str = "timezone") -> str:
     if not isinstance(name, str) or name not in _zones():
-        raise ValidationError(
-            {
-                field: [
-                    f"Unknown time zone {str(name)[:64]!r}; use an IANA name such as Europe/London."
-                ]
-            }
+        raise invalid(
+            field,
+            _("Unknown time zone %(name)s; use an IANA name such as Europe/London.")
+            % {"name": repr(str(name)[:64])},
         )
     return name
 
@@ -69,18 +76,22 @@ _ZONES: set[str] | None = None
 
 def check_prompt_times(values: Any, field: str = "prompt_times") -> list[str]:
     if not isinstance(values, list | tuple) or not values:
-        raise ValidationError({field: ['Give at least one time of day, like ["09:00"].']})
+        raise invalid(field, _('Give at least one time of day, like ["09:00"].'))
     if len(values) > 8:
-        raise ValidationError({field: ["At most 8 times of day."]})
+        raise invalid(field, _("At most 8 times of day."))
     return sorted({format_hhmm(parse_hhmm(v, field)) for v in values})
 
 
 def check_channels(values: Any, field: str = "channels") -> list[str]:
     if not isinstance(values, list | tuple):
-        raise ValidationError({field: ["Give a list of channels: inbox, email, sms."]})
+        raise invalid(field, _("Give a list of channels: inbox, email, sms."))
     unknown = [str(v)[:20] for v in values if v not in CHANNELS]
     if unknown:
-        raise ValidationError({field: [f"Unknown channel {unknown[0]!r}; use inbox, email, sms."]})
+        raise invalid(
+            field,
+            _("Unknown channel %(channel)s; use inbox, email, sms.")
+            % {"channel": repr(unknown[0])},
+        )
     chosen = set(values) | {"inbox"}  # the inbox is always on
     return [c for c in CHANNELS if c in chosen]
 
@@ -89,12 +100,14 @@ def check_text_list(values: Any, field: str) -> list[str]:
     if values is None:
         return []
     if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
-        raise ValidationError({field: ["Give a list of short texts."]})
+        raise invalid(field, _("Give a list of short texts."))
     items = [v.strip() for v in values if v.strip()]
     if len(items) > MAX_ITEMS:
-        raise ValidationError({field: [f"At most {MAX_ITEMS} items."]})
+        raise invalid(field, _("At most %(count)s items.") % {"count": MAX_ITEMS})
     if any(len(v) > MAX_ITEM_LENGTH for v in items):
-        raise ValidationError({field: [f"Each item can be at most {MAX_ITEM_LENGTH} characters."]})
+        raise invalid(
+            field, _("Each item can be at most %(count)s characters.") % {"count": MAX_ITEM_LENGTH}
+        )
     return items
 
 
@@ -103,21 +116,19 @@ def check_support_contacts(values: Any) -> list[dict[str, str]]:
     if values is None:
         return []
     if not isinstance(values, list | tuple) or len(values) > MAX_ITEMS:
-        raise ValidationError({field: [f"Give a list of at most {MAX_ITEMS} contacts."]})
+        raise invalid(field, _("Give a list of at most %(count)s contacts.") % {"count": MAX_ITEMS})
     contacts = []
     for index, item in enumerate(values):
         if not isinstance(item, Mapping) or not str(item.get("name") or "").strip():
-            raise ValidationError({field: [f"Contact {index + 1} needs a name."]})
+            raise invalid(field, _("Contact %(number)s needs a name.") % {"number": index + 1})
         contact = {}
         for key in ("name", "relationship", "phone", "notes"):
             value = item.get(key) or ""
             if not isinstance(value, str) or len(value) > 200:
-                raise ValidationError(
-                    {
-                        field: [
-                            f"Contact {index + 1}: {key} must be a text of at most 200 characters."
-                        ]
-                    }
+                raise invalid(
+                    field,
+                    _("Contact %(number)s: %(field)s must be a text of at most 200 characters.")
+                    % {"number": index + 1, "field": key},
                 )
             contact[key] = value.strip()
         contacts.append(contact)
@@ -128,13 +139,14 @@ def check_covering(value: Any) -> dict[str, str] | None:
     if value in (None, "", {}):
         return None
     if not isinstance(value, Mapping) or not str(value.get("name") or "").strip():
-        raise ValidationError({"covering_clinician": ["Give the covering clinician's name."]})
+        raise invalid("covering_clinician", _("Give the covering clinician's name."))
     covering = {}
     for key in ("name", "phone", "email"):
         text = value.get(key) or ""
         if not isinstance(text, str) or len(text) > 200:
-            raise ValidationError(
-                {"covering_clinician": [f"{key} must be at most 200 characters."]}
+            raise invalid(
+                "covering_clinician",
+                _("%(field)s must be at most 200 characters.") % {"field": key},
             )
         covering[key] = text.strip()
     return covering
@@ -168,7 +180,7 @@ def clean_client_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[key] = check_channels(value)
         elif key == "country":
             if not isinstance(value, str) or len(value) != 2 or not value.isalpha():
-                raise ValidationError({key: ["Use a two-letter country code such as GB."]})
+                raise invalid(key, _("Use a two-letter country code such as GB."))
             cleaned[key] = value.upper()
         elif key in CLIENT_FIELDS:
             cleaned[key] = value
@@ -206,13 +218,10 @@ def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if key == "kind":
             if value not in Break.Kind.values:
-                raise ValidationError(
-                    {
-                        key: [
-                            f"Unknown kind {str(value)[:20]!r}; use one of "
-                            f"{', '.join(Break.Kind.values)}."
-                        ]
-                    }
+                raise invalid(
+                    key,
+                    _("Unknown kind %(kind)s; use one of %(kinds)s.")
+                    % {"kind": repr(str(value)[:20]), "kinds": ", ".join(Break.Kind.values)},
                 )
             cleaned[key] = value
         elif key in (
@@ -223,7 +232,7 @@ def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             "escalation_consent_at",
         ):
             if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-                raise ValidationError({key: ["Give a date and time with a time zone offset."]})
+                raise invalid(key, _("Give a date and time with a time zone offset."))
             cleaned[key] = value
         elif key == "timezone":
             cleaned[key] = check_timezone(value)
@@ -239,19 +248,19 @@ def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[key] = check_covering(value)
         elif key == "therapist_note":
             if not isinstance(value, str) or len(value) > 4000:
-                raise ValidationError({key: ["The note can be at most 4000 characters."]})
+                raise invalid(key, _("The note can be at most 4000 characters."))
             cleaned[key] = value
         elif key == "max_per_day":
             if not isinstance(value, int) or not 1 <= value <= 6:
-                raise ValidationError({key: ["Choose between 1 and 6 prompts a day."]})
+                raise invalid(key, _("Choose between 1 and 6 prompts a day."))
             cleaned[key] = value
         elif key == "min_spacing_minutes":
             if not isinstance(value, int) or not 30 <= value <= 720:
-                raise ValidationError({key: ["Choose a spacing between 30 and 720 minutes."]})
+                raise invalid(key, _("Choose a spacing between 30 and 720 minutes."))
             cleaned[key] = value
         elif key == "distress_threshold":
             if not isinstance(value, int) or not 0 <= value <= 10:
-                raise ValidationError({key: ["Choose a threshold from 0 to 10."]})
+                raise invalid(key, _("Choose a threshold from 0 to 10."))
             cleaned[key] = value
         else:
             cleaned[key] = value
