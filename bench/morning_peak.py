@@ -176,7 +176,10 @@ def _ceiling(processes: int, batch: int, ids_filter: str) -> tuple[float, int]:
     import psycopg
 
     with psycopg.connect(BENCH_DATABASE_URL, autocommit=True) as conn:
-        conn.execute(f"UPDATE planner_scheduledprompt SET status = 'pending', due_at = send_at WHERE {ids_filter}")
+        conn.execute(
+            "UPDATE planner_scheduledprompt SET status = 'pending', due_at = send_at "
+            f"WHERE {ids_filter}"
+        )
     _vacuum()
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(processes + 1)

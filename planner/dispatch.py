@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from planner import links
@@ -370,8 +370,9 @@ def _mark_attempting(send: _Send, token: uuid.UUID, *, now: datetime) -> bool:
     and building the same statement through the ORM cost several times the database's work."""
     d, p, b = Delivery._meta, Prompt._meta, Break._meta
     live = ", ".join(["%s"] * len(Break.LIVE_STATUSES))
+    # Only table and column names from the models are formatted in; values are parameters.
     sql = (
-        f"UPDATE {d.db_table} SET status = %s, attempts = attempts + 1, attempted_at = %s, "
+        f"UPDATE {d.db_table} SET status = %s, attempts = attempts + 1, attempted_at = %s, "  # noqa: S608
         f"message_id = %s WHERE id = %s AND status = %s AND EXISTS (SELECT 1 FROM {p.db_table} "
         f"p INNER JOIN {b.db_table} b ON b.id = p.{p.get_field('break_obj').column} "
         f"WHERE p.id = {d.db_table}.{d.get_field('prompt').column} AND p.status = %s "
@@ -400,10 +401,12 @@ def _db_value(model, field: str, value):
 def _update_delivery(delivery_id: int, **values) -> None:
     """One delivery's result, in hand-written SQL (once per message, see _mark_attempting)."""
     table = Delivery._meta.db_table
-    sets = ", ".join(f"{name} = %s" for name in values)
+    # Only table and column names from the model are formatted in; values are parameters.
+    sets = ", ".join(f"{Delivery._meta.get_field(name).column} = %s" for name in values)
     params = [_db_value(Delivery, name, value) for name, value in values.items()]
+    sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {sets} WHERE id = %s", [*params, delivery_id])
+        cursor.execute(sql, [*params, delivery_id])
 
 
 def message_id_for(send: _Send) -> str:

@@ -554,7 +554,7 @@ class PingView(APIView):
     @extend_schema(
         operation_id="ping",
         responses={200: PingSerializer},
-        description="Liveness probe: 200 {\"ok\": true} while the API process answers.",
+        description='Liveness probe: 200 {"ok": true} while the API process answers.',
         tags=["health"],
     )
     def get(self, request: Request) -> Response:
