@@ -55,10 +55,13 @@ def _seed(messages: int, breaks: int) -> dict[str, str]:
         own = Client.objects.create(
             therapist=therapist, user=client_user, first_name="Inbox", timezone="Europe/London"
         )
-        clients = [own] + Client.objects.bulk_create(
-            Client(therapist=therapist, first_name=f"Client {i}", timezone="Europe/London")
-            for i in range(breaks - 1)
-        )
+        clients = [
+            own,
+            *Client.objects.bulk_create(
+                Client(therapist=therapist, first_name=f"Client {i}", timezone="Europe/London")
+                for i in range(breaks - 1)
+            ),
+        ]
         now = timezone.now()
         made = Break.objects.bulk_create(
             Break(
@@ -146,7 +149,7 @@ def _wrk(url: str, token: str | None, duration: int, connections: int) -> dict:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
     if token:
         cmd += ["-H", f"Authorization: Token {token}"]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.+)", out)
     return {
@@ -247,8 +250,7 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
             f"Redis cache; load generator: {generator}, one endpoint after the other, each "
             "after a warm-up.",
             "",
-            "| endpoint | requests/s | p50 | p99 | SQL queries per request | "
-            "ratio to trivial |",
+            "| endpoint | requests/s | p50 | p99 | SQL queries per request | ratio to trivial |",
             "|---|---:|---:|---:|---:|---:|",
         ]
         for name, path, _who in URLS:

@@ -181,7 +181,8 @@ def _ceiling(processes: int, batch: int, ids_filter: str) -> tuple[float, int]:
             f"WHERE {ids_filter}"
         )
     _vacuum()
-    ctx = multiprocessing.get_context("fork")
+    # spawn, not fork: the bench process has Celery/kombu threads; a fork could copy a held lock.
+    ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(processes + 1)
     out = ctx.Queue()
     procs = [ctx.Process(target=_claim_loop, args=(batch, barrier, out)) for _ in range(processes)]
