@@ -49,6 +49,10 @@ def _seed(messages: int, breaks: int) -> dict[str, str]:
     from planner.models import Break, Client, InboxMessage
 
     with transaction.atomic():
+        # A previous run's data (breaks protect their therapist: delete them first).
+        InboxMessage.objects.filter(client__therapist__email=THERAPIST_EMAIL).delete()
+        Break.objects.filter(therapist__email=THERAPIST_EMAIL).delete()
+        Client.objects.filter(therapist__email=THERAPIST_EMAIL).delete()
         User.objects.filter(email__in=[CLIENT_EMAIL, THERAPIST_EMAIL]).delete()
         therapist = User.objects.create_user(THERAPIST_EMAIL, None, role="therapist")
         client_user = User.objects.create_user(CLIENT_EMAIL, None, role="client")
