@@ -370,14 +370,17 @@ def _mark_attempting(send: _Send, token: uuid.UUID, *, now: datetime) -> bool:
     and building the same statement through the ORM cost several times the database's work."""
     d, p, b = Delivery._meta, Prompt._meta, Break._meta
     live = ", ".join(["%s"] * len(Break.LIVE_STATUSES))
+    # The rows are found by primary key. The status tests are written `status || ''` so the
+    # planner cannot pick the status indexes instead: during a peak their statistics lag far
+    # behind (measured: 100,000 "claimed" rows estimated at one, 10 s per 500-prompt batch).
     # Only table and column names from the models are formatted in; values are parameters.
     sql = (
         f"UPDATE {d.db_table} SET status = %s, attempts = attempts + 1, attempted_at = %s, "  # noqa: S608
-        f"message_id = %s WHERE id = %s AND status = %s AND EXISTS (SELECT 1 FROM {p.db_table} "
-        f"p INNER JOIN {b.db_table} b ON b.id = p.{p.get_field('break_obj').column} "
-        f"WHERE p.id = {d.db_table}.{d.get_field('prompt').column} AND p.status = %s "
-        f"AND p.claim_token = %s AND p.plan_version = b.plan_version AND b.status IN ({live}) "
-        "AND b.paused_at IS NULL)"
+        f"message_id = %s WHERE id = %s AND status || '' = %s AND EXISTS (SELECT 1 FROM "
+        f"{p.db_table} p INNER JOIN {b.db_table} b ON b.id = p.{p.get_field('break_obj').column} "
+        f"WHERE p.id = %s AND p.id = {d.db_table}.{d.get_field('prompt').column} "
+        f"AND p.status || '' = %s AND p.claim_token = %s AND p.plan_version = b.plan_version "
+        f"AND b.status IN ({live}) AND b.paused_at IS NULL)"
     )
     params = [
         DS.ATTEMPTING,
@@ -385,6 +388,7 @@ def _mark_attempting(send: _Send, token: uuid.UUID, *, now: datetime) -> bool:
         message_id_for(send),
         send.delivery_id,
         DS.QUEUED,
+        send.prompt.pk,
         PS.CLAIMED,
         _db_value(Prompt, "claim_token", token),
         *Break.LIVE_STATUSES,
