@@ -3,6 +3,13 @@
 # Needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; see bench/common.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The API benchmark's load generator: wrk, installed here when missing (bench/api.py falls back
+# to a small built-in Python load generator, and says so, when this is not possible).
+if ! command -v wrk >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"
+  { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk; } >/dev/null 2>&1 \
+    || echo "wrk could not be installed; bench/api.py will use its built-in load generator"
+fi
 for script in bench/morning_peak.py bench/caseload.py bench/sweep_cost.py bench/api.py; do
   if [ -f "$script" ]; then
     echo "== $script"

@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from planner import links
@@ -193,14 +193,16 @@ class BatchSummary:
 def deliver_batch(
     prompt_ids: list[int], claim_token: str, *, now: datetime | None = None
 ) -> BatchSummary:
-    now = now or timezone.now()
+    clock = (lambda: now) if now else timezone.now
+    now = clock()
     token = uuid.UUID(str(claim_token))
     summary = BatchSummary()
     sends = _prepare(prompt_ids, token, now=now, summary=summary)
     results = _send_all(sends, token, now=now) if sends else []
     summary.attempted = len(results)
     if results:
-        _finish(results, token, now=now, summary=summary)
+        # A prompt is sent when its last channel is: phase 3's time, not the batch's start.
+        _finish(results, token, now=clock(), summary=summary)
     return summary
 
 
@@ -265,12 +267,12 @@ def _prepare(
         # (prompt, channel) is unique; the rows are locked, so the pre-check above is exact
         # and a duplicated task finds the rows instead of writing them again.
         Delivery.objects.bulk_create(new_deliveries)
-        Delivery.objects.bulk_update(changed, ["status", "last_error", "next_attempt_at"])
+        _save_fields(Delivery, changed, ["status", "last_error", "next_attempt_at"])
         summary.inbox = len(new_inbox)
         sends = _settle_prepared(prompts, existing, now=now)
         fields = ["status", "skip_reason", "finished_at", "sent_at", "claim_token"]
         fields += ["claimed_until", "due_at", "attempts", "last_error"]
-        Prompt.objects.bulk_update(prompts, fields)
+        _save_fields(Prompt, prompts, fields)
     for prompt in prompts:
         if prompt.status in Prompt.TERMINAL_STATUSES:
             summary.counts[prompt.status] = summary.counts.get(prompt.status, 0) + 1
@@ -278,6 +280,20 @@ def _prepare(
     for pk in (m.prompt_id for m in new_inbox):
         logger.info("dispatch.sent prompt=%s channel=inbox", pk)
     return sends
+
+
+def _save_fields(model, objs: list, fields: list[str]) -> None:
+    """Save `fields` of `objs` with one UPDATE per distinct set of values.
+
+    In a batch almost every row ends with the same values (sent, at the same time), so this is
+    one or a few ``UPDATE ... WHERE id IN (...)`` instead of ``bulk_update``'s one statement of
+    ``CASE WHEN id = ... THEN ...`` per field and row, whose building cost more than the
+    database's work (profiled: about 1 s of a 500-prompt batch)."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for obj in objs:
+        groups[tuple(getattr(obj, f) for f in fields)].append(obj.pk)
+    for values, pks in groups.items():
+        model.objects.filter(pk__in=pks).update(**dict(zip(fields, values, strict=True)))
 
 
 def _deliveries_by_prompt(prompt_ids: list[int]) -> dict[int, dict[str, Delivery]]:
@@ -348,24 +364,53 @@ def _send_all(sends: list[_Send], token: uuid.UUID, *, now: datetime) -> list[_R
 
 
 def _mark_attempting(send: _Send, token: uuid.UUID, *, now: datetime) -> bool:
-    """Queued -> attempting, only while the prompt is still ours and its plan still current."""
-    return (
-        Delivery.objects.filter(
-            pk=send.delivery_id,
-            status=DS.QUEUED,
-            prompt__status=PS.CLAIMED,
-            prompt__claim_token=token,
-            prompt__plan_version=F("prompt__break_obj__plan_version"),
-            prompt__break_obj__status__in=Break.LIVE_STATUSES,
-            prompt__break_obj__paused_at__isnull=True,
-        ).update(
-            status=DS.ATTEMPTING,
-            attempts=F("attempts") + 1,
-            attempted_at=now,
-            message_id=message_id_for(send),
-        )
-        == 1
+    """Queued -> attempting, only while the prompt is still ours and its plan still current.
+
+    Hand-written SQL (portable: ``EXISTS``, no ``UPDATE ... FROM``): it runs once per message,
+    and building the same statement through the ORM cost several times the database's work."""
+    d, p, b = Delivery._meta, Prompt._meta, Break._meta
+    live = ", ".join(["%s"] * len(Break.LIVE_STATUSES))
+    # The rows are found by primary key. The status tests are written `status || ''` so the
+    # planner cannot pick the status indexes instead: during a peak their statistics lag far
+    # behind (measured: 100,000 "claimed" rows estimated at one, 10 s per 500-prompt batch).
+    # Only table and column names from the models are formatted in; values are parameters.
+    sql = (
+        f"UPDATE {d.db_table} SET status = %s, attempts = attempts + 1, attempted_at = %s, "  # noqa: S608
+        f"message_id = %s WHERE id = %s AND status || '' = %s AND EXISTS (SELECT 1 FROM "
+        f"{p.db_table} p INNER JOIN {b.db_table} b ON b.id = p.{p.get_field('break_obj').column} "
+        f"WHERE p.id = %s AND p.id = {d.db_table}.{d.get_field('prompt').column} "
+        f"AND p.status || '' = %s AND p.claim_token = %s AND p.plan_version = b.plan_version "
+        f"AND b.status IN ({live}) AND b.paused_at IS NULL)"
     )
+    params = [
+        DS.ATTEMPTING,
+        _db_value(Delivery, "attempted_at", now),
+        message_id_for(send),
+        send.delivery_id,
+        DS.QUEUED,
+        send.prompt.pk,
+        PS.CLAIMED,
+        _db_value(Prompt, "claim_token", token),
+        *Break.LIVE_STATUSES,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def _db_value(model, field: str, value):
+    return model._meta.get_field(field).get_db_prep_value(value, connection, prepared=False)
+
+
+def _update_delivery(delivery_id: int, **values) -> None:
+    """One delivery's result, in hand-written SQL (once per message, see _mark_attempting)."""
+    table = Delivery._meta.db_table
+    # Only table and column names from the model are formatted in; values are parameters.
+    sets = ", ".join(f"{Delivery._meta.get_field(name).column} = %s" for name in values)
+    params = [_db_value(Delivery, name, value) for name, value in values.items()]
+    sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, delivery_id])
 
 
 def message_id_for(send: _Send) -> str:
@@ -415,20 +460,20 @@ def _store_result(result: _Result, *, now: datetime) -> None:
     """Store one result at once: the window in which a crash makes a message unconfirmed is
     one message per worker process, never a whole batch."""
     send = result.send
-    row = Delivery.objects.filter(pk=send.delivery_id)
+    row = partial(_update_delivery, send.delivery_id)
     if result.outcome == "sent":
-        row.update(status=DS.SENT, provider_id=result.provider_id, sent_at=now, last_error="")
+        row(status=DS.SENT, provider_id=result.provider_id, sent_at=now, last_error="")
         logger.info("dispatch.sent prompt=%s channel=%s", send.prompt.pk, send.channel)
         return
     if result.outcome == "retry" and send.attempts < settings.DISPATCH_MAX_ATTEMPTS:
         delay = settings.DISPATCH_RETRY_BASE_SECONDS * 2 ** (send.attempts - 1)
-        row.update(
+        row(
             status=DS.RETRY, last_error=result.error, next_attempt_at=now + timedelta(seconds=delay)
         )
         logger.info("dispatch.retry prompt=%s channel=%s", send.prompt.pk, send.channel)
         return
     result.outcome = "permanent" if result.outcome == "permanent" else "failed"
-    row.update(status=DS.FAILED, last_error=result.error, next_attempt_at=None)
+    row(status=DS.FAILED, last_error=result.error, next_attempt_at=None)
     logger.warning("dispatch.failed prompt=%s channel=%s", send.prompt.pk, send.channel)
 
 
@@ -448,10 +493,10 @@ def _finish(results: list[_Result], token: uuid.UUID, *, now: datetime, summary)
                     d.last_error = skip_reason(prompt, now=now) or "not-attempted"
                     stale.append(d)
             _apply_outcome(prompt, dels, now=now)
-        Delivery.objects.bulk_update(stale, ["status", "last_error"])
+        _save_fields(Delivery, stale, ["status", "last_error"])
         fields = ["status", "skip_reason", "finished_at", "sent_at", "claim_token"]
         fields += ["claimed_until", "due_at", "last_error"]
-        Prompt.objects.bulk_update(prompts, fields)
+        _save_fields(Prompt, prompts, fields)
         permanent = [r for r in results if r.outcome == "permanent"]
         if permanent:
             items = [(r.send.prompt, r.send.channel) for r in permanent]

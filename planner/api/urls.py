@@ -34,4 +34,5 @@ urlpatterns = [
     path("me/preferences/", views.MePreferencesView.as_view(), name="me-preferences"),
     path("me/calendar.ics", views.MeCalendarView.as_view(), name="me-calendar"),
     *privacy.urlpatterns,  # me/export/, me/erase/
+    path("ping/", views.PingView.as_view(), name="ping"),
 ]

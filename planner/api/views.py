@@ -18,6 +18,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+from rest_framework.views import APIView
 
 from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
 from core.models import User
@@ -534,3 +535,27 @@ class MeCalendarView(BaseView):
 
 
 ICAL_CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+class PingSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+
+
+class PingView(APIView):
+    """A liveness probe for the API: no login, no throttle, no database.
+
+    The benchmarks (bench/api.py) also use it as the trivial endpoint that the real ones are
+    measured against."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        operation_id="ping",
+        responses={200: PingSerializer},
+        description='Liveness probe: 200 {"ok": true} while the API process answers.',
+        tags=["health"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})

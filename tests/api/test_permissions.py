@@ -95,6 +95,7 @@ MATRIX = [
     ("get", lambda w: f"{V}/me/export/", None, (401, 200, 200, 403, 403, 403)),
     ("post", lambda w: f"{V}/me/erase/", lambda w: {"confirm": "DELETE", "password": "wrong"},
      (401, 400, 400, 403, 403, 403)),
+    ("get", lambda w: f"{V}/ping/", None, (200, 200, 200, 200, 200, 200)),
 ]  # fmt: skip
 
 CASES = [

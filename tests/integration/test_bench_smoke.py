@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _bench(script: str, *args: str) -> subprocess.CompletedProcess:
     db = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/between_bench_smoke"
     env = {**os.environ, "BENCH_DATABASE_URL": db}
+    if os.environ.get("REDIS_URL"):  # the tests' Redis, not the real benchmark's database 9
+        env["BENCH_REDIS_URL"] = os.environ["REDIS_URL"]
     return subprocess.run(
         [sys.executable, f"bench/{script}", *args, "--no-write"],
         cwd=ROOT,
@@ -34,3 +36,27 @@ def test_the_sweep_cost_benchmark_runs_at_a_tiny_size():
     assert result.returncode == 0, result.stderr[-2000:]
     # At a tiny size PostgreSQL may rightly prefer a sequential scan; the figure is printed.
     assert "index used:" in result.stdout
+
+
+def test_the_morning_peak_benchmark_runs_at_a_tiny_size():
+    result = _bench("morning_peak.py", "--prompts", "200", "--batch", "50")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "correct: True" in result.stdout
+    assert "ratio end-to-end / ceiling" in result.stdout
+
+
+def test_the_api_benchmark_runs_at_a_tiny_size():
+    result = _bench("api.py", "--duration", "1", "--connections", "2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ratio inbox / trivial" in result.stdout
+
+
+def test_the_api_benchmark_falls_back_to_its_own_load_generator_without_wrk(monkeypatch):
+    import shutil
+
+    python_dir = str(Path(sys.executable).parent)
+    monkeypatch.setenv("PATH", python_dir)  # no wrk on this PATH
+    assert shutil.which("wrk", path=python_dir) is None
+    result = _bench("api.py", "--duration", "1", "--connections", "2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "built-in Python load generator" in result.stdout

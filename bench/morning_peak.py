@@ -1,0 +1,375 @@
+"""Morning peak: N prompts due in the same minute (one timezone), delivered by real Celery
+worker processes to the inbox and a null email backend, against the bare claim loop's rate
+measured in the same run on the same rows.
+
+Set-up is SQL (``INSERT ... SELECT generate_series``): N clients (inbox + email, no quiet
+hours, Europe/London), one active break each, one prompt each due at the same instant. The
+bench process then sweeps as beat would (``planner.dispatch.sweep()`` until nothing is due),
+two ``celery worker -c 1`` processes deliver, and the end-to-end rate is
+prompts / (last prompt finished - due instant). The ceiling is a bare psycopg loop
+(``SELECT id ... FOR UPDATE SKIP LOCKED LIMIT batch`` + ``UPDATE ... WHERE id = ANY``, commit)
+over the same rows, in 1 and in 2 processes.
+
+    python bench/morning_peak.py [--prompts 100000] [--batch 500] [--workers 2] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import BENCH_DATABASE_URL, ROOT, bench_env, setup_django, write_section
+
+TARGET = 0.25
+THERAPIST_EMAIL = "morning-peak-bench@example.com"
+TERMINAL = ("sent", "skipped", "failed", "unconfirmed")
+
+
+# --- data -------------------------------------------------------------------------------------
+
+
+def _seed(n: int, due) -> None:
+    """N clients, one active break each, one prompt each due at `due`; all in SQL."""
+    from django.db import connection
+
+    from core.models import User
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE planner_scheduledprompt, planner_break, planner_client, "
+            "planner_inboxmessage, planner_delivery CASCADE"
+        )
+    therapist, _ = User.objects.get_or_create(email=THERAPIST_EMAIL, defaults={"role": "therapist"})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO planner_client
+              (therapist_id, first_name, last_name, email, phone, country, timezone,
+               prompt_times, channels, full_text_opt_in, created_at)
+            SELECT %s, 'Client ' || g, '', 'peak-' || g || '@example.invalid', '', 'GB',
+                   'Europe/London', '["09:00"]', '["inbox", "email"]', false, now()
+            FROM generate_series(1, %s) AS g
+            """,
+            [therapist.pk, n],
+        )
+        cursor.execute(
+            """
+            INSERT INTO planner_break
+              (therapist_id, client_id, kind, status, starts_at, ends_at, timezone, prompt_times,
+               max_per_day, min_spacing_minutes, seed, plan_version, warning_signs,
+               coping_strategies, distractions, support_contacts, professional_contacts,
+               environment_safety, reasons_for_hope, therapist_note, distress_threshold,
+               escalation_enabled, share_check_ins_with_covering, activated_at, created_at,
+               updated_at)
+            SELECT %s, c.id, 'holiday', 'active', %s - interval '1 day', %s + interval '14 days',
+                   'Europe/London', '["09:00"]', 3, 120, 0, 1, '[]', '[]', '[]', '[]', '[]', '[]',
+                   '[]', '', 7, false, false, now(), now(), now()
+            FROM planner_client c WHERE c.therapist_id = %s
+            """,
+            [therapist.pk, due, due, therapist.pk],
+        )
+        cursor.execute(
+            """
+            INSERT INTO planner_scheduledprompt
+              (break_id, client_id, category, text, send_at, valid_until, plan_version, status,
+               skip_reason, due_at, attempts, last_error, created_at)
+            SELECT b.id, b.client_id, 'coping', 'Take three slow breaths; the break will end.',
+                   %s, %s + interval '3 hours', 1, 'pending', '', %s, 0, '', now()
+            FROM planner_break b WHERE b.therapist_id = %s
+            """,
+            [due, due, due, therapist.pk],
+        )
+    _vacuum()
+
+
+def _vacuum() -> None:
+    import psycopg
+
+    with psycopg.connect(BENCH_DATABASE_URL, autocommit=True) as conn:
+        for table in ("planner_scheduledprompt", "planner_delivery", "planner_inboxmessage"):
+            conn.execute(f"VACUUM ANALYZE {table}")
+
+
+# --- workers ----------------------------------------------------------------------------------
+
+
+def _start_workers(count: int, batch: int) -> list[subprocess.Popen]:
+    env = bench_env()
+    env.update({"DISPATCH_BATCH_SIZE": str(batch), "PYTHONUNBUFFERED": "1"})
+    log_dir = ROOT / "var"
+    log_dir.mkdir(exist_ok=True)
+    procs = []
+    for i in range(count):
+        log = open(log_dir / f"bench-worker-{i}.log", "wb")  # noqa: SIM115 - process lifetime
+        cmd = [
+            sys.executable, "-m", "celery", "-A", "core", "worker", "-l", "warning",
+            "-c", "1", "-n", f"peak{i}-{os.getpid()}@%h",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        procs.append(
+            subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+        )
+    from core.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for p in procs:
+            if p.poll() is not None:
+                raise RuntimeError("a worker exited early; see var/bench-worker-*.log")
+        replies = app.control.ping(timeout=0.5) or []
+        names = {next(iter(r)) for r in replies}
+        if all(any(f"peak{i}-{os.getpid()}" in n for n in names) for i in range(count)):
+            return procs
+    raise RuntimeError("workers did not become ready; see var/bench-worker-*.log")
+
+
+def _stop_workers(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=10)
+
+
+# --- the ceiling: a bare claim loop -------------------------------------------------------------
+
+CLAIM = (
+    "SELECT id FROM planner_scheduledprompt WHERE status = 'pending' AND due_at <= now() "
+    "ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED"
+)
+MARK = "UPDATE planner_scheduledprompt SET status = 'sent' WHERE id = ANY(%s)"
+
+
+def _claim_loop(batch: int, barrier, out) -> None:
+    import psycopg
+
+    with psycopg.connect(BENCH_DATABASE_URL) as conn:
+        conn.execute("SELECT 1")
+        conn.commit()
+        barrier.wait()
+        total = 0
+        while True:
+            ids = [r[0] for r in conn.execute(CLAIM, (batch,)).fetchall()]
+            if not ids:
+                conn.commit()
+                break
+            conn.execute(MARK, (ids,))
+            conn.commit()
+            total += len(ids)
+    out.put(total)
+
+
+def _ceiling(processes: int, batch: int, ids_filter: str) -> tuple[float, int]:
+    import psycopg
+
+    with psycopg.connect(BENCH_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE planner_scheduledprompt SET status = 'pending', due_at = send_at "
+            f"WHERE {ids_filter}"
+        )
+    _vacuum()
+    # spawn, not fork: the bench process has Celery/kombu threads; a fork could copy a held lock.
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(processes + 1)
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_claim_loop, args=(batch, barrier, out)) for _ in range(processes)]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    rows = sum(out.get(timeout=600) for _ in procs)
+    elapsed = time.perf_counter() - t0
+    for p in procs:
+        p.join()
+    return rows / elapsed, rows
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def run(prompts: int, batch: int, workers: int, *, write: bool = True) -> dict:
+    setup_django()
+    from django.db import connection, connections
+    from django.utils import timezone
+
+    from core.celery import app
+    from planner import dispatch
+
+    app.control.purge()
+    procs = _start_workers(workers, batch)
+    try:
+        # Due a few seconds from now, on a whole second: the sweep starts at the due instant.
+        due = (timezone.now() + timedelta(seconds=3)).replace(microsecond=0)
+        t_seed = time.perf_counter()
+        _seed(prompts, due)
+        seed_s = time.perf_counter() - t_seed
+        while timezone.now() < due:
+            time.sleep(0.01)
+        sweeps = claimed = 0
+        sweep_s = 0.0
+        t_sweep = time.perf_counter()
+        with connection.cursor() as cursor:
+            while True:
+                n = dispatch.sweep(batch_size=batch)
+                sweeps += 1
+                claimed += n
+                if claimed >= prompts and not sweep_s:
+                    sweep_s = time.perf_counter() - t_sweep
+                cursor.execute(
+                    "SELECT count(*) FILTER (WHERE status IN ('pending', 'claimed')), "
+                    "count(*) FILTER (WHERE status = ANY(%s)) FROM planner_scheduledprompt",
+                    [list(TERMINAL)],
+                )
+                _open, done = cursor.fetchone()
+                if done >= prompts:
+                    break
+                if timezone.now() - due > timedelta(minutes=8):
+                    raise RuntimeError(f"not finished after 8 minutes: {done}/{prompts}")
+                if n == 0:
+                    time.sleep(0.2)  # all claimed: wait for the workers
+        observed_end = timezone.now()
+    finally:
+        _stop_workers(procs)
+        app.control.purge()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT status, count(*) FROM planner_scheduledprompt GROUP BY status ORDER BY 1"
+        )
+        by_status = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT channel, status, count(*) FROM planner_delivery GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        deliveries = {f"{c}:{s}": n for c, s, n in cursor.fetchall()}
+        cursor.execute("SELECT count(*), count(DISTINCT prompt_id) FROM planner_inboxmessage")
+        inbox, inbox_distinct = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT prompt_id, channel FROM planner_delivery "
+            "GROUP BY 1, 2 HAVING count(*) > 1) d"
+        )
+        (duplicates,) = cursor.fetchone()
+        cursor.execute(
+            """
+            SELECT max(finished_at),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY lag),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY lag),
+                   max(lag)
+            FROM (SELECT finished_at, extract(epoch FROM sent_at - send_at) AS lag
+                  FROM planner_scheduledprompt WHERE status = 'sent') AS sent
+            """
+        )
+        last, p50, p99, worst = cursor.fetchone()
+    end_s = (last - due).total_seconds() if last else float("nan")
+    rate = prompts / end_s
+    ok = (
+        by_status.get("sent") == prompts
+        and inbox == inbox_distinct == prompts
+        and deliveries.get("email:sent") == prompts
+        and duplicates == 0
+    )
+    print(
+        f"morning peak: {prompts:,} prompts, batch {batch}, {workers} worker processes "
+        f"(set-up {seed_s:.1f} s)"
+    )
+    print(f"  prompts by status: {by_status}")
+    print(f"  deliveries: {deliveries}")
+    print(
+        f"  inbox messages: {inbox:,} ({inbox_distinct:,} distinct prompts), "
+        f"duplicate (prompt, channel) deliveries: {duplicates}; correct: {ok}"
+    )
+    print(
+        f"  sweep: {sweeps} calls, all {claimed:,} claimed after {sweep_s:.2f} s; "
+        f"observed done after {(observed_end - due).total_seconds():.2f} s"
+    )
+    print(f"  end to end: {end_s:.2f} s from due to the last prompt sent = {rate:,.0f} prompts/s")
+    print(
+        f"  due -> sent: median {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms, "
+        f"max {worst * 1000:,.0f} ms"
+    )
+
+    connections.close_all()
+    filter_ = (
+        "break_id IN (SELECT id FROM planner_break WHERE therapist_id = "
+        f"(SELECT id FROM core_user WHERE email = '{THERAPIST_EMAIL}'))"
+    )
+    c1, rows1 = _ceiling(1, batch, filter_)
+    c2, rows2 = _ceiling(2, batch, filter_)
+    ratio = rate / c2
+    meets = ratio >= TARGET
+    print(f"  ceiling (bare claim loop, batch {batch}): {c1:,.0f} rows/s (1 process, {rows1:,})")
+    print(f"  ceiling (bare claim loop, batch {batch}): {c2:,.0f} rows/s (2 processes, {rows2:,})")
+    print(
+        f"  ratio end-to-end / ceiling (2 processes): {ratio:.4f} "
+        f"(target {TARGET}: {'met' if meets else 'MISSED'})"
+    )
+    result = {
+        "prompts": prompts,
+        "batch": batch,
+        "workers": workers,
+        "rate": rate,
+        "end_s": end_s,
+        "p50_ms": p50 * 1000,
+        "p99_ms": p99 * 1000,
+        "ceiling1": c1,
+        "ceiling2": c2,
+        "ratio": ratio,
+        "correct": ok,
+        "by_status": by_status,
+        "deliveries": deliveries,
+        "duplicates": duplicates,
+    }
+    if write:
+        body = "\n".join(
+            [
+                "| figure | value |",
+                "|---|---:|",
+                f"| prompts (one timezone, all due at the same instant) | {prompts:,} |",
+                f"| batch size / worker processes | {batch} / {workers} x `celery worker -c 1` |",
+                f"| end to end (due → last sent) | {end_s:.2f} s |",
+                f"| **end-to-end rate** | **{rate:,.0f} prompts/s** |",
+                f"| due → sent, median | {p50 * 1000:,.0f} ms |",
+                f"| due → sent, p99 | {p99 * 1000:,.0f} ms |",
+                f"| ceiling: bare claim loop, 1 process | {c1:,.0f} rows/s |",
+                f"| ceiling: bare claim loop, 2 processes | {c2:,.0f} rows/s |",
+                f"| **ratio end to end / ceiling (2 processes)** | **{ratio:.4f}** "
+                f"(target ≥ {TARGET}: {'met' if meets else 'missed'}) |",
+                "",
+                f"Correctness: prompts by status {by_status}; deliveries {deliveries}; "
+                f"{inbox:,} inbox messages for {inbox_distinct:,} distinct prompts; "
+                f"{duplicates} duplicate (prompt, channel) deliveries.",
+            ]
+        )
+        write_section(
+            "morning",
+            "1. Morning peak",
+            body,
+            f"python bench/morning_peak.py --prompts {prompts} --batch {batch} --workers {workers}",
+        )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--prompts", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    run(args.prompts, args.batch, args.workers, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    main()
