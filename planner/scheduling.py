@@ -335,7 +335,11 @@ def validate_settings(settings: PlanSettings) -> ZoneInfo:
 
 
 class _Deck:
-    """Deals a category's templates without repeats until all are used, then reshuffles."""
+    """Deals a category's templates without repeats until all are used, then reshuffles.
+
+    Each round deals the personal templates (the client's own coping strategies and people)
+    first, so a client who wrote them always meets their own words early in the break.
+    """
 
     def __init__(self, templates: list[TemplateSpec], rng: random.Random) -> None:
         self._templates = templates
@@ -345,11 +349,14 @@ class _Deck:
 
     def draw(self) -> TemplateSpec:
         if not self._queue:
-            self._queue = list(self._templates)
-            self._rng.shuffle(self._queue)
-            # Don't let a new cycle open with the template the last one closed with.
+            shuffled = list(self._templates)
+            self._rng.shuffle(shuffled)
+            personal = [t for t in shuffled if _personal_needs(t)]
+            # Dealt from the end: the general ones first in the list, the personal ones last.
+            self._queue = [t for t in shuffled if not _personal_needs(t)] + personal
+            # Don't let a new round open with the template the last one closed with.
             if len(self._queue) > 1 and self._queue[-1] is self._last:
-                self._queue[0], self._queue[-1] = self._queue[-1], self._queue[0]
+                self._queue[-2], self._queue[-1] = self._queue[-1], self._queue[-2]
         self._last = self._queue.pop()
         return self._last
 

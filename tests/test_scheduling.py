@@ -568,3 +568,36 @@ def test_property_no_template_repeats_before_its_category_is_exhausted(s):
         for i in range(0, len(ids), len(eligible)):
             cycle = ids[i : i + len(eligible)]
             assert len(set(cycle)) == len(cycle), (category, ids)
+
+
+def test_it_brings_the_clients_own_words_early_whatever_the_seed():
+    """With coping strategies and people written down, the first coping and connection
+    prompts of a break are the personal ones ("you wrote that ... helps")."""
+    from pathlib import Path
+
+    from planner.library import load_prompt_library
+    from planner.scheduling import Category, Kind, PlanSettings, plan_schedule
+
+    library = load_prompt_library(Path(__file__).resolve().parents[1] / "seeds" / "prompts.json")
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    for seed in range(40):
+        plan = plan_schedule(
+            PlanSettings(
+                kind=Kind.HOLIDAY,
+                timezone="Europe/London",
+                starts_at=start,
+                ends_at=start + timedelta(days=14),
+                return_session_at=start + timedelta(days=15),
+                now=start - timedelta(days=20),
+                coping_strategies=("a walk by the river",),
+                support_contact_names=("Jamie",),
+                seed=seed,
+            ),
+            library,
+        )
+        first = {
+            c: next(p for p in plan if p.category == c)
+            for c in (Category.COPING, Category.CONNECTION)
+        }
+        assert first[Category.COPING].context == {"strategy": "a walk by the river"}, seed
+        assert first[Category.CONNECTION].context == {"contact_name": "Jamie"}, seed

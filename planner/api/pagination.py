@@ -13,7 +13,8 @@ class PagePagination(PageNumberPagination):
 
 
 class InboxCursorPagination(CursorPagination):
-    page_size = 50
+    # 20 newest messages a page: what a phone shows, and the inbox is the hottest read.
+    page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-delivered_at", "-id")

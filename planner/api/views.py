@@ -437,7 +437,8 @@ class MeInboxView(BaseView):
     )
     def get(self, request: Request) -> Response:
         client = selectors.require_client(request.user)
-        return self.paginated(selectors.api_inbox_for_client(client), s.InboxMessageSerializer)
+        page = self.paginate_queryset(selectors.api_inbox_for_client(client))
+        return self.get_paginated_response(s.inbox_representation(page))
 
 
 class MeInboxAcknowledgeView(BaseView):

@@ -59,7 +59,7 @@ LISTS = [
     ("covering", lambda w: f"{V}/breaks/{w.break_a.pk}/check-ins/"),
     ("covering", lambda w: f"{V}/coverage/"),
     ("client_a", lambda w: f"{V}/me/breaks/"),
-    ("client_a", lambda w: f"{V}/me/inbox/"),
+    ("client_a", lambda w: f"{V}/me/inbox/?page_size=50"),  # 20 a page by default
 ]
 
 
