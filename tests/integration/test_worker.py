@@ -14,7 +14,10 @@ def test_it_runs_a_task_in_a_real_worker_that_writes_to_postgres(celery_worker_p
     assert connection.vendor == "postgresql"
     worker_heartbeat.delay()
 
-    row = wait_for(lambda: WorkerHeartbeat.objects.filter(hostname__startswith="w1-").first())
+    # The worker creates the row, then counts the beat: wait for the count.
+    row = wait_for(
+        lambda: WorkerHeartbeat.objects.filter(hostname__startswith="w1-", beats__gte=1).first()
+    )
     assert row is not None, f"no heartbeat row; worker log: {celery_worker_process.log_path}"
     assert row.beats == 1
 
