@@ -268,7 +268,7 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
             "",
             f"Inbox / trivial: **{ratios['inbox']:.2f}** (target ≥ {TARGET}: "
             f"{'met' if meets else 'missed'}); breaks / trivial: **{ratios['breaks']:.2f}**. "
-            "The inbox holds 200 messages (a page is 50, cursor-paginated); the therapist "
+            "The inbox holds 200 messages (a page is 20, cursor-paginated); the therapist "
             "has 50 breaks (one page of 50, page-number paginated).",
         ]
         write_section(
