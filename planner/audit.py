@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models
@@ -26,9 +26,11 @@ def record(
     client: Client | int | None = None,
     obj: models.Model | None = None,
     detail: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
     client_id = client.pk if isinstance(client, Client) else client
     event = AuditEvent.objects.create(
+        at=at or current_time(),
         actor_id=_actor_id(actor),
         action=action,
         client_id=client_id,

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.models import User
-from planner import links, notify
+from planner import audit, links, notify
 from planner.checkin_selectors import (
     DEFAULT_DISTRESS_THRESHOLD,
     CoveringContact,
@@ -81,16 +81,9 @@ def audit_write(
     at: datetime | None = None,
     **detail: Any,
 ) -> AuditEvent:
-    """One audit row. ``detail`` holds ids, counts and channel names, never message text."""
-    return AuditEvent.objects.create(
-        at=at or timezone.now(),
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        client=client,
-        object_type=type(obj).__name__.lower() if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        detail=detail,
-    )
+    """One audit row (planner.audit). ``detail`` holds ids, counts and channel names, never
+    message text."""
+    return audit.record(actor, action, client=client, obj=obj, detail=detail, at=at)
 
 
 def _period(minutes: int) -> str:
