@@ -19,8 +19,11 @@ $(RUN_STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+$(DEV_STAMP): requirements.txt requirements-dev.txt package-lock.json | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
+	@# axe-core for the browser tests' accessibility checks (pinned in package-lock.json).
+	@if command -v npm > /dev/null; then npm ci --no-audit --no-fund --silent; \
+	  else echo "npm not found: the browser tests will skip (axe-core missing)"; fi
 	touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)
