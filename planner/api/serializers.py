@@ -125,13 +125,10 @@ class TokenSerializer(serializers.Serializer):
 # --- Clients ------------------------------------------------------------------------------
 
 
-class ClientSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    first_name = Text(max_length=100)
-    last_name = Text(max_length=100, allow_blank=True, required=False)
-    email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
-    phone = Text(max_length=32, allow_blank=True, required=False)
-    country = Text(min_length=2, max_length=2, required=False, help_text="ISO 3166 code, e.g. GB.")
+class ClientSettingsSerializer(serializers.Serializer):
+    """When and how a client hears from Between: set by the therapist (clients/) and by the
+    client (me/preferences/)."""
+
     timezone = Text(max_length=64, required=False, help_text="IANA name.")
     quiet_hours_start = HHMMField(allow_null=True, required=False)
     quiet_hours_end = HHMMField(allow_null=True, required=False)
@@ -142,6 +139,15 @@ class ClientSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=Channel.values), max_length=3, required=False
     )
     full_text_opt_in = serializers.BooleanField(required=False)
+
+
+class ClientSerializer(ClientSettingsSerializer):
+    id = serializers.IntegerField(read_only=True)
+    first_name = Text(max_length=100)
+    last_name = Text(max_length=100, allow_blank=True, required=False)
+    email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
+    phone = Text(max_length=32, allow_blank=True, required=False)
+    country = Text(min_length=2, max_length=2, required=False, help_text="ISO 3166 code, e.g. GB.")
     paused_until = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -434,17 +440,7 @@ def inbox_representation(rows) -> list[dict]:
     ]
 
 
-class PreferencesSerializer(serializers.Serializer):
-    timezone = Text(max_length=64, required=False, help_text="IANA name.")
-    quiet_hours_start = HHMMField(allow_null=True, required=False)
-    quiet_hours_end = HHMMField(allow_null=True, required=False)
-    prompt_times = serializers.ListField(
-        child=HHMMField(), min_length=1, max_length=8, required=False
-    )
-    channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=Channel.values), max_length=3, required=False
-    )
-    full_text_opt_in = serializers.BooleanField(required=False)
+class PreferencesSerializer(ClientSettingsSerializer):
     paused_until = BoundedDateTimeField(
         allow_null=True, required=False, help_text="Pause every prompt until then; null resumes."
     )
