@@ -32,7 +32,7 @@ from planner.models import (
     InboxMessage,
     ScheduledPrompt,
 )
-from planner.validation import PLAN_LIST_FIELDS
+from planner.validation import CLIENT_FIELDS, PLAN_LIST_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -53,22 +53,7 @@ def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _json(getattr(obj, name)) for name in fields}
 
 
-CLIENT_EXPORT_FIELDS = (
-    "id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "country",
-    "timezone",
-    "quiet_hours_start",
-    "quiet_hours_end",
-    "prompt_times",
-    "channels",
-    "full_text_opt_in",
-    "paused_until",
-    "created_at",
-)
+CLIENT_EXPORT_FIELDS = ("id", *CLIENT_FIELDS, "paused_until", "created_at")
 BREAK_EXPORT_FIELDS = (
     "id",
     "kind",
