@@ -148,13 +148,16 @@ def test_the_review_page_is_the_clients_own_only(client, robin, brk, make_user):
     other = make_user("client")
     client.force_login(other)
     assert client.get(f"/me/breaks/{brk.pk}/review/").status_code == 404
-    client.force_login(robin.user)
     with time_machine.travel(START, tick=False):
+        # Logged in at the frozen time: a session opened at the real clock could have
+        # expired, or not yet begun, by then.
+        client.force_login(robin.user)
         assert (
             "open on the day you return"
             in client.get(f"/me/breaks/{brk.pk}/review/").content.decode()
         )
     with time_machine.travel(brk.return_session_at, tick=False):
+        client.force_login(robin.user)
         empty = client.post(f"/me/breaks/{brk.pk}/review/", {})
         assert empty.status_code == 400
         response = client.post(
@@ -168,11 +171,12 @@ def test_the_review_page_is_the_clients_own_only(client, robin, brk, make_user):
 def test_the_therapist_sees_check_ins_and_review_on_return(client, robin, brk, therapist):
     CheckIn.objects.create(client=robin, break_obj=brk, distress=4, note="ok-ish", created_at=START)
     BreakReview.objects.create(break_obj=brk, what_helped="the walks")
-    client.force_login(therapist)
     with time_machine.travel(START, tick=False):
+        client.force_login(therapist)
         during = client.get(f"/breaks/{brk.pk}/check-ins/").content.decode()
     assert "ok-ish" not in during and "the walks" not in during
     with time_machine.travel(brk.ends_at + timedelta(days=1), tick=False):
+        client.force_login(therapist)
         after = client.get(f"/breaks/{brk.pk}/check-ins/").content.decode()
     assert "ok-ish" in after and "the walks" in after
 

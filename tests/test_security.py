@@ -224,14 +224,16 @@ def test_the_admin_password_change_refuses_a_weak_password(client, make_user):
 def a_client(therapist):
     from planner import services
 
-    return services.client_create(
-        therapist=therapist,
-        first_name="Robin",
-        last_name="Example",
-        email="robin@example.com",
-        phone="+447700900123",
-        channels=["inbox", "email"],
-    )
+    # Made before the frozen NOW of the tests that use it, whatever today's date is.
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        return services.client_create(
+            therapist=therapist,
+            first_name="Robin",
+            last_name="Example",
+            email="robin@example.com",
+            phone="+447700900123",
+            channels=["inbox", "email"],
+        )
 
 
 def a_break(therapist, client, **extra):
@@ -278,7 +280,8 @@ def test_consent_changes_are_versioned_with_timestamps(therapist, a_client):
     assert current["sms"] is None
     # An edit that does not touch consent writes nothing.
     before = len(history)
-    services.break_update(brk=brk, actor=therapist, therapist_note="Still here.")
+    with time_machine.travel(NOW + timedelta(hours=3), tick=False):
+        services.break_update(brk=brk, actor=therapist, therapist_note="Still here.")
     assert consent_history(a_client).count() == before
 
 

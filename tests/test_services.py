@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from core.models import User
@@ -117,7 +118,9 @@ def test_editing_a_scheduled_break_replans_unsent_prompts_and_keeps_sent_ones(th
     ScheduledPrompt.objects.filter(pk=first.pk).update(status="sent", sent_at=first.send_at)
     old_pending = set(brk.prompts.filter(status="pending").values_list("pk", flat=True))
 
-    services.break_update(brk=brk, actor=therapist, prompt_times=["10:00"])
+    # The edit is made before the break starts, whatever today's date is.
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        services.break_update(brk=brk, actor=therapist, prompt_times=["10:00"])
 
     brk.refresh_from_db()
     assert brk.plan_version == 2
