@@ -369,6 +369,8 @@ class BreakCheckInsView(BaseView):
 
 class AbsenceView(BaseView):
     permission_classes = [CanDeclareAbsence]
+    # The answer is the plain list of the breaks just made, never a page of them.
+    pagination_class = None
 
     @extend_schema(
         operation_id="absences_create",

@@ -16,3 +16,23 @@ def test_it_serves_the_schema_and_the_docs(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_the_absences_answer_is_documented_as_the_plain_list_it_is(world):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    created = schema["paths"]["/api/v1/absences/"]["post"]["responses"]["201"]
+    body = created["content"]["application/json"]["schema"]
+    assert body == {"type": "array", "items": {"$ref": "#/components/schemas/Break"}}
+    answer = world.api("therapist_a").post(
+        "/api/v1/absences/",
+        {
+            "clients": [world.client_a.pk],
+            "kind": "ending",
+            "starts_at": "2026-03-02T09:00:00Z",
+        },
+        format="json",
+    )
+    assert answer.status_code == 201, answer.content
+    assert isinstance(answer.json(), list)
