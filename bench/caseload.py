@@ -28,11 +28,11 @@ def run(sizes: list[int], *, write: bool = True) -> list[dict]:
     from django.utils.timezone import now
 
     from core.models import Practice, User
-    from planner import services
+    from planner.breaks import services
     from planner.models import Client, PromptTemplate
 
     if not PromptTemplate.objects.exists():
-        from planner.prompts import library_load
+        from planner.breaks.prompts import library_load
 
         library_load()
     practice, _ = Practice.objects.get_or_create(name="Bench practice")

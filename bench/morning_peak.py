@@ -206,7 +206,7 @@ def run(prompts: int, batch: int, workers: int, *, write: bool = True) -> dict:
     from django.utils import timezone
 
     from core.celery import app
-    from planner import dispatch
+    from planner.delivery import outbox as dispatch
 
     app.control.purge()
     procs = _start_workers(workers, batch)

@@ -74,7 +74,7 @@ def _explain() -> str:
 
 def run(sizes: list[int], repeat: int, *, write: bool = True) -> list[dict]:
     setup_django()
-    from planner import dispatch
+    from planner.delivery import outbox as dispatch
 
     results = []
     for size in sizes:

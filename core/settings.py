@@ -174,7 +174,7 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Between <no-reply@between.invalid>")
 ANYMAIL = {}  # provider keys go here through the environment when django-anymail is used
-SMS_BACKEND = envstr("SMS_BACKEND", "planner.channels.sms.ConsoleSmsBackend")
+SMS_BACKEND = envstr("SMS_BACKEND", "planner.delivery.channels.sms.ConsoleSmsBackend")
 TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = envstr("TWILIO_FROM_NUMBER")
@@ -229,8 +229,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(ESCALATION_SWEEP_SECONDS),
     },
 }
-# autodiscover_tasks() finds planner/tasks.py only; the check-in tasks live beside it.
-CELERY_IMPORTS = ["planner.checkin_tasks"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- REST framework ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Crisis resources for one client: the shipped table plus the practice's own services.
+"""Crisis resources: the checks of the shipped table, and the lookup for one client.
 
-The shipped file is read and validated once per process (``shipped_resources``); a broken
+The lookup (``resources_for_client``) joins the shipped table and the practice's own
+services. The shipped file is read and validated once per process (``shipped_resources``); a broken
 file stops the lookup loudly rather than showing a client wrong numbers. Practice rows are
 validated entry by entry with the same rules and left out when they fail.
 
@@ -12,20 +13,18 @@ client with nothing but "your local emergency number".
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
+from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
-from planner.library import (
-    ISO_COUNTRY_CODES,
-    check_resource_entry,
-    crisis_resources_for,
-    load_crisis_resources,
-)
 from planner.models import Client, PracticeCrisisResource
+from planner.schedule.library import LibraryError, read_json
 
 
 def shipped_path() -> Path:
@@ -100,3 +99,237 @@ def resources_for_client(client: Client) -> dict:
     result["emergency_note"] = (block or {}).get("emergency_note")
     result["emergency_href"] = _href("tel", result["emergency"])
     return result
+
+
+# --- The crisis-resource table: checks (pure, so a broken file can be reported in full) ---
+
+# ISO 3166-1 alpha-2 officially assigned codes.
+_ISO_CODES_TEXT = """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO
+    BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ
+    DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP
+    GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG
+    KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML
+    MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
+    PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL
+    SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM
+    US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+"""
+
+
+ISO_COUNTRY_CODES = frozenset(_ISO_CODES_TEXT.split())
+
+
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+LOCAL_NUMBER_RE = re.compile(r"^[0-9][0-9 ]{1,14}[0-9]$")
+
+
+_COUNTRY_CODE_RE = re.compile(r"^[A-Z]{2}$")
+
+
+_RESOURCE_KEYS = frozenset(
+    {"name", "phone", "sms", "text_line", "hours", "source", "checked_on", "languages", "note"}
+)
+
+
+_COUNTRY_KEYS = frozenset({"emergency", "emergency_note", "resources"})
+
+
+FALLBACK_TEXT = "Call your local emergency number."
+
+
+def _number_ok(value: str) -> bool:
+    """E.164, or a local short code / local format as dialled (digits and spaces)."""
+    if E164_RE.match(value):
+        return True
+    trimmed = value.strip()
+    if not LOCAL_NUMBER_RE.match(trimmed) or "  " in trimmed:
+        return False
+    return 3 <= sum(ch.isdigit() for ch in trimmed) <= 15
+
+
+def _number_key(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+def _is_iso_date(value: Any) -> bool:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _nonempty_str(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def check_resource_entry(entry: Any, where: str) -> list[str]:
+    """Problems with one resource entry; ``where`` labels it, e.g. ``"GB resources[0]"``."""
+    if not isinstance(entry, Mapping):
+        return [f"{where}: expected an object"]
+    name = entry.get("name")
+    label = f"{where} ({name})" if _nonempty_str(name) else where
+    problems = []
+    for key in ("name", "hours", "source", "checked_on"):
+        if not _nonempty_str(entry.get(key)):
+            problems.append(f"{label}: missing required field '{key}'")
+    for key in entry:
+        if key not in _RESOURCE_KEYS:
+            problems.append(f"{label}: unknown field '{key}'")
+    phone, sms = entry.get("phone"), entry.get("sms")
+    if phone is None and sms is None:
+        problems.append(f"{label}: needs at least one of 'phone' or 'sms'")
+    for key, value in (("phone", phone), ("sms", sms)):
+        if value is None:
+            continue
+        if not isinstance(value, str) or not _number_ok(value):
+            problems.append(
+                f"{label}: {key} {value!r} is neither E.164 (+441234567890) "
+                "nor a local number as dialled (digits and spaces)"
+            )
+    text_line = entry.get("text_line")
+    if text_line is not None:
+        if not _nonempty_str(text_line):
+            problems.append(f"{label}: 'text_line' must be a non-empty string or null")
+        elif sms is None:
+            problems.append(f"{label}: 'text_line' given without an 'sms' number")
+    source = entry.get("source")
+    if _nonempty_str(source) and not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", source):
+        problems.append(f"{label}: source {source!r} is not an https URL")
+    checked_on = entry.get("checked_on")
+    if _nonempty_str(checked_on) and not _is_iso_date(checked_on):
+        problems.append(f"{label}: checked_on {checked_on!r} is not an ISO date (YYYY-MM-DD)")
+    return problems
+
+
+def _emergency_problems(label: str, block: Mapping[str, Any], *, required: bool) -> list[str]:
+    if "emergency" not in block:
+        return [f"{label}: missing 'emergency'"]
+    value = block["emergency"]
+    if value is None:
+        return [f"{label}: 'emergency' is empty"] if required else []
+    if not isinstance(value, str) or not _number_ok(value):
+        return [f"{label}: emergency number {value!r} has a bad format"]
+    return []
+
+
+def check_crisis_resources(data: Any) -> list[str]:
+    """Every problem with a crisis-resource table, one readable line each ([] when clean)."""
+    if not isinstance(data, Mapping):
+        return ["crisis resources: expected a JSON object"]
+    problems: list[str] = []
+    countries = data.get("countries")
+    if not isinstance(countries, Mapping):
+        problems.append("crisis resources: missing 'countries' object")
+        countries = {}
+    default = data.get("default")
+    if not isinstance(default, Mapping):
+        problems.append("crisis resources: missing 'default' object")
+    else:
+        problems.extend(_emergency_problems("default", default, required=False))
+
+    for code, block in countries.items():
+        if not isinstance(code, str) or not _COUNTRY_CODE_RE.match(code):
+            problems.append(f"{code!r}: invalid country code (expected two upper-case letters)")
+        elif code not in ISO_COUNTRY_CODES:
+            problems.append(f"{code}: unknown ISO 3166-1 country code")
+        if not isinstance(block, Mapping):
+            problems.append(f"{code}: expected an object")
+            continue
+        problems.extend(_emergency_problems(str(code), block, required=True))
+        note = block.get("emergency_note")
+        if note is not None and not _nonempty_str(note):
+            problems.append(f"{code}: 'emergency_note' must be a non-empty string or absent")
+        for key in block:
+            if key not in _COUNTRY_KEYS:
+                problems.append(f"{code}: unknown field '{key}'")
+        resources = block.get("resources", [])
+        if not isinstance(resources, list):
+            problems.append(f"{code}: 'resources' must be a list")
+            continue
+        seen_names: dict[str, int] = {}
+        seen_numbers: dict[str, int] = {}
+        for i, entry in enumerate(resources):
+            where = f"{code} resources[{i}]"
+            problems.extend(check_resource_entry(entry, where))
+            if not isinstance(entry, Mapping):
+                continue
+            name = entry.get("name")
+            if _nonempty_str(name):
+                where = f"{where} ({name})"
+                key = " ".join(name.casefold().split())
+                if key in seen_names:
+                    problems.append(
+                        f"{where}: duplicate name {name!r} (same as resources[{seen_names[key]}])"
+                    )
+                else:
+                    seen_names[key] = i
+            numbers = {
+                _number_key(v) for v in (entry.get("phone"), entry.get("sms")) if isinstance(v, str)
+            }
+            for number in sorted(n for n in numbers if n):
+                if number in seen_numbers:
+                    problems.append(
+                        f"{where}: duplicate number {number} "
+                        f"(same as resources[{seen_numbers[number]}])"
+                    )
+                else:
+                    seen_numbers[number] = i
+    return problems
+
+
+def load_crisis_resources(path: str | Path) -> dict:
+    """Read and validate the crisis-resource table; raises ``LibraryError`` on any problem."""
+    data = read_json(path)
+    problems = check_crisis_resources(data)
+    if problems:
+        raise LibraryError(problems)
+    return data
+
+
+def crisis_resources_for(
+    data: Mapping[str, Any], country: str | None, extra: Iterable[Mapping[str, Any]] = ()
+) -> dict:
+    """The crisis information to show a client in ``country`` (ISO alpha-2, any case).
+
+    Known country: its emergency number and its services, plus ``extra`` (practice-provided
+    entries; invalid ones, and ones repeating a listed name or number, are left out).
+    Unknown or missing country: no services, ``emergency`` None and the generic fallback text.
+    """
+    code = country.strip().upper() if isinstance(country, str) and country.strip() else None
+    countries = data.get("countries") or {}
+    block = countries.get(code) if code else None
+    if not isinstance(block, Mapping):
+        return {"country": code, "emergency": None, "resources": [], "fallback_text": FALLBACK_TEXT}
+
+    emergency = block.get("emergency") or None
+    resources = [copy.deepcopy(dict(r)) for r in block.get("resources") or []]
+    names = {" ".join(str(r.get("name", "")).casefold().split()) for r in resources}
+    numbers = {_number_key(v) for r in resources for v in (r.get("phone"), r.get("sms")) if v} - {
+        ""
+    }
+    for i, entry in enumerate(extra):
+        if check_resource_entry(entry, f"extra[{i}]"):
+            continue
+        name = " ".join(str(entry.get("name", "")).casefold().split())
+        entry_numbers = {_number_key(v) for v in (entry.get("phone"), entry.get("sms")) if v}
+        if name in names or entry_numbers & numbers:
+            continue
+        names.add(name)
+        numbers |= entry_numbers
+        resources.append(copy.deepcopy(dict(entry)))
+    if emergency:
+        fallback = f"If you are in danger right now, call {emergency}."
+    else:
+        fallback = FALLBACK_TEXT
+    return {
+        "country": code,
+        "emergency": emergency,
+        "resources": resources,
+        "fallback_text": fallback,
+    }

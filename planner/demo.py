@@ -10,9 +10,10 @@ from datetime import datetime, time, timedelta
 from django.utils.timezone import now
 
 from core.models import Practice, User
-from planner import services
+from planner.breaks import services
+from planner.breaks.preview import message_context
 from planner.models import Break, Client, ScheduledPrompt
-from planner.scheduling import render
+from planner.schedule.text import render
 
 DEMO_CLIENTS = [
     # (first, last, email, phone, timezone, country)
@@ -182,7 +183,7 @@ def _welcome_prompt(brk: Break, current: datetime) -> None:
         text=render(
             "Hello {first_name}. The break has begun. Your plan is here whenever you want it, "
             "and {covering_name} is covering while {therapist_name} is away.",
-            services.message_context(brk),
+            message_context(brk),
         ),
         send_at=send_at,
         due_at=send_at,

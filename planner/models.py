@@ -14,8 +14,8 @@ from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
-from planner.scheduling import Category
-from planner.scheduling import Kind as ScheduleKind
+from planner.schedule.types import Category
+from planner.schedule.types import Kind as ScheduleKind
 
 
 def default_prompt_times() -> list[str]:
@@ -253,7 +253,8 @@ class PromptTemplate(models.Model):
         """A practice's own prompt is checked like the shipped ones: known placeholders only."""
         from django.core.exceptions import ValidationError
 
-        from planner.scheduling import TemplateSpec, validate_template
+        from planner.schedule.text import validate_template
+        from planner.schedule.types import TemplateSpec
 
         if self.category not in Category._value2member_map_:
             return  # the field's own choices report this

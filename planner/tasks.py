@@ -9,7 +9,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from planner import dispatch
+from planner.checkins import services as checkins
+from planner.delivery import outbox as dispatch
 
 
 @shared_task(name="planner.dispatch_sweep", time_limit=120, soft_time_limit=100)
@@ -21,7 +22,7 @@ def dispatch_sweep() -> int:
 @shared_task(name="planner.breaks_advance", time_limit=120, soft_time_limit=100)
 def breaks_advance() -> tuple[int, int]:
     """Scheduled breaks that started become active; finished ones become completed."""
-    from planner import services
+    from planner.breaks import services
 
     return services.breaks_advance()
 
@@ -54,6 +55,20 @@ def deliver_batch(prompt_ids: list[int], claim_token: str) -> dict:
 )
 def notify_channel_off(client_id: int, break_id: int | None, channel: str) -> None:
     """Tell the therapist that a channel was switched off after a permanent provider error."""
-    from planner.notifications import channel_off_notify
+    from planner.delivery.notify import channel_off_notify
 
     channel_off_notify(client_id=client_id, break_id=break_id, channel=channel)
+
+
+# --- Escalation: the covering clinician's message, and the fallback sweep (beat). ------------
+
+
+@shared_task(name="planner.escalation_notify", time_limit=60, soft_time_limit=45)
+def escalation_notify(escalation_id: int) -> list[str]:
+    return checkins.escalation_notify(escalation_id=escalation_id)
+
+
+@shared_task(name="planner.escalation_fallback_sweep", time_limit=120, soft_time_limit=100)
+def escalation_fallback_sweep() -> int:
+    """Beat runs this every ESCALATION_SWEEP_SECONDS (60 by default)."""
+    return checkins.escalation_fallback_sweep()

@@ -2,17 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from core.forms import LockoutAuthenticationForm
-from planner import (
-    checkin_views,
-    link_views,
-    ops_audit_views,
-    ops_views,
-    privacy_views,
-    views,
-    views_client,
-    views_therapist,
-    webhooks,
-)
+from planner import views
+from planner.breaks import views as views_therapist
+from planner.checkins import views as checkin_views
+from planner.delivery import views as link_views
+from planner.me import views as views_client
+from planner.ops import views as ops_views
+from planner.privacy import views as privacy_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,12 +28,12 @@ urlpatterns = [
     ),
     path("l/inbox/<str:token>/", link_views.inbox_link, name="link-inbox"),
     path("l/unsubscribe/<str:token>/", link_views.unsubscribe_link, name="link-unsubscribe"),
-    path("webhooks/sms/", webhooks.sms_webhook, name="webhook-sms"),
+    path("webhooks/sms/", link_views.sms_webhook, name="webhook-sms"),
     path("staff/dispatch/", ops_views.dispatch_status, name="staff-dispatch"),
     path("me/data/", privacy_views.my_data, name="privacy-data"),
     path("me/data/export.json", privacy_views.my_data_export, name="privacy-export"),
     path("me/data/delete/", privacy_views.my_data_delete, name="privacy-delete"),
-    path("staff/audit/", ops_audit_views.audit_list, name="ops-audit"),
+    path("staff/audit/", privacy_views.audit_list, name="ops-audit"),
     # The therapist
     path("clients/<int:client_id>/", views_therapist.client_detail, name="client"),
     path("clients/<int:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),

@@ -1,5 +1,5 @@
-"""The front door. The therapist's pages are in ``views_therapist``, the client's in
-``views_client``."""
+"""The front door. The therapist's pages are in ``planner.breaks.views``, the client's in
+``planner.me.views``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.forms import LockoutAuthenticationForm
-from planner import views_client, views_therapist
+from planner.breaks import views as views_therapist
+from planner.me import views as views_client
 
 
 def home(request: HttpRequest) -> HttpResponse:

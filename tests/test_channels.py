@@ -11,15 +11,20 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from planner import links
-from planner.channels import (
+from planner.delivery import links
+from planner.delivery.channels import (
     OutboundMessage,
     PermanentChannelError,
     TransientChannelError,
     get_channel,
 )
-from planner.channels.email import build_email, classify_email_error
-from planner.channels.sms import ConsoleSmsBackend, TwilioSmsBackend, get_sms_backend, render_sms
+from planner.delivery.channels.email import build_email, classify_email_error
+from planner.delivery.channels.sms import (
+    ConsoleSmsBackend,
+    TwilioSmsBackend,
+    get_sms_backend,
+    render_sms,
+)
 from planner.models import ConsentRecord, Delivery, ScheduledPrompt
 from tests.dispatch_factories import make_break, make_client, make_prompt
 
@@ -78,7 +83,7 @@ def test_the_console_sms_backend_logs_neither_number_nor_text(caplog):
 
 
 def test_it_reads_the_sms_backend_at_call_time(settings):
-    settings.SMS_BACKEND = "planner.channels.sms.ConsoleSmsBackend"
+    settings.SMS_BACKEND = "planner.delivery.channels.sms.ConsoleSmsBackend"
     assert isinstance(get_sms_backend(), ConsoleSmsBackend)
     assert get_channel("sms").name == "sms"
 

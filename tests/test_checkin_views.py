@@ -21,7 +21,7 @@ START = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
 def _eager(monkeypatch):
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
-    monkeypatch.setattr("planner.notify.send_sms", lambda to, body: "SM1")
+    monkeypatch.setattr("planner.delivery.notify.send_sms", lambda to, body: "SM1")
     yield
     celery_app.conf.task_always_eager = previous
 

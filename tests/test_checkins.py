@@ -12,8 +12,10 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.celery import app as celery_app
-from planner import checkin_selectors as selectors
-from planner import checkins, links
+from planner.breaks.selectors import previous_plan_for
+from planner.checkins import selectors
+from planner.checkins import services as checkins
+from planner.delivery import links
 from planner.models import (
     AuditEvent,
     Break,
@@ -50,7 +52,7 @@ def sms(monkeypatch):
         sent.append({"to": to, "body": body})
         return f"SM{len(sent)}"
 
-    monkeypatch.setattr("planner.notify.send_sms", fake_send_sms)
+    monkeypatch.setattr("planner.delivery.notify.send_sms", fake_send_sms)
     return sent
 
 
@@ -411,7 +413,7 @@ def test_the_fallback_fires_after_the_timeout(escalated, sms, practice_fallback,
 
 
 def test_the_fallback_task_runs_the_sweep(escalated):
-    from planner.checkin_tasks import escalation_fallback_sweep
+    from planner.tasks import escalation_fallback_sweep
 
     with time_machine.travel(START + timedelta(minutes=31), tick=False):
         assert escalation_fallback_sweep.apply().get() == 1
@@ -459,8 +461,8 @@ def test_it_brings_the_fallback_forward_when_nothing_could_be_sent(
     def broken(*args, **kwargs):
         raise ConnectionError("provider down")
 
-    monkeypatch.setattr("planner.notify.send_sms", broken)
-    monkeypatch.setattr("planner.notify.send_plain_email", broken)
+    monkeypatch.setattr("planner.delivery.notify.send_sms", broken)
+    monkeypatch.setattr("planner.delivery.notify.send_plain_email", broken)
     make_break(client, therapist, covering)
     record(client, django_capture_on_commit_callbacks)
     escalation = Escalation.objects.get()
@@ -522,10 +524,10 @@ def test_the_review_opens_on_the_return_day_and_feeds_the_next_plan(client, ther
             actor=client.user,
         )
     assert selectors.review_for_break(brk=brk) == review
-    assert selectors.previous_plan_for(client) is None  # the break is not finished yet
+    assert previous_plan_for(client) is None  # the break is not finished yet
     brk.status = Break.Status.COMPLETED
     brk.save(update_fields=["status"])
-    plan = selectors.previous_plan_for(client)
+    plan = previous_plan_for(client)
     assert plan["from_break_id"] == brk.pk
     assert plan["coping_strategies"] == ["a walk by the river", "5-4-3-2-1 grounding"]
     assert plan["covering_user_id"] == covering.pk

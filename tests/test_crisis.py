@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 
-from planner.crisis import resources_for_client, shipped_resources
-from planner.library import FALLBACK_TEXT
+from planner.crisis import FALLBACK_TEXT, resources_for_client, shipped_resources
 from planner.models import Client, PracticeCrisisResource
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.core import mail
 
-from planner import dispatch
+from planner.delivery import outbox as dispatch
 from planner.models import Break, ConsentRecord, Delivery, InboxMessage, ScheduledPrompt
 from tests.dispatch_factories import make_break, make_client, make_prompt
 
@@ -266,7 +266,7 @@ def flaky_sms(settings):
 def test_it_retries_a_transient_error_with_backoff_kept_in_the_row(
     therapist, enqueued, django_capture_on_commit_callbacks, flaky_sms, settings
 ):
-    from planner.channels import TransientChannelError
+    from planner.delivery.channels import TransientChannelError
 
     settings.DISPATCH_MAX_ATTEMPTS = 3
     client = make_client(therapist, channels=["inbox", "sms"])
@@ -300,7 +300,7 @@ def test_it_retries_a_transient_error_with_backoff_kept_in_the_row(
 def test_it_succeeds_on_retry_and_only_retries_the_failed_channel(
     therapist, enqueued, django_capture_on_commit_callbacks, flaky_sms
 ):
-    from planner.channels import TransientChannelError
+    from planner.delivery.channels import TransientChannelError
 
     client = make_client(therapist, channels=["inbox", "email", "sms"])
     prompt = make_prompt(make_break(client, now=NOW), send_at=NOW)
@@ -316,7 +316,7 @@ def test_it_succeeds_on_retry_and_only_retries_the_failed_channel(
 def test_a_permanent_error_fails_at_once_switches_the_channel_off_and_tells_the_therapist(
     therapist, enqueued, django_capture_on_commit_callbacks, flaky_sms
 ):
-    from planner.channels import PermanentChannelError
+    from planner.delivery.channels import PermanentChannelError
 
     client = make_client(therapist, channels=["inbox", "sms"])
     brk = make_break(client, now=NOW)
@@ -349,7 +349,7 @@ def test_a_permanent_error_fails_at_once_switches_the_channel_off_and_tells_the_
 def test_it_records_a_withdrawn_channel_on_a_pending_retry(
     therapist, enqueued, django_capture_on_commit_callbacks, flaky_sms
 ):
-    from planner.channels import TransientChannelError
+    from planner.delivery.channels import TransientChannelError
 
     client = make_client(therapist, channels=["inbox", "sms"])
     prompt = make_prompt(make_break(client, now=NOW), send_at=NOW)

@@ -1,4 +1,5 @@
-"""Tests for planner.library and the shipped seed files (pure: no Django needed)."""
+"""Tests for the seed-file checks (planner.schedule.library, planner.crisis) and the shipped
+seed files."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from planner.library import (
+from planner.crisis import (
     FALLBACK_TEXT,
-    LibraryError,
     check_crisis_resources,
     crisis_resources_for,
     load_crisis_resources,
-    load_prompt_library,
 )
-from planner.scheduling import PLACEHOLDERS, Category, Kind
+from planner.schedule.library import LibraryError, load_prompt_library
+from planner.schedule.text import PLACEHOLDERS
+from planner.schedule.types import Category, Kind
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = ROOT / "seeds" / "prompts.json"

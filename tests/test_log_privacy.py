@@ -11,7 +11,9 @@ from django.utils.timezone import now
 from rest_framework.authtoken.models import Token
 
 from core.models import User
-from planner import dispatch, services
+from planner.breaks import services
+from planner.delivery import outbox as dispatch
+from planner.me import services as me_services
 from planner.models import Break, Client, InboxMessage
 from tests.security_helpers import assert_no_pii_in
 
@@ -24,7 +26,7 @@ def demo(settings, db):
     settings.DEBUG = True
     call_command("loaddemo")
     settings.DEBUG = False
-    settings.SMS_BACKEND = "planner.channels.sms.ConsoleSmsBackend"
+    settings.SMS_BACKEND = "planner.delivery.channels.sms.ConsoleSmsBackend"
     from core.celery import app
 
     app.conf.task_always_eager = True
@@ -44,7 +46,9 @@ def test_a_full_journey_logs_no_personal_data_or_message_text(
     therapist = User.objects.get(email="therapist@example.com")
     brk = Break.objects.get(client=robin)
     # Robin agrees to email and SMS and to escalation during this break.
-    services.preferences_update(client=robin, actor=robin.user, channels=["inbox", "email", "sms"])
+    me_services.preferences_update(
+        client=robin, actor=robin.user, channels=["inbox", "email", "sms"]
+    )
     services.break_update(
         brk=brk,
         actor=therapist,

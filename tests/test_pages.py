@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils.timezone import now
 
-from planner import services
+from planner.breaks import services
+from planner.breaks.prompts import library_load
 from planner.models import Break, CheckIn, Client, InboxMessage
-from planner.prompts import library_load
 
 pytestmark = pytest.mark.django_db
 
@@ -399,7 +399,7 @@ def test_the_after_break_review_is_invited_shown_to_the_therapist_and_seeds_the_
     from django.utils.timezone import now
 
     from core.models import User
-    from planner import services
+    from planner.breaks import services
 
     login = User.objects.create_user("ana@example.com", "a-long-test-password-1", role="client")
     robin = services.client_create(therapist=therapist, first_name="Ana", timezone="UTC")

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from planner.breaks.prompts import library_for
 from planner.models import PromptTemplate
-from planner.prompts import library_for
 
 
 def test_the_shipped_library_is_loaded_by_the_migration(db):

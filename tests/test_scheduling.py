@@ -11,22 +11,16 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from planner.scheduling import (
+from planner.schedule.engine import plan_schedule, usable_prompt_times, validate_settings
+from planner.schedule.localtime import in_quiet_hours, localize, quiet_free_until
+from planner.schedule.text import render, template_placeholders, validate_template
+from planner.schedule.types import (
     Category,
     Kind,
     PlannedPrompt,
     PlanSettings,
     ScheduleError,
     TemplateSpec,
-    in_quiet_hours,
-    localize,
-    plan_schedule,
-    quiet_free_until,
-    render,
-    template_placeholders,
-    usable_prompt_times,
-    validate_settings,
-    validate_template,
 )
 
 NY = ZoneInfo("America/New_York")
@@ -575,8 +569,9 @@ def test_it_brings_the_clients_own_words_early_whatever_the_seed():
     prompts of a break are the personal ones ("you wrote that ... helps")."""
     from pathlib import Path
 
-    from planner.library import load_prompt_library
-    from planner.scheduling import Category, Kind, PlanSettings, plan_schedule
+    from planner.schedule.engine import plan_schedule
+    from planner.schedule.library import load_prompt_library
+    from planner.schedule.types import Category, Kind, PlanSettings
 
     library = load_prompt_library(Path(__file__).resolve().parents[1] / "seeds" / "prompts.json")
     start = datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Europe/London"))

@@ -222,7 +222,7 @@ def test_the_admin_password_change_refuses_a_weak_password(client, make_user):
 
 @pytest.fixture
 def a_client(therapist):
-    from planner import services
+    from planner.breaks import services
 
     # Made before the frozen NOW of the tests that use it, whatever today's date is.
     with time_machine.travel(NOW - timedelta(days=1), tick=False):
@@ -237,7 +237,7 @@ def a_client(therapist):
 
 
 def a_break(therapist, client, **extra):
-    from planner import services
+    from planner.breaks import services
 
     data = {
         "kind": "holiday",
@@ -253,8 +253,9 @@ def a_break(therapist, client, **extra):
 
 
 def test_consent_changes_are_versioned_with_timestamps(therapist, a_client):
-    from planner import services
-    from planner.consent import consent_current, consent_history
+    from planner.breaks import services
+    from planner.me import services as me_services
+    from planner.privacy.consent import consent_current, consent_history
 
     with time_machine.travel(NOW, tick=False):
         brk = a_break(therapist, a_client)
@@ -264,7 +265,7 @@ def test_consent_changes_are_versioned_with_timestamps(therapist, a_client):
         )
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):
         services.break_update(brk=brk, actor=therapist, escalation_enabled=False)
-        services.preferences_update(
+        me_services.preferences_update(
             client=a_client, actor=therapist, channels=["inbox"], full_text_opt_in=True
         )
     history = [(r.subject, r.granted, r.recorded_at) for r in consent_history(a_client)]
@@ -286,8 +287,8 @@ def test_consent_changes_are_versioned_with_timestamps(therapist, a_client):
 
 
 def test_a_consent_record_cannot_be_edited_or_deleted(therapist, a_client):
-    from planner.consent import consent_record
     from planner.models import ConsentRecord, ImmutableRecordError
+    from planner.privacy.consent import consent_record
 
     record = consent_record(
         client=a_client, subject="sms", granted=True, source="web", actor=therapist
@@ -308,7 +309,7 @@ def test_a_consent_record_cannot_be_edited_or_deleted(therapist, a_client):
 @pytest.fixture
 def client_with_history(therapist, make_user, a_client):
     """Robin, with a login, an active break with prompts, inbox, check-ins, escalation, review."""
-    from planner import services
+    from planner.breaks import services
     from planner.models import (
         BreakReview,
         CheckIn,
@@ -355,9 +356,9 @@ def client_with_history(therapist, make_user, a_client):
 def test_export_holds_the_clients_data_and_no_one_elses(therapist, client_with_history):
     import json
 
-    from planner import services
+    from planner.breaks import services
     from planner.models import AuditEvent
-    from planner.privacy import client_export
+    from planner.privacy.services import client_export
 
     other = services.client_create(therapist=therapist, first_name="Sam", email="sam@example.com")
     a_break(therapist, other, coping_strategies=["Sam's own secret"])
@@ -410,7 +411,7 @@ def test_erase_removes_personal_data_and_text_and_keeps_counts(
         InboxMessage,
         ScheduledPrompt,
     )
-    from planner.privacy import client_erase
+    from planner.privacy.services import client_erase
 
     client = client_with_history
     login = client.user
@@ -629,7 +630,7 @@ def test_audit_events_cannot_be_changed_in_the_admin_or_the_orm(
 
 
 def test_an_expired_link_is_refused(db):
-    from planner import links
+    from planner.delivery import links
 
     with time_machine.travel(NOW, tick=False):
         token = links.make_token("inbox", user_id=7)
@@ -644,7 +645,7 @@ def test_an_expired_link_is_refused(db):
 
 
 def test_an_escalation_link_works_once(db):
-    from planner import links
+    from planner.delivery import links
 
     token = links.make_token("escalation-ack", user_id=3, object_id=11)
     payload = links.read(token, "escalation-ack")
@@ -658,7 +659,7 @@ def test_an_escalation_link_works_once(db):
 
 
 def test_a_link_for_another_purpose_is_refused(db):
-    from planner import links
+    from planner.delivery import links
 
     token = links.make_token("inbox", user_id=3)
     for purpose in ("escalation-ack", "unsubscribe", "login"):
@@ -670,7 +671,7 @@ def test_a_link_for_another_purpose_is_refused(db):
 def test_a_tampered_link_is_refused(db):
     from django.core import signing
 
-    from planner import links
+    from planner.delivery import links
 
     token = links.make_token("inbox", user_id=3)
     flipped = token[:-1] + ("A" if token[-1] != "A" else "B")

@@ -10,7 +10,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from core.models import User
-from planner import services
+from planner.breaks import services
+from planner.me import services as me_services
 from planner.models import Break, ConsentRecord, ScheduledPrompt
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -222,7 +223,7 @@ def test_client_preferences_move_the_schedule_of_a_live_break(therapist, client_
     brk = holiday(therapist, client)
     services.break_activate(brk=brk, actor=therapist, at=NOW)
     user = User.objects.create_user("robin@example.com", "a-long-test-password-1", role="client")
-    services.preferences_update(
+    me_services.preferences_update(
         client=client,
         actor=user,
         quiet_hours_start="18:00",
@@ -241,7 +242,7 @@ def test_client_preferences_move_the_schedule_of_a_live_break(therapist, client_
 def test_preferences_refuse_quiet_hours_that_cover_every_prompt_time(therapist, client_of):
     client = client_of(therapist, prompt_times=["09:00"])
     with pytest.raises(ValidationError) as excinfo:
-        services.preferences_update(
+        me_services.preferences_update(
             client=client, actor=therapist, quiet_hours_start="08:00", quiet_hours_end="10:00"
         )
     assert "quiet_hours_start" in errors_of(excinfo)

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from planner.selectors import ScheduleRow
-from planner.timeline import (
+from planner.breaks.selectors import ScheduleRow
+from planner.breaks.timeline import (
     CATEGORY_COLOURS,
     TimelineSettings,
     legend,

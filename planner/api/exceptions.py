@@ -21,7 +21,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from planner.scheduling import ScheduleError
+from planner.schedule.types import ScheduleError
 
 logger = logging.getLogger("between.api")
 

@@ -5,7 +5,7 @@ Two layers, so no view can skip the check:
 1. Role, on the view (these classes): therapist endpoints need a therapist, ``/me/``
    endpoints a client. A caller with the wrong role gets 403: the endpoint exists for
    everyone, so saying "not for you" reveals nothing.
-2. The object, through one ``access_*`` helper per resource in ``planner/selectors.py``
+2. The object, through one ``access_*`` helper per resource in the rooms' ``selectors``
    (``access_client``, ``access_break``, ``access_break_for_reading``,
    ``check_ins_visible_to``, ``access_inbox_message``, ``require_client``). Someone else's
    object is a 404, the same answer as an id that does not exist.

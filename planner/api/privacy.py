@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
-from planner import privacy
 from planner.api.permissions import IsClient
-from planner.selectors import require_client
+from planner.breaks.selectors import require_client
+from planner.privacy import services as privacy
 
 
 class EraseSerializer(serializers.Serializer):

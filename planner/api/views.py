@@ -22,11 +22,16 @@ from rest_framework.views import APIView
 
 from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
 from core.models import User
-from planner import selectors, services
 from planner.api import serializers as s
 from planner.api.pagination import InboxCursorPagination, PagePagination
 from planner.api.permissions import CanDeclareAbsence, IsClient, IsTherapist
-from planner.calendar import calendar_for_client
+from planner.breaks import selectors, services
+from planner.checkins import selectors as checkin_selectors
+from planner.checkins import services as checkins
+from planner.delivery import selectors as delivery_selectors
+from planner.me import selectors as me_selectors
+from planner.me import services as me_services
+from planner.me.calendar import calendar_for_client
 from planner.models import Break
 
 # --- Documented error answers ---------------------------------------------------------------
@@ -349,7 +354,9 @@ class BreakDeliveriesView(BaseView):
     )
     def get(self, request: Request, pk: int) -> Response:
         brk = selectors.access_break(request.user, pk)
-        return self.paginated(selectors.api_deliveries_for_break(brk), s.DeliverySerializer)
+        return self.paginated(
+            delivery_selectors.api_deliveries_for_break(brk), s.DeliverySerializer
+        )
 
 
 class BreakCheckInsView(BaseView):
@@ -363,7 +370,7 @@ class BreakCheckInsView(BaseView):
         tags=["breaks"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        _, check_ins = selectors.check_ins_visible_to(request.user, pk)
+        _, check_ins = checkin_selectors.check_ins_visible_to(request.user, pk)
         return self.paginated(check_ins, s.CheckInSerializer)
 
 
@@ -439,7 +446,7 @@ class MeInboxView(BaseView):
     )
     def get(self, request: Request) -> Response:
         client = selectors.require_client(request.user)
-        page = self.paginate_queryset(selectors.api_inbox_for_client(client))
+        page = self.paginate_queryset(me_selectors.api_inbox_for_client(client))
         return self.get_paginated_response(s.inbox_representation(page))
 
 
@@ -454,8 +461,8 @@ class MeInboxAcknowledgeView(BaseView):
         tags=["me"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        message = selectors.access_inbox_message(request.user, pk)
-        services.inbox_acknowledge(message=message, actor=request.user)
+        message = me_selectors.access_inbox_message(request.user, pk)
+        me_services.inbox_acknowledge(message=message, actor=request.user)
         return Response(s.InboxMessageSerializer(message).data)
 
 
@@ -471,8 +478,6 @@ class MeCheckInView(BaseView):
         tags=["me"],
     )
     def post(self, request: Request) -> Response:
-        from planner import checkins  # another issue's module (planner.checkins)
-
         client = selectors.require_client(request.user)
         data = self.valid(s.CheckInCreateSerializer)
         result = checkins.checkin_record(client=client, actor=request.user, **data)
@@ -500,7 +505,7 @@ class MePreferencesView(BaseView):
     def patch(self, request: Request) -> Response:
         client = selectors.require_client(request.user)
         data = self.valid(s.PreferencesSerializer, partial=True)
-        client = services.preferences_update(client=client, actor=request.user, **data)
+        client = me_services.preferences_update(client=client, actor=request.user, **data)
         return Response(s.PreferencesSerializer(client).data)
 
 

@@ -8,7 +8,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "prompts.json"
 
 
 def load(apps, schema_editor):
-    from planner.library import load_prompt_library
+    from planner.schedule.library import load_prompt_library
 
     PromptTemplate = apps.get_model("planner", "PromptTemplate")
     existing = set(PromptTemplate.objects.values_list("key", flat=True))

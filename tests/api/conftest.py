@@ -69,7 +69,7 @@ def _plan(**extra):
 
 @pytest.fixture
 def world(make_user, therapist):
-    from planner import services
+    from planner.breaks import services
     from planner.models import CheckIn, Delivery, InboxMessage
 
     therapist_b = make_user("therapist", first_name="Bea", last_name="Other")

@@ -60,7 +60,7 @@ def test_deliveries_show_status_attempts_and_last_error(world):
 
 
 def test_an_absence_creates_one_draft_per_client(world, plan):
-    from planner import services
+    from planner.breaks import services
 
     services.client_create(therapist=world.users["therapist_a"], first_name="Second")
     body = {**plan(), "clients": "all"}

@@ -111,7 +111,7 @@ def test_a_json_body_that_is_not_an_object_is_a_400(world):
 
 
 def test_an_unexpected_error_is_a_json_500_without_a_traceback(world, monkeypatch):
-    from planner import selectors
+    from planner.breaks import selectors
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")

@@ -93,8 +93,8 @@ def test_the_calendar_has_breaks_return_sessions_and_a_timezone(world):
 
 
 def test_the_calendar_lists_booster_sessions_of_an_ending(world):
-    from planner import services
-    from planner.calendar import calendar_for_client
+    from planner.breaks import services
+    from planner.me.calendar import calendar_for_client
 
     start = now() + timedelta(days=20)
     ending = services.break_create(

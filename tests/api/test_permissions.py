@@ -169,7 +169,7 @@ def test_the_covering_clinician_gets_only_what_the_break_shares(world):
 
 
 def test_nothing_is_shared_with_the_covering_clinician_without_consent(world):
-    from planner import services
+    from planner.breaks import services
 
     services.break_update(
         brk=world.break_a, actor=world.users["therapist_a"], share_check_ins_with_covering=False

@@ -55,7 +55,7 @@ LISTS = [
     ("therapist_a", lambda w: f"{V}/breaks/{w.break_a.pk}/prompts/"),
     ("therapist_a", lambda w: f"{V}/breaks/{w.break_a.pk}/deliveries/"),
     # During the break the covering clinician reads them (the client agreed); the therapist
-    # reads them on return (planner.checkin_selectors).
+    # reads them on return (planner.checkins.selectors).
     ("covering", lambda w: f"{V}/breaks/{w.break_a.pk}/check-ins/"),
     ("covering", lambda w: f"{V}/coverage/"),
     ("client_a", lambda w: f"{V}/me/breaks/"),

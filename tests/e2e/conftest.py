@@ -136,7 +136,7 @@ def mobile_journey(browser, live_server, transactional_db):
 @pytest.fixture
 def library(transactional_db):
     # A transactional test database is flushed between tests, data migrations included.
-    from planner.prompts import library_load
+    from planner.breaks.prompts import library_load
 
     library_load()
 
@@ -185,7 +185,7 @@ def make_client(therapist):
 def client_login(make_client, practice, library):
     """Robin, a client with a login and a holiday in progress (return session in 12 days)."""
     from core.models import User
-    from planner import services
+    from planner.breaks import services
 
     user = User.objects.create_user(
         "robin@example.com", PASSWORD, role=User.Role.CLIENT, first_name="Robin", practice=practice

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from planner import services
+from planner.breaks import services
 from planner.models import Break, ScheduledPrompt
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

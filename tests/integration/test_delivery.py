@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from core.models import User
-from planner import dispatch
+from planner.delivery import outbox as dispatch
 from planner.models import Break, Delivery, InboxMessage, ScheduledPrompt
 from tests.dispatch_factories import make_break, make_client, make_prompt
 from tests.integration.conftest import wait_for

@@ -20,7 +20,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core.models import User
-from planner import dispatch
+from planner.delivery import outbox as dispatch
 from planner.models import Break, Client, Delivery, InboxMessage, ScheduledPrompt
 
 PROMPTS = 3000

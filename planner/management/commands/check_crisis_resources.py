@@ -8,7 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from planner.library import LibraryError, load_crisis_resources
+from planner.crisis import load_crisis_resources
+from planner.schedule.library import LibraryError
 
 
 class Command(BaseCommand):

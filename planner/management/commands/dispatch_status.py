@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from planner.dispatch_selectors import dispatch_figures
+from planner.delivery.selectors import dispatch_figures
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from planner.library import LibraryError
-from planner.prompts import SHIPPED_LIBRARY, library_load
+from planner.breaks.prompts import SHIPPED_LIBRARY, library_load
+from planner.schedule.library import LibraryError
 
 
 class Command(BaseCommand):

@@ -1,0 +1,468 @@
+"""The web pages' forms. They parse what people type; the services decide what is allowed.
+
+A form turns text into the values a service takes (``to_service_kwargs``); the service's
+``ValidationError`` dict comes back through ``add_service_errors`` so that every message is
+shown next to the field it is about. Date-and-time inputs are wall-clock times in the
+break's (or the practice's) time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.models import User
+from planner.breaks import validation
+from planner.models import Break, Client
+from planner.schedule.localtime import localize
+
+LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+CONTACT_ROWS = 4
+PLAN_SECTIONS = (
+    # (field, label, help text): the six steps of a safety plan, plus reasons for hope.
+    (
+        "warning_signs",
+        _("1. Warning signs"),
+        _("Thoughts, moods or situations that tell you a crisis may be coming. One per line."),
+    ),
+    (
+        "coping_strategies",
+        _("2. Things I can do on my own"),
+        _("Ways of coping without contacting anyone. One per line."),
+    ),
+    (
+        "distractions",
+        _("3. People and places that take my mind off things"),
+        _("One per line."),
+    ),
+    # 4. People I can ask for help: the contact rows.
+    (
+        "professional_contacts",
+        _("5. Professionals and services"),
+        _("Besides the covering clinician and the crisis lines, which are always shown."),
+    ),
+    (
+        "environment_safety",
+        _("6. Making my surroundings safer"),
+        _("One per line."),
+    ),
+    (
+        "reasons_for_hope",
+        _("Reasons for hope"),
+        _("What matters to the client and what they look forward to. One per line."),
+    ),
+)
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A ``datetime-local`` input, kept naive: the form attaches the right time zone."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=None)
+        text = str(value).strip()
+        for fmt in LOCAL_FORMATS:
+            try:
+                return datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        raise ValidationError(_("Enter a date and time, like 2026-03-02 09:30."), code="invalid")
+
+
+def time_field(label: str, **kwargs: Any) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Use a 24-hour time like 22:00.")},
+        **kwargs,
+    )
+
+
+def lines(value: str) -> list[str]:
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, aliases: dict) -> None:
+    """Put a service's field errors next to the matching form field (else at the top)."""
+    messages = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for key, texts in messages.items():
+        field = aliases.get(key, key)
+        if field not in form.fields:
+            field = None
+        for text in texts:
+            form.add_error(field, text)
+
+
+class TimesMixin:
+    """Prompt times typed as "09:00, 13:00, 19:00"."""
+
+    def clean_prompt_times(self) -> list[str]:
+        raw = self.cleaned_data.get("prompt_times", "")
+        values = [v for v in re.split(r"[\s,;]+", raw) if v]
+        try:
+            return validation.check_prompt_times(values)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["prompt_times"])
+
+    def clean_timezone(self) -> str:
+        name = self.cleaned_data.get("timezone", "").strip()
+        try:
+            return validation.check_timezone(name)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["timezone"])
+
+
+def prompt_times_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Times of day for prompts"),
+        help_text=_("24-hour times separated by commas, for example 09:00, 13:00, 19:00."),
+        max_length=100,
+    )
+
+
+def timezone_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Time zone"),
+        help_text=_("A name such as Europe/London or America/New_York."),
+        max_length=64,
+    )
+
+
+class CoveringMixin:
+    def _covering(self) -> dict[str, str] | None:
+        data = self.cleaned_data
+        name = data.get("covering_name", "").strip()
+        colleague = data.get("covering_user")
+        if colleague is not None and not name:
+            name = colleague.full_name
+        if not (name or data.get("covering_phone") or data.get("covering_email")):
+            return None
+        return {
+            "name": name,
+            "phone": data.get("covering_phone", "").strip(),
+            "email": data.get("covering_email", "").strip(),
+        }
+
+
+def covering_fields(form: forms.Form, therapist: User) -> None:
+    colleagues = User.objects.filter(
+        role=User.Role.THERAPIST, practice_id=therapist.practice_id, is_active=True
+    ).exclude(pk=therapist.pk)
+    if therapist.practice_id is None:
+        colleagues = colleagues.none()
+    form.fields["covering_user"] = forms.ModelChoiceField(
+        label=_("Covering colleague in your practice"),
+        queryset=colleagues,
+        required=False,
+        empty_label=_("None"),
+        help_text=_("They can read this plan while the break is live."),
+    )
+    form.fields["covering_name"] = forms.CharField(
+        label=_("Covering clinician's name"), required=False, max_length=200
+    )
+    form.fields["covering_phone"] = forms.CharField(
+        label=_("Covering clinician's phone"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    form.fields["covering_email"] = forms.EmailField(
+        label=_("Covering clinician's email"), required=False, max_length=200
+    )
+
+
+# --- The plan builder ---------------------------------------------------------------------
+
+
+class BreakForm(TimesMixin, CoveringMixin, forms.Form):
+    """One client's break: kind, dates, the plan's six sections, times and channels."""
+
+    SERVICE_ALIASES = {
+        "covering_clinician": "covering_name",
+        "support_contacts": "contact_1_name",
+        "min_spacing": "min_spacing_minutes",
+        "paused_until": None,
+    }
+
+    kind = forms.ChoiceField(label=_("Kind of break"), choices=Break.Kind.choices)
+    starts_at = LocalDateTimeField(label=_("Starts"), help_text=_("The last session before it."))
+    ends_at = LocalDateTimeField(
+        label=_("Ends"), required=False, help_text=_("Leave empty only for an ending.")
+    )
+    return_session_at = LocalDateTimeField(label=_("Return session"), required=False)
+    timezone = timezone_field()
+    therapist_note = forms.CharField(
+        label=_("A note from you"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The client sees it on their plan."),
+    )
+    prompt_times = prompt_times_field()
+    quiet_hours_start = time_field(_("Quiet hours start"))
+    quiet_hours_end = time_field(_("Quiet hours end"))
+    max_per_day = forms.IntegerField(
+        label=_("At most this many prompts a day"),
+        min_value=1,
+        max_value=6,
+        error_messages={
+            "min_value": _("Choose between 1 and 6 prompts a day."),
+            "max_value": _("Choose between 1 and 6 prompts a day."),
+        },
+    )
+    min_spacing_minutes = forms.IntegerField(
+        label=_("Minutes between prompts, at least"), min_value=30, max_value=720
+    )
+    distress_threshold = forms.IntegerField(
+        label=_("Check-in distress that asks for support (0-10)"), min_value=0, max_value=10
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("Email and SMS, as agreed with the client"),
+        required=False,
+        choices=[("email", _("Email")), ("sms", _("SMS"))],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The in-app inbox is always on. Email and SMS carry only a neutral line and a link."
+        ),
+    )
+
+    def __init__(self, *args: Any, therapist: User, client: Client, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.therapist, self.client = therapist, client
+        covering_fields(self, therapist)
+        for name, label, help_text in PLAN_SECTIONS:
+            self.fields[name] = forms.CharField(
+                label=label,
+                help_text=help_text,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        for i in range(1, CONTACT_ROWS + 1):
+            self.fields[f"contact_{i}_name"] = forms.CharField(
+                label=_("Name"), required=False, max_length=200
+            )
+            self.fields[f"contact_{i}_relationship"] = forms.CharField(
+                label=_("Who they are"), required=False, max_length=200
+            )
+            self.fields[f"contact_{i}_phone"] = forms.CharField(
+                label=_("Phone"),
+                required=False,
+                max_length=32,
+                widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            )
+
+    @classmethod
+    def initial_for(cls, client: Client, brk: Break | None = None) -> dict[str, Any]:
+        source = brk
+        if source is None:  # a new plan starts from the last finished one
+            from planner.breaks.selectors import previous_plan_for
+
+            previous = previous_plan_for(client)
+            source = Break.objects.get(pk=previous["from_break_id"]) if previous else None
+        tz = ZoneInfo(brk.timezone if brk else client.timezone)
+
+        def local(value: datetime | None) -> datetime | None:
+            return value.astimezone(tz).replace(tzinfo=None) if value else None
+
+        initial: dict[str, Any] = {
+            "kind": Break.Kind.HOLIDAY,
+            "timezone": client.timezone,
+            "prompt_times": ", ".join(client.prompt_times),
+            "quiet_hours_start": client.quiet_hours_start,
+            "quiet_hours_end": client.quiet_hours_end,
+            "max_per_day": 3,
+            "min_spacing_minutes": 120,
+            "distress_threshold": 7,
+            "channels": [c for c in client.channels if c != "inbox"],
+        }
+        if brk is not None:
+            initial.update(
+                kind=brk.kind,
+                starts_at=local(brk.starts_at),
+                ends_at=local(brk.ends_at),
+                return_session_at=local(brk.return_session_at),
+                timezone=brk.timezone,
+                prompt_times=", ".join(brk.prompt_times),
+                quiet_hours_start=brk.quiet_hours_start,
+                quiet_hours_end=brk.quiet_hours_end,
+                max_per_day=brk.max_per_day,
+                min_spacing_minutes=brk.min_spacing_minutes,
+                distress_threshold=brk.distress_threshold,
+                therapist_note=brk.therapist_note,
+            )
+        if source is not None:
+            covering = source.covering_clinician or {}
+            initial.update(
+                covering_user=source.covering_user_id,
+                covering_name=covering.get("name", ""),
+                covering_phone=covering.get("phone", ""),
+                covering_email=covering.get("email", ""),
+            )
+            for name, _label, _help in PLAN_SECTIONS:
+                initial[name] = "\n".join(getattr(source, name) or [])
+            for i, contact in enumerate((source.support_contacts or [])[:CONTACT_ROWS], 1):
+                initial[f"contact_{i}_name"] = contact.get("name", "")
+                initial[f"contact_{i}_relationship"] = contact.get("relationship", "")
+                initial[f"contact_{i}_phone"] = contact.get("phone", "")
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for i in range(1, CONTACT_ROWS + 1):
+            rest = data.get(f"contact_{i}_relationship") or data.get(f"contact_{i}_phone")
+            if rest and not (data.get(f"contact_{i}_name") or "").strip():
+                self.add_error(f"contact_{i}_name", _("Give this contact's name."))
+        start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
+        if (start is None) != (end is None) and not self.has_error("quiet_hours_start"):
+            self.add_error(
+                "quiet_hours_end", _("Give both the start and the end of the quiet hours.")
+            )
+        return data
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.cleaned_data.get("timezone") or self.client.timezone)
+
+    def _aware(self, value: datetime | None) -> datetime | None:
+        return None if value is None else localize(value.date(), value.time(), self.tz)
+
+    def section_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name, _label, _help in PLAN_SECTIONS]
+
+    def contact_rows(self) -> list[list[forms.BoundField]]:
+        return [
+            [self[f"contact_{i}_{part}"] for part in ("name", "relationship", "phone")]
+            for i in range(1, CONTACT_ROWS + 1)
+        ]
+
+    def to_service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        kwargs: dict[str, Any] = {
+            "kind": data["kind"],
+            "starts_at": self._aware(data["starts_at"]),
+            "ends_at": self._aware(data.get("ends_at")),
+            "return_session_at": self._aware(data.get("return_session_at")),
+            "timezone": data["timezone"],
+            "therapist_note": data.get("therapist_note", ""),
+            "prompt_times": data["prompt_times"],
+            "quiet_hours_start": data.get("quiet_hours_start"),
+            "quiet_hours_end": data.get("quiet_hours_end"),
+            "max_per_day": data["max_per_day"],
+            "min_spacing_minutes": data["min_spacing_minutes"],
+            "distress_threshold": data["distress_threshold"],
+            "covering_clinician": self._covering(),
+            "covering_user": data.get("covering_user"),
+            "support_contacts": [
+                {
+                    "name": data[f"contact_{i}_name"].strip(),
+                    "relationship": data[f"contact_{i}_relationship"].strip(),
+                    "phone": data[f"contact_{i}_phone"].strip(),
+                }
+                for i in range(1, CONTACT_ROWS + 1)
+                if data.get(f"contact_{i}_name", "").strip()
+            ],
+        }
+        for name, _label, _help in PLAN_SECTIONS:
+            kwargs[name] = lines(data.get(name, ""))
+        return kwargs
+
+    def channels_changed(self) -> bool:
+        chosen = set(self.cleaned_data.get("channels") or [])
+        return chosen != {c for c in self.client.channels if c != "inbox"}
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error, self.SERVICE_ALIASES)
+
+
+# --- A caseload absence -----------------------------------------------------------------
+
+
+class AbsenceForm(CoveringMixin, forms.Form):
+    """The therapist's absence for several clients (or all of them) at once."""
+
+    SERVICE_ALIASES = {"covering_clinician": "covering_name", "therapist": None}
+
+    kind = forms.ChoiceField(
+        label=_("Kind of absence"),
+        choices=[
+            (Break.Kind.HOLIDAY.value, Break.Kind.HOLIDAY.label),
+            (Break.Kind.GAP.value, Break.Kind.GAP.label),
+            (Break.Kind.UNPLANNED.value, Break.Kind.UNPLANNED.label),
+        ],
+        help_text=_("An unplanned absence is activated at once, so every client hears who covers."),
+    )
+    starts_at = LocalDateTimeField(label=_("Starts"))
+    ends_at = LocalDateTimeField(label=_("Ends"))
+    return_session_at = LocalDateTimeField(
+        label=_("First day back"),
+        required=False,
+        help_text=_("Each client's own return session can be set when you review the drafts."),
+    )
+    therapist_note = forms.CharField(
+        label=_("A note to every client"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    all_clients = forms.BooleanField(label=_("All my clients"), required=False)
+
+    def __init__(self, *args: Any, therapist: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.therapist = therapist
+        from planner.breaks.selectors import clients_for_therapist
+
+        self.fields["clients"] = forms.ModelMultipleChoiceField(
+            label=_("Clients"),
+            queryset=clients_for_therapist(therapist),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        self.fields["clients"].label_from_instance = lambda client: client.full_name
+        covering_fields(self, therapist)
+        practice = therapist.practice
+        self.zone = ZoneInfo(practice.timezone if practice else "Europe/London")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("all_clients") and not data.get("clients"):
+            self.add_error("clients", _("Choose at least one client, or all of them."))
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", _("The absence must end after it starts."))
+        return data
+
+    def _aware(self, value: datetime | None) -> datetime | None:
+        return None if value is None else localize(value.date(), value.time(), self.zone)
+
+    def to_service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        clients: Any = "all" if data["all_clients"] else [c.pk for c in data["clients"]]
+        kwargs = {
+            "clients": clients,
+            "kind": data["kind"],
+            "starts_at": self._aware(data["starts_at"]),
+            "ends_at": self._aware(data["ends_at"]),
+            "return_session_at": self._aware(data.get("return_session_at")),
+            "covering_clinician": self._covering(),
+            "covering_user": data.get("covering_user"),
+        }
+        if data.get("therapist_note"):
+            kwargs["therapist_note"] = data["therapist_note"]
+        return kwargs
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error, self.SERVICE_ALIASES)
+
+
+# --- The client's preferences -------------------------------------------------------------

@@ -1,0 +1,307 @@
+"""Reads shared by the pages, the API and the tasks, and the access helpers.
+
+Every lookup of a person's object goes through an ``access_*`` helper that applies the
+permission check, so no view can forget it. Someone else's object raises Http404: its
+existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.timezone import now as current_time
+
+from core.models import User
+from planner import audit
+from planner.models import Break, CheckIn, Client, ScheduledPrompt
+
+
+def client_profile(user: User) -> Client | None:
+    """The client record behind a client login, or None."""
+    if not user.is_authenticated or user.role != User.Role.CLIENT:
+        return None
+    # Already loaded with the login (the API's token authentication joins it in)?
+    if "client_profile" in user._state.fields_cache:
+        client = user._state.fields_cache["client_profile"]
+        return client if client is not None and client.deleted_at is None else None
+    return Client.objects.filter(user=user, deleted_at__isnull=True).first()
+
+
+def require_client(user: User) -> Client:
+    client = client_profile(user)
+    if client is None:
+        raise Http404("No client record for this login.")
+    return client
+
+
+# --- Clients -------------------------------------------------------------------------------
+
+
+def clients_for_therapist(therapist: User) -> QuerySet[Client]:
+    if not therapist.is_authenticated or not therapist.is_therapist:
+        return Client.objects.none()
+    return Client.objects.filter(therapist=therapist, deleted_at__isnull=True)
+
+
+def access_client(user: User, client_id: object) -> Client:
+    """A client of the calling therapist; anything else is a 404."""
+    try:
+        client = clients_for_therapist(user).get(pk=int(str(client_id)))
+    except (Client.DoesNotExist, ValueError):
+        raise Http404("No such client.")
+    audit.record_read(user, "client", client, client)
+    return client
+
+
+# --- Breaks --------------------------------------------------------------------------------
+
+
+def breaks_for_therapist(therapist: User) -> QuerySet[Break]:
+    if not therapist.is_authenticated or not therapist.is_therapist:
+        return Break.objects.none()
+    return Break.objects.filter(therapist=therapist, client__deleted_at__isnull=True)
+
+
+def breaks_for_client(client: Client) -> QuerySet[Break]:
+    """A client's breaks, without drafts (the plan is shared once it is scheduled)."""
+    return client.breaks.exclude(status=Break.Status.DRAFT)
+
+
+def breaks_covered_by(user: User) -> QuerySet[Break]:
+    if not user.is_authenticated or not user.is_therapist:
+        return Break.objects.none()
+    return Break.objects.filter(
+        covering_user=user,
+        status__in=[Break.Status.SCHEDULED, Break.Status.ACTIVE],
+        client__deleted_at__isnull=True,
+    )
+
+
+def access_break(user: User, break_id: object) -> Break:
+    """A break the caller may change: the therapist's own client's. Else 404."""
+    try:
+        return (
+            breaks_for_therapist(user)
+            .select_related("client", "therapist", "covering_user")
+            .get(pk=int(str(break_id)))
+        )
+    except (Break.DoesNotExist, ValueError):
+        raise Http404("No such break.")
+
+
+def access_break_for_reading(user: User, break_id: object) -> tuple[Break, str]:
+    """A break the caller may read, and as whom: "therapist", "covering" or "client"."""
+    try:
+        pk = int(str(break_id))
+    except ValueError:
+        raise Http404("No such break.")
+    brk = (
+        Break.objects.select_related("client", "therapist", "covering_user")
+        .filter(pk=pk, client__deleted_at__isnull=True)
+        .first()
+    )
+    if brk is not None and user.is_authenticated:
+        if brk.therapist_id == user.pk:
+            audit.record_read(user, "break", brk, brk.client_id)
+            return brk, "therapist"
+        if brk.covering_user_id == user.pk and brk.is_live:
+            audit.record_read(user, "break", brk, brk.client_id)
+            return brk, "covering"
+        if brk.client.user_id == user.pk and brk.status != Break.Status.DRAFT:
+            return brk, "client"
+    raise Http404("No such break.")
+
+
+def live_break_for_client(client: Client, *, at: datetime | None = None) -> Break | None:
+    """The break the client is in now (or the next one coming), for "My break"."""
+    at = at or current_time()
+    live = (
+        breaks_for_client(client)
+        .filter(status__in=[Break.Status.ACTIVE, Break.Status.SCHEDULED])
+        .select_related("therapist", "covering_user")
+        .order_by("starts_at")
+    )
+    started = [b for b in live if b.starts_at <= at]
+    return started[0] if started else live.first()
+
+
+# --- Schedules and inbox ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    id: int | None
+    category: str
+    send_at: datetime
+    local_send_at: datetime
+    status: str
+    text: str
+    skip_reason: str = ""
+
+
+def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[ScheduleRow]:
+    """A draft's preview, or the stored prompts of a break that was activated."""
+    tz = ZoneInfo(brk.timezone)
+    if brk.status == Break.Status.DRAFT:
+        from planner.breaks.preview import break_preview
+
+        return [
+            ScheduleRow(
+                None,
+                p.planned.category.value,
+                p.planned.send_at,
+                p.planned.local_send_at,
+                "preview",
+                p.text,
+            )
+            for p in break_preview(brk, at=at)
+        ]
+    prompts = brk.prompts.filter(plan_version=brk.plan_version) | brk.prompts.exclude(
+        status__in=[ScheduledPrompt.Status.PENDING]
+    )
+    return [
+        ScheduleRow(
+            p.pk, p.category, p.send_at, p.send_at.astimezone(tz), p.status, p.text, p.skip_reason
+        )
+        for p in prompts.distinct().order_by("send_at", "id")
+    ]
+
+
+# --- The therapist's dashboard ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeWarning:
+    brk: Break
+    days_until: int
+
+
+def upcoming_notice_warnings(
+    therapist: User, *, at: datetime | None = None, within_days: int = 42
+) -> list[NoticeWarning]:
+    """Upcoming breaks for which notice has not been given yet ("holiday in 3 weeks")."""
+    at = at or current_time()
+    rows = (
+        breaks_for_therapist(therapist)
+        .filter(
+            Q(notice_given_at__isnull=True) | Q(status=Break.Status.DRAFT),
+            status__in=[Break.Status.DRAFT, Break.Status.SCHEDULED],
+            starts_at__gt=at,
+            starts_at__lte=at + timedelta(days=within_days),
+        )
+        .select_related("client")
+    )
+    return [NoticeWarning(b, (b.starts_at - at).days) for b in rows.order_by("starts_at")]
+
+
+# --- Check-ins that asked for support ------------------------------------------------------
+
+
+# --- API-only reads ---------------------------------------------------------------------------
+# Shaped for the list endpoints of planner/api: each is one query (plus its prefetches),
+# whatever the number of rows, so the API has no N+1.
+
+
+def api_breaks_for_therapist(therapist: User) -> QuerySet[Break]:
+    return breaks_for_therapist(therapist).select_related("client", "covering_user")
+
+
+def api_breaks_for_client(client: Client) -> QuerySet[Break]:
+    return breaks_for_client(client).select_related("client", "covering_user")
+
+
+def api_coverage_for(user: User) -> QuerySet[Break]:
+    """Breaks the user covers, with the check-ins that asked for support prefetched.
+
+    The check-ins are only shown when the client agreed to share them; the serializer
+    applies ``share_check_ins_with_covering`` per break.
+    """
+    support = CheckIn.objects.filter(need_support_now=True).order_by("-created_at", "-id")
+    return (
+        breaks_covered_by(user)
+        .select_related("client", "covering_user")
+        .prefetch_related(Prefetch("check_ins", queryset=support, to_attr="support_check_ins"))
+        .order_by("starts_at", "id")
+    )
+
+
+def user_or_none(user_id: object) -> User | None:
+    """A user by id for a body field (the service decides whether the caller may use it)."""
+    try:
+        return User.objects.filter(pk=int(str(user_id))).first()
+    except (ValueError, OverflowError):
+        return None
+
+
+def colleague_of(user: User, user_id: object) -> User | None:
+    """Another therapist of the caller's practice, to name as a break's covering clinician."""
+    if user.practice_id is None:
+        return None
+    try:
+        pk = int(str(user_id))
+    except ValueError:
+        return None
+    return (
+        User.objects.filter(pk=pk, role=User.Role.THERAPIST, practice_id=user.practice_id)
+        .exclude(pk=user.pk)
+        .first()
+    )
+
+
+# --- The plan a new plan starts from ---------------------------------------------
+
+# Plan fields a new plan starts from. Consent (escalation, sharing) is never carried over:
+# the client gives it afresh for each break.
+PLAN_FIELDS = (
+    "kind",
+    "timezone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "prompt_times",
+    "max_per_day",
+    "min_spacing_minutes",
+    "covering_clinician",
+    "covering_user_id",
+    "warning_signs",
+    "coping_strategies",
+    "distractions",
+    "support_contacts",
+    "professional_contacts",
+    "environment_safety",
+    "reasons_for_hope",
+    "therapist_note",
+    "distress_threshold",
+    "escalation_enabled",
+)
+
+
+def previous_plan_for(client: Client) -> dict | None:
+    """The last finished plan (fields and review) for the next plan to start from."""
+    brk = (
+        Break.objects.filter(
+            client=client, status__in=[Break.Status.COMPLETED, Break.Status.CANCELLED]
+        )
+        .select_related("review")
+        .order_by("-starts_at", "-id")
+        .first()
+    )
+    if brk is None:
+        return None
+    plan = {name: getattr(brk, name) for name in PLAN_FIELDS}
+    review = getattr(brk, "review", None)
+    plan["from_break_id"] = brk.pk
+    plan["review"] = (
+        {
+            "what_helped": review.what_helped,
+            "what_was_hard": review.what_was_hard,
+            "what_to_change": review.what_to_change,
+            "submitted_at": review.submitted_at,
+        }
+        if review
+        else None
+    )
+    return plan

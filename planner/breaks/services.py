@@ -1,0 +1,516 @@
+"""Every write Between makes to clients and breaks, one transaction each.
+
+The HTML pages and the API call these functions and nothing else to change state. Bad input
+raises ``django.core.exceptions.ValidationError`` with a dict of field messages, which the
+API turns into a 400 and the forms into errors next to the fields.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import random
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils.timezone import now as current_time
+from django.utils.translation import gettext as _
+
+from core.models import User
+from planner import audit
+from planner.breaks.preview import message_context, plan_settings
+from planner.breaks.prompts import library_for
+from planner.breaks.validation import (
+    PLAN_LIST_FIELDS,
+    check_prompt_times,
+    clean_break_fields,
+    clean_client_fields,
+    invalid,
+    parse_hhmm,
+)
+from planner.models import Break, Client, ConsentRecord, ScheduledPrompt
+from planner.privacy import consent
+from planner.schedule.engine import plan_schedule
+from planner.schedule.text import render
+from planner.schedule.types import ScheduleError
+
+logger = logging.getLogger(__name__)
+
+# --- Clients ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def client_create(*, therapist: User, actor: User | None = None, **data: Any) -> Client:
+    if not therapist.is_therapist:
+        raise invalid("therapist", _("Only a therapist can have clients."))
+    cleaned = clean_client_fields(data)
+    if not str(cleaned.get("first_name") or "").strip():
+        raise invalid("first_name", _("A first name is needed."))
+    client = Client(therapist=therapist, **cleaned)
+    client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
+    client.save()
+    _record_channel_consents(client, set(), set(client.channels), actor or therapist, "therapist")
+    audit.record(actor or therapist, "client.created", client=client)
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, actor: User, source: str = "web", **data: Any) -> Client:
+    cleaned = clean_client_fields(data)
+    _check_preferences_leave_room(client, cleaned)
+    before = set(client.channels)
+    full_text_before = client.full_text_opt_in
+    for key, value in cleaned.items():
+        setattr(client, key, value)
+    client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
+    client.save(update_fields=list(cleaned) or None)
+    if "channels" in cleaned:
+        _record_channel_consents(client, before, set(client.channels), actor, source)
+    if "full_text_opt_in" in cleaned and bool(cleaned["full_text_opt_in"]) != full_text_before:
+        consent.consent_record(
+            client=client,
+            subject=ConsentRecord.Subject.FULL_TEXT,
+            granted=bool(client.full_text_opt_in),
+            source=source,
+            actor=actor,
+        )
+    audit.record(actor, "client.updated", client=client, detail={"fields": sorted(cleaned)})
+    schedule_fields = {"timezone", "quiet_hours_start", "quiet_hours_end", "prompt_times"}
+    if schedule_fields & set(cleaned):
+        _follow_client_preferences(client, {k: cleaned[k] for k in schedule_fields & set(cleaned)})
+    return client
+
+
+def _record_channel_consents(
+    client: Client, before: set[str], after: set[str], actor: User | None, source: str
+) -> None:
+    records = [
+        ConsentRecord(
+            client=client,
+            subject=channel,
+            granted=channel in after,
+            source=source,
+            recorded_by=actor,
+        )
+        for channel in ("email", "sms")
+        if (channel in before) != (channel in after)
+    ]
+    ConsentRecord.objects.bulk_create(records)
+
+
+def _follow_client_preferences(client: Client, changes: dict[str, Any]) -> None:
+    """A client's new times and quiet hours apply to their upcoming and live breaks."""
+    for brk in client.breaks.filter(status__in=[Break.Status.DRAFT, *Break.LIVE_STATUSES]):
+        for key, value in changes.items():
+            setattr(brk, key, value)
+        validate_break(brk)  # e.g. new quiet hours that cover the break's own prompt times
+        brk.save(update_fields=list(changes))
+        if brk.is_live:
+            reschedule(brk)
+
+
+@transaction.atomic
+def client_pause(*, client: Client, until: datetime | None, actor: User) -> Client:
+    """Pause every prompt until ``until`` (None resumes)."""
+    if until is not None and until <= current_time():
+        raise invalid("paused_until", _("Choose a moment in the future."))
+    client.paused_until = until
+    client.save(update_fields=["paused_until"])
+    audit.record(actor, "client.paused" if until else "client.resumed", client=client)
+    return client
+
+
+@transaction.atomic
+def client_delete(*, client: Client, actor: User, at: datetime | None = None) -> Client:
+    """Soft-delete a client: hidden everywhere, and no further prompt of theirs is sent.
+
+    Their live and draft breaks are cancelled. Erasing the data itself is the privacy
+    flow's job; this only stops everything and hides the record.
+    """
+    at = at or current_time()
+    if client.deleted_at is not None:
+        return client
+    for brk in client.breaks.filter(status__in=[Break.Status.DRAFT, *Break.LIVE_STATUSES]):
+        break_cancel(brk=brk, actor=actor, at=at)
+    client.deleted_at = at
+    client.save(update_fields=["deleted_at"])
+    audit.record(actor, "client.deleted", client=client)
+    return client
+
+
+# --- Breaks -------------------------------------------------------------------------------
+
+
+MAX_BREAK_SPAN = timedelta(days=400)
+
+
+def validate_break(brk: Break) -> None:
+    """Check a break's settings with the schedule engine; field errors, never a 500."""
+    for name in ("ends_at", "return_session_at"):
+        other = getattr(brk, name)
+        if (
+            brk.starts_at is not None
+            and other is not None
+            and other - brk.starts_at > (MAX_BREAK_SPAN)
+        ):
+            message = _("A break can last at most %(days)s days.") % {"days": MAX_BREAK_SPAN.days}
+            raise invalid(name, message)
+    if brk.kind != Break.Kind.ENDING and brk.ends_at is None:
+        raise invalid("ends_at", _("A break needs an end date (only an ending may leave it open)."))
+    try:
+        from planner.schedule.engine import validate_settings
+
+        validate_settings(plan_settings(brk))
+    except ScheduleError as error:
+        raise invalid(error.field, error.message)
+
+
+def _apply_client_defaults(brk: Break, client: Client) -> None:
+    brk.timezone = brk.timezone or client.timezone
+    if brk.quiet_hours_start is None and brk.quiet_hours_end is None:
+        brk.quiet_hours_start = client.quiet_hours_start
+        brk.quiet_hours_end = client.quiet_hours_end
+    if not brk.prompt_times:
+        brk.prompt_times = list(client.prompt_times)
+
+
+def _check_owner(therapist: User, client: Client) -> None:
+    if client.therapist_id != therapist.pk or client.deleted_at is not None:
+        raise invalid("client", _("Unknown client."))
+
+
+@transaction.atomic
+def break_create(
+    *, therapist: User, client: Client, actor: User | None = None, **data: Any
+) -> Break:
+    """A draft break for one of the therapist's clients, starting from their last plan."""
+    _check_owner(therapist, client)
+    cleaned = clean_break_fields(data)
+    for required in ("kind", "starts_at"):
+        if cleaned.get(required) is None:
+            raise invalid(required, _("This field is required."))
+    brk = Break(
+        client=client,
+        therapist=therapist,
+        created_by=actor or therapist,
+        prompt_times=[],
+        seed=random.randrange(1, 2**31),
+    )
+    _start_from_previous_plan(brk, client, explicit=set(cleaned))
+    for key, value in cleaned.items():
+        setattr(brk, key, value)
+    _apply_client_defaults(brk, client)
+    validate_break(brk)
+    brk.save()
+    consent.record_break_consents(brk, before=None, actor=actor or therapist)
+    audit.record(actor or therapist, "break.created", client=client, obj=brk)
+    return brk
+
+
+def _start_from_previous_plan(brk: Break, client: Client, explicit: set[str]) -> None:
+    """A new plan starts from the last finished one (the review is shown beside it)."""
+    from planner.breaks.selectors import previous_plan_for
+
+    previous = previous_plan_for(client)
+    if previous is None:
+        return
+    for key in (*PLAN_LIST_FIELDS, "support_contacts", "covering_clinician", "distress_threshold"):
+        if key not in explicit:
+            setattr(brk, key, previous[key])
+    if "covering_user" not in explicit:
+        brk.covering_user_id = previous["covering_user_id"]
+
+
+@transaction.atomic
+def break_update(*, brk: Break, actor: User, **data: Any) -> Break:
+    """Edit a break; a scheduled or active break gets its unsent prompts planned again."""
+    if brk.status in (Break.Status.COMPLETED, Break.Status.CANCELLED):
+        raise invalid("status", _("A %(status)s break cannot be changed.") % {"status": brk.status})
+    cleaned = clean_break_fields(data)
+    if "kind" in cleaned and cleaned["kind"] != brk.kind and brk.status != Break.Status.DRAFT:
+        raise invalid(
+            "kind", _("The kind of a scheduled break cannot change; cancel it and plan a new one.")
+        )
+    consent_before = consent.break_consent_state(brk)
+    for key, value in cleaned.items():
+        setattr(brk, key, value)
+    validate_break(brk)
+    brk.save()
+    consent.record_break_consents(brk, before=consent_before, actor=actor)
+    if brk.is_live:
+        reschedule(brk)
+    audit.record(
+        actor, "break.updated", client=brk.client, obj=brk, detail={"fields": sorted(cleaned)}
+    )
+    return brk
+
+
+def reschedule(brk: Break, *, at: datetime | None = None) -> int:
+    """Replace the unsent prompts of a live break, leaving sent ones alone.
+
+    Unclaimed prompts are deleted and planned again; a prompt already claimed by a worker
+    keeps its row but carries the old ``plan_version``, so the worker skips it as
+    superseded rather than sending stale text.
+    """
+    at = at or current_time()
+    brk.plan_version += 1
+    brk.save(update_fields=["plan_version"])
+    brk.prompts.filter(status=ScheduledPrompt.Status.PENDING, attempts=0).delete()
+    brk.prompts.filter(status=ScheduledPrompt.Status.PENDING).update(
+        status=ScheduledPrompt.Status.SKIPPED,
+        skip_reason=ScheduledPrompt.SkipReason.SUPERSEDED,
+        finished_at=at,
+    )
+    return _store_prompts([brk], at=at)
+
+
+def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
+    """Plan and store the prompts of several breaks with one library query and one insert."""
+    breaks = list(breaks)
+    if not breaks:
+        return 0
+    from planner.models import PromptTemplate
+
+    library = library_for(breaks[0].therapist.practice)
+    ids = dict(
+        PromptTemplate.objects.filter(key__in=[s.id for s in library]).values_list("key", "id")
+    )
+    texts = {spec.id: spec.text for spec in library}
+    rows = []
+    for brk in breaks:
+        context = message_context(brk)
+        for planned in plan_schedule(plan_settings(brk, at=at), library):
+            rows.append(
+                ScheduledPrompt(
+                    break_obj=brk,
+                    client_id=brk.client_id,
+                    template_id=ids.get(planned.template_id),
+                    category=planned.category.value,
+                    text=render(texts[planned.template_id], {**context, **planned.context}),
+                    send_at=planned.send_at,
+                    due_at=planned.send_at,
+                    valid_until=planned.valid_until,
+                    plan_version=brk.plan_version,
+                )
+            )
+    ScheduledPrompt.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _live_status(brk: Break, at: datetime) -> str:
+    return Break.Status.ACTIVE if brk.starts_at <= at else Break.Status.SCHEDULED
+
+
+@transaction.atomic
+def break_activate(*, brk: Break, actor: User, at: datetime | None = None) -> Break:
+    """Draft -> scheduled (or active, if it has started): its prompts are stored for delivery."""
+    return breaks_activate(breaks=[brk], actor=actor, at=at)[0]
+
+
+@transaction.atomic
+def breaks_activate(*, breaks: list[Break], actor: User, at: datetime | None = None) -> list[Break]:
+    """Activate several drafts at once (a caseload absence) with a fixed number of queries."""
+    at = at or current_time()
+    for brk in breaks:
+        if brk.status != Break.Status.DRAFT:
+            raise invalid(
+                "status",
+                _("Only a draft can be activated; break %(id)s is %(status)s.")
+                % {"id": brk.pk, "status": brk.status},
+            )
+        validate_break(brk)
+        brk.status = _live_status(brk, at)
+        brk.activated_at = at
+        brk.notice_given_at = brk.notice_given_at or at
+    Break.objects.bulk_update(breaks, ["status", "activated_at", "notice_given_at"])
+    _store_prompts(breaks, at=at)
+    audit.record_many(actor, "break.activated", [(b.client_id, b) for b in breaks])
+    return breaks
+
+
+@transaction.atomic
+def break_cancel(*, brk: Break, actor: User, at: datetime | None = None) -> Break:
+    """No further prompt of this break is sent: every pending prompt is skipped."""
+    at = at or current_time()
+    if brk.status in (Break.Status.CANCELLED, Break.Status.COMPLETED):
+        raise invalid("status", _("The break is already %(status)s.") % {"status": brk.status})
+    brk.status = Break.Status.CANCELLED
+    brk.cancelled_at = at
+    brk.save(update_fields=["status", "cancelled_at", "updated_at"])
+    brk.prompts.filter(status=ScheduledPrompt.Status.PENDING).update(
+        status=ScheduledPrompt.Status.SKIPPED,
+        skip_reason=ScheduledPrompt.SkipReason.CANCELLED,
+        finished_at=at,
+    )
+    audit.record(actor, "break.cancelled", client=brk.client, obj=brk)
+    return brk
+
+
+@transaction.atomic
+def break_pause(*, brk: Break, actor: User, at: datetime | None = None) -> Break:
+    if not brk.is_live:
+        raise invalid("status", _("Only a scheduled or active break can be paused."))
+    brk.paused_at = at or current_time()
+    brk.save(update_fields=["paused_at", "updated_at"])
+    audit.record(actor, "break.paused", client=brk.client, obj=brk)
+    return brk
+
+
+@transaction.atomic
+def break_resume(*, brk: Break, actor: User) -> Break:
+    brk.paused_at = None
+    brk.save(update_fields=["paused_at", "updated_at"])
+    audit.record(actor, "break.resumed", client=brk.client, obj=brk)
+    return brk
+
+
+def breaks_advance(*, at: datetime | None = None) -> tuple[int, int]:
+    """Scheduled breaks that started become active; finished ones become completed."""
+    at = at or current_time()
+    started = Break.objects.filter(status=Break.Status.SCHEDULED, starts_at__lte=at).update(
+        status=Break.Status.ACTIVE
+    )
+    finished = 0
+    for brk in Break.objects.filter(status=Break.Status.ACTIVE).only(
+        "id", "ends_at", "return_session_at", "kind", "starts_at"
+    ):
+        end = brk.return_session_at or brk.ends_at
+        if brk.kind == Break.Kind.ENDING:
+            end = None  # follow-ups run for months; an ending completes with its prompts
+            if not brk.prompts.filter(status__in=ScheduledPrompt.OPEN_STATUSES).exists():
+                end = brk.starts_at
+        if end is not None and end + timedelta(days=2) <= at:
+            finished += Break.objects.filter(pk=brk.pk, status=Break.Status.ACTIVE).update(
+                status=Break.Status.COMPLETED
+            )
+    return started, finished
+
+
+# --- A therapist's absence for many clients --------------------------------------------------
+
+
+def _absence_clients(therapist: User, clients: Any) -> list[Client]:
+    own = Client.objects.filter(therapist=therapist, deleted_at__isnull=True)
+    if clients == "all":
+        return list(own)
+    if not isinstance(clients, list | tuple) or not clients:
+        raise invalid("clients", _('Choose at least one client, or "all".'))
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in clients):
+        raise invalid("clients", _('Give client ids as numbers, or "all".'))
+    found = list(own.filter(pk__in=set(clients)))
+    missing = set(clients) - {c.pk for c in found}
+    if missing:
+        raise invalid("clients", _("Unknown client id %(id)s.") % {"id": sorted(missing)[0]})
+    return found
+
+
+def can_declare_for(actor: User, therapist: User) -> bool:
+    """Staff and colleagues of the same practice may declare an absence for a therapist."""
+    if actor.pk == therapist.pk:
+        return True
+    same_practice = actor.practice_id is not None and actor.practice_id == therapist.practice_id
+    return same_practice and (
+        actor.is_staff or actor.role in (User.Role.STAFF, User.Role.THERAPIST)
+    )
+
+
+@transaction.atomic
+def absence_plan(
+    *,
+    actor: User,
+    therapist: User,
+    clients: Any,
+    activate: bool = False,
+    at: datetime | None = None,
+    **data: Any,
+) -> list[Break]:
+    """One draft break per client for a therapist's absence, in a fixed number of queries.
+
+    An unplanned absence (the therapist is ill) may be declared by staff or a colleague of
+    the same practice; it is activated at once so every client hears who covers.
+    """
+    at = at or current_time()
+    if not therapist.is_therapist or not can_declare_for(actor, therapist):
+        raise invalid("therapist", _("Unknown therapist."))
+    cleaned = clean_break_fields(data)
+    for required in ("kind", "starts_at"):
+        if cleaned.get(required) is None:
+            raise invalid(required, _("This field is required."))
+    chosen = _absence_clients(therapist, clients)
+    practice = therapist.practice
+    breaks = []
+    for client in chosen:
+        brk = Break(
+            client=client,
+            therapist=therapist,
+            created_by=actor,
+            prompt_times=[],
+            seed=random.randrange(1, 2**31),
+        )
+        brk.therapist = therapist
+        for key, value in cleaned.items():
+            setattr(brk, key, value)
+        if practice is not None and not brk.prompt_times and practice.default_prompt_times:
+            brk.prompt_times = list(practice.default_prompt_times)
+        _apply_client_defaults(brk, client)
+        brk.client = client
+        validate_break(brk)
+        breaks.append(brk)
+    Break.objects.bulk_create(breaks)
+    consent.record_break_consents(breaks, before=None, actor=actor, at=at)
+    audit.record_many(actor, "break.created", [(b.client_id, b) for b in breaks])
+    if activate or cleaned["kind"] == Break.Kind.UNPLANNED:
+        breaks_activate(breaks=breaks, actor=actor, at=at)
+    return breaks
+
+
+# --- The client's own actions ----------------------------------------------------------------
+
+
+def _check_preferences_leave_room(client: Client, data: Mapping[str, Any]) -> None:
+    """Quiet hours that would cover every prompt time are refused, naming the field."""
+    start = data.get("quiet_hours_start", client.quiet_hours_start)
+    end = data.get("quiet_hours_end", client.quiet_hours_end)
+    times = data.get("prompt_times", client.prompt_times)
+    start = None if start in (None, "") else parse_hhmm(start, "quiet_hours_start")
+    end = None if end in (None, "") else parse_hhmm(end, "quiet_hours_end")
+    parsed = [parse_hhmm(t, "prompt_times") for t in check_prompt_times(times)]
+    from planner.schedule.localtime import in_quiet_hours
+
+    if all(in_quiet_hours(t, start, end) for t in parsed):
+        message = _(
+            "These quiet hours cover every prompt time; leave at least one time outside them."
+        )
+        raise invalid("quiet_hours_start", message)
+
+
+# --- Previews (write nothing) ----------------------------------------------------------------
+
+
+def break_build(
+    *, therapist: User, client: Client, base: Break | None = None, **data: Any
+) -> Break:
+    """An unsaved break with ``data`` applied and checked, for the plan builder's preview.
+
+    Cleans and validates exactly like ``break_create``/``break_update`` (same field errors),
+    but writes nothing: ``base`` (an existing break) is copied, never changed.
+    """
+    _check_owner(therapist, client)
+    cleaned = clean_break_fields(data)
+    if base is not None:
+        brk = copy.copy(base)
+        brk.pk = None
+    else:
+        brk = Break(client=client, therapist=therapist, prompt_times=[], seed=1)
+        if cleaned.get("kind") is None:
+            raise invalid("kind", _("This field is required."))
+    if cleaned.get("starts_at", ...) is None:
+        raise invalid("starts_at", _("This field is required."))
+    brk.status = Break.Status.DRAFT
+    for key, value in cleaned.items():
+        setattr(brk, key, value)
+    _apply_client_defaults(brk, client)
+    validate_break(brk)
+    return brk

@@ -1,0 +1,337 @@
+"""The therapist's pages: dashboard, clients, the plan builder, a break, a caseload absence.
+
+Thin on purpose: objects come through the ``access_*`` selectors (someone else's object is a
+404) and every change goes through a service; a service's field errors are shown next to the
+form's fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from planner.breaks import selectors, services
+from planner.breaks.forms import PLAN_SECTIONS, AbsenceForm, BreakForm
+from planner.breaks.selectors import previous_plan_for
+from planner.breaks.timeline import TimelineSettings, timeline_context
+from planner.checkins import selectors as checkin_selectors
+from planner.checkins.selectors import review_for_break
+from planner.delivery import selectors as delivery_selectors
+from planner.models import Break, Client
+
+MAX_ABSENCE_REVIEW = 200
+
+
+def therapist_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in as a therapist; anyone else gets a 404, as for someone else's object."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_therapist:
+            raise Http404("Therapists only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def schedule_picture(brk: Break, *, id_prefix: str = "timeline", show_text: bool = True) -> dict:
+    rows = selectors.schedule_for_break(brk)
+    return timeline_context(
+        rows, TimelineSettings.from_break(brk), id_prefix=id_prefix, show_text=show_text
+    )
+
+
+def plan_sections(brk: Break) -> list[tuple[str, list[str]]]:
+    return [(label, getattr(brk, name) or []) for name, label, _help in PLAN_SECTIONS]
+
+
+# --- Dashboard and clients ---------------------------------------------------------------
+
+
+@therapist_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    breaks = selectors.breaks_for_therapist(user).select_related("client")
+    return render(
+        request,
+        "planner/breaks/dashboard.html",
+        {
+            "clients": selectors.clients_for_therapist(user),
+            "live_breaks": breaks.filter(status__in=Break.LIVE_STATUSES).order_by("starts_at"),
+            "drafts": breaks.filter(status=Break.Status.DRAFT).order_by("starts_at"),
+            "warnings": selectors.upcoming_notice_warnings(user),
+            "check_ins": checkin_selectors.support_check_ins_for_therapist(user)[:20],
+            "failed": delivery_selectors.failed_deliveries_for_therapist(user)[:20],
+        },
+    )
+
+
+@therapist_required
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.access_client(request.user, client_id)
+    breaks = client.breaks.order_by("-starts_at", "-id")
+    return render(request, "planner/breaks/client.html", {"client": client, "breaks": breaks})
+
+
+# --- The plan builder --------------------------------------------------------------------
+
+
+def _preview(form: BreakForm, base: Break | None) -> dict | None:
+    """The timeline for what the form says, or None when the form has errors."""
+    if not form.is_valid():
+        return None
+    try:
+        brk = services.break_build(
+            therapist=form.therapist, client=form.client, base=base, **form.to_service_kwargs()
+        )
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return None
+    return schedule_picture(brk, id_prefix="preview")
+
+
+def _save_channels(form: BreakForm, actor) -> None:
+    if form.channels_changed():
+        services.client_update(
+            client=form.client,
+            actor=actor,
+            source="therapist",
+            channels=["inbox", *form.cleaned_data["channels"]],
+        )
+
+
+def _plan_builder(
+    request: HttpRequest, client: Client, brk: Break | None, save: Callable[[BreakForm], Break]
+) -> HttpResponse:
+    initial = BreakForm.initial_for(client, brk)
+    preview = None
+    if request.method == "POST":
+        form = BreakForm(request.POST, initial=initial, therapist=request.user, client=client)
+        if request.POST.get("action") == "preview":
+            preview = _preview(form, brk)
+        elif form.is_valid():
+            try:
+                with transaction.atomic():
+                    saved = save(form)
+                    _save_channels(form, request.user)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("The plan is saved."))
+                return redirect(_safe_next(request, reverse("break", args=[saved.pk])))
+    else:
+        form = BreakForm(initial=initial, therapist=request.user, client=client)
+    return render(
+        request,
+        "planner/breaks/break_form.html",
+        {
+            "form": form,
+            "client": client,
+            "brk": brk,
+            "preview": preview,
+            "next": _safe_next(request, ""),
+            "previous": previous_plan_for(client) if brk is None else None,
+        },
+    )
+
+
+@therapist_required
+def break_new(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.access_client(request.user, client_id)
+
+    def save(form: BreakForm) -> Break:
+        return services.break_create(
+            therapist=request.user, client=client, actor=request.user, **form.to_service_kwargs()
+        )
+
+    return _plan_builder(request, client, None, save)
+
+
+@therapist_required
+def break_edit(request: HttpRequest, break_id: int) -> HttpResponse:
+    brk = selectors.access_break(request.user, break_id)
+
+    def save(form: BreakForm) -> Break:
+        kwargs = form.to_service_kwargs()
+        if brk.status != Break.Status.DRAFT:
+            kwargs.pop("kind")  # fixed once scheduled; the form shows it read-only
+        return services.break_update(brk=brk, actor=request.user, **kwargs)
+
+    return _plan_builder(request, brk.client, brk, save)
+
+
+@therapist_required
+@require_POST
+def break_preview(request: HttpRequest) -> HttpResponse:
+    """The plan builder's live preview: the timeline for the form as posted, as a fragment."""
+    client = selectors.access_client(request.user, request.POST.get("client"))
+    brk = None
+    if request.POST.get("break"):
+        brk = selectors.access_break(request.user, request.POST["break"])
+        if brk.client_id != client.pk:
+            raise Http404("No such break.")
+    form = BreakForm(
+        request.POST,
+        initial=BreakForm.initial_for(client, brk),
+        therapist=request.user,
+        client=client,
+    )
+    preview = _preview(form, brk)
+    return render(
+        request, "planner/breaks/preview_fragment.html", {"preview": preview, "form": form}
+    )
+
+
+# --- A break -----------------------------------------------------------------------------
+
+
+@login_required
+def break_detail(request: HttpRequest, break_id: int) -> HttpResponse:
+    brk, role = selectors.access_break_for_reading(request.user, break_id)
+    if role == "client":
+        return redirect("my-break")
+    return render(
+        request,
+        "planner/breaks/break.html",
+        {
+            "brk": brk,
+            "role": role,
+            "picture": schedule_picture(brk),
+            "sections": plan_sections(brk),
+            "can_change": role == "therapist",
+            "review": review_for_break(brk=brk) if role == "therapist" else None,
+        },
+    )
+
+
+BREAK_ACTIONS: dict[str, tuple[Callable[..., Break], Any]] = {
+    "activate": (
+        services.break_activate,
+        gettext_lazy("The plan is active. Prompts are scheduled."),
+    ),
+    "pause": (
+        services.break_pause,
+        gettext_lazy("The break is paused: no prompt is sent until you resume."),
+    ),
+    "resume": (services.break_resume, gettext_lazy("The break is running again.")),
+    "cancel": (
+        services.break_cancel,
+        gettext_lazy("The break is cancelled. No further prompt is sent."),
+    ),
+}
+
+
+@therapist_required
+@require_POST
+def break_action(request: HttpRequest, break_id: int, action: str) -> HttpResponse:
+    brk = selectors.access_break(request.user, break_id)
+    if action not in BREAK_ACTIONS:
+        raise Http404("No such action.")
+    service, done = BREAK_ACTIONS[action]
+    try:
+        service(brk=brk, actor=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, done)
+    return redirect("break", break_id=brk.pk)
+
+
+@therapist_required
+def break_deliveries(request: HttpRequest, break_id: int) -> HttpResponse:
+    brk = selectors.access_break(request.user, break_id)
+    return render(
+        request,
+        "planner/breaks/deliveries.html",
+        {"brk": brk, "deliveries": delivery_selectors.deliveries_for_break(brk)[:500]},
+    )
+
+
+# --- A caseload absence ----------------------------------------------------------------
+
+
+@therapist_required
+def absence_new(request: HttpRequest) -> HttpResponse:
+    form = AbsenceForm(request.POST or None, therapist=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            breaks = services.absence_plan(
+                actor=request.user, therapist=request.user, **form.to_service_kwargs()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            ids = ",".join(str(b.pk) for b in breaks)
+            return redirect(f"{reverse('absence-review')}?ids={ids}")
+    return render(request, "planner/breaks/absence_form.html", {"form": form})
+
+
+def _review_breaks(request: HttpRequest) -> list[Break]:
+    raw = request.POST.get("ids") or request.GET.get("ids") or ""
+    ids = [int(part) for part in raw.split(",") if part.strip().isdigit()][:MAX_ABSENCE_REVIEW]
+    return list(
+        selectors.breaks_for_therapist(request.user)
+        .filter(pk__in=ids)
+        .select_related("client")
+        .order_by("client__last_name", "client__first_name", "id")
+    )
+
+
+@therapist_required
+def absence_review(request: HttpRequest) -> HttpResponse:
+    breaks = _review_breaks(request)
+    if not breaks:
+        raise Http404("No such drafts.")
+    ids = ",".join(str(b.pk) for b in breaks)
+    rows = [(brk, len(selectors.schedule_for_break(brk))) for brk in breaks]
+    return render(
+        request,
+        "planner/breaks/absence_review.html",
+        {
+            "rows": rows,
+            "ids": ids,
+            "drafts": sum(1 for b in breaks if b.status == Break.Status.DRAFT),
+            "here": f"{reverse('absence-review')}?ids={ids}",
+        },
+    )
+
+
+@therapist_required
+@require_POST
+def absence_activate(request: HttpRequest) -> HttpResponse:
+    breaks = _review_breaks(request)
+    drafts = [b for b in breaks if b.status == Break.Status.DRAFT]
+    ids = ",".join(str(b.pk) for b in breaks)
+    if drafts:
+        try:
+            services.breaks_activate(breaks=drafts, actor=request.user)
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            messages.success(request, _("All the plans are active."))
+    return redirect(f"{reverse('absence-review')}?ids={ids}")

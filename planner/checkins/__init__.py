@@ -1,0 +1,1 @@
+"""Check-ins, escalation to the covering clinician, and the after-break review."""

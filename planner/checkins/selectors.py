@@ -1,0 +1,281 @@
+"""Reads for check-ins, escalation and the after-break review (writes: planner.checkins).
+
+Who reads check-ins follows the clinical guidance: during a break the therapist does not
+(unless they are also the covering clinician); the covering clinician does only if the
+client agreed (``share_check_ins_with_covering``); the therapist sees all of them once the
+break is over. Nobody reads them in real time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.timezone import now as current_time
+from django.utils.translation import gettext as _
+
+from core.models import User
+from planner import audit
+from planner.breaks.selectors import access_break_for_reading
+from planner.models import Break, BreakReview, CheckIn, Client, ConsentRecord
+
+DEFAULT_DISTRESS_THRESHOLD = 7
+
+
+@dataclass(frozen=True)
+class CoveringContact:
+    name: str
+    email: str
+    phone: str
+    notes: str = ""
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.email or self.phone)
+
+
+@dataclass(frozen=True)
+class Readers:
+    """Who reads a client's check-ins, and one plain sentence per fact for the form."""
+
+    therapist_reads_now: bool
+    covering_reads_now: bool
+    covering_name: str | None
+    escalation_active: bool
+    statements: list[str] = field(default_factory=list)
+
+
+def live_break_for(client: Client, now: datetime | None = None) -> Break | None:
+    """The break in progress: active, or scheduled and already started (and not ended)."""
+    now = now or timezone.now()
+    started_scheduled = Q(status=Break.Status.SCHEDULED, starts_at__lte=now) & (
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    )
+    return (
+        Break.objects.filter(client=client)
+        .filter(Q(status=Break.Status.ACTIVE) | started_scheduled)
+        .select_related("covering_user", "therapist")
+        .order_by("-starts_at", "-id")
+        .first()
+    )
+
+
+def covering_contact(brk: Break | None) -> CoveringContact | None:
+    """The covering clinician as the plan names them; the colleague's account fills gaps."""
+    if brk is None:
+        return None
+    raw: dict[str, Any] = brk.covering_clinician if isinstance(brk.covering_clinician, dict) else {}
+    user = brk.covering_user
+    name = str(raw.get("name") or (user.full_name if user else "")).strip()
+    email = str(raw.get("email") or (user.email if user else "")).strip()
+    phone = str(raw.get("phone") or (user.phone if user else "")).strip()
+    if not (name or email or phone):
+        return None
+    return CoveringContact(
+        name=name or _("your covering clinician"),
+        email=email,
+        phone=phone,
+        notes=str(raw.get("notes") or ""),
+    )
+
+
+def escalation_block_reason(brk: Break | None, client: Client) -> str | None:
+    """Why a check-in for ``client`` may not be escalated (None: it may, consent-wise)."""
+    if brk is None:
+        return "no_break"
+    if not brk.escalation_enabled:
+        return "not_enabled"
+    if brk.escalation_consent_at is None:
+        return "no_consent"
+    # Consent is versioned; a withdrawal recorded after the plan's consent wins.
+    latest = (
+        ConsentRecord.objects.filter(client=client, subject=ConsentRecord.Subject.ESCALATION)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+    if latest and not latest.granted and latest.recorded_at >= brk.escalation_consent_at:
+        return "consent_withdrawn"
+    return None
+
+
+def break_is_over(brk: Break, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    if brk.status in (Break.Status.COMPLETED, Break.Status.CANCELLED):
+        return True
+    return brk.ends_at is not None and brk.ends_at <= now
+
+
+def readers_for(client: Client, now: datetime | None = None) -> Readers:
+    brk = live_break_for(client, now)
+    therapist = client.therapist.full_name
+    if brk is None:
+        return Readers(
+            therapist_reads_now=True,
+            covering_reads_now=False,
+            covering_name=None,
+            escalation_active=False,
+            statements=[
+                _("%(therapist)s can read your check-ins, but not as you send them.")
+                % {"therapist": therapist},
+                _("Nobody watches check-ins in real time."),
+            ],
+        )
+    contact = covering_contact(brk)
+    covering_name = contact.name if contact else None
+    covering_reads = bool(brk.share_check_ins_with_covering and contact)
+    therapist_covers = covering_reads and brk.covering_user_id == brk.therapist_id
+    statements = []
+    if therapist_covers:
+        statements.append(
+            _("During your break, %(therapist)s reads your check-ins.") % {"therapist": therapist}
+        )
+    else:
+        statements.append(
+            _("During your break, %(therapist)s does not read your check-ins.")
+            % {"therapist": therapist}
+        )
+        if covering_reads:
+            statements.append(
+                _("%(covering)s, who is covering, can read them, because you agreed to that.")
+                % {"covering": covering_name}
+            )
+        else:
+            statements.append(_("Nobody else reads them during the break."))
+        statements.append(
+            _("%(therapist)s will see all of them when the break is over.")
+            % {"therapist": therapist}
+        )
+    escalation_active = (
+        escalation_block_reason(brk, client) is None and contact is not None and contact.reachable
+    )
+    if escalation_active:
+        statements.append(
+            _(
+                "If you ask for support, or your distress is %(threshold)s or more, "
+                "%(covering)s is told that you asked, because you agreed to that."
+            )
+            % {"threshold": brk.distress_threshold, "covering": covering_name}
+        )
+    else:
+        statements.append(_("Sending a check-in does not notify anyone."))
+    statements.append(_("Nobody watches check-ins in real time."))
+    return Readers(
+        therapist_reads_now=therapist_covers,
+        covering_reads_now=covering_reads,
+        covering_name=covering_name,
+        escalation_active=escalation_active,
+        statements=statements,
+    )
+
+
+def check_ins_for_break(
+    *, brk: Break, viewer: User, now: datetime | None = None
+) -> QuerySet[CheckIn]:
+    """The check-ins of ``brk`` that ``viewer`` may read (none when they may not)."""
+    check_ins = CheckIn.objects.filter(break_obj=brk).order_by("-created_at", "-id")
+    if not viewer.is_authenticated:
+        return CheckIn.objects.none()
+    if brk.client.user_id == viewer.pk:
+        return check_ins
+    over = break_is_over(brk, now)
+    if viewer.pk == brk.therapist_id and over:
+        return check_ins
+    if brk.share_check_ins_with_covering and brk.covering_user_id == viewer.pk and not over:
+        return check_ins
+    return CheckIn.objects.none()
+
+
+def review_for_break(*, brk: Break) -> BreakReview | None:
+    return BreakReview.objects.filter(break_obj=brk).first()
+
+
+def review_is_open(brk: Break, now: datetime | None = None) -> bool:
+    """The review opens on the return day (in the break's time zone) or once completed."""
+    now = now or timezone.now()
+    if brk.status == Break.Status.COMPLETED:
+        return True
+    if brk.status not in Break.LIVE_STATUSES:
+        return False
+    returns_at = brk.return_session_at or brk.ends_at
+    if returns_at is None:
+        return False
+    tz = ZoneInfo(brk.timezone or "UTC")
+    return now.astimezone(tz).date() >= returns_at.astimezone(tz).date()
+
+
+def client_break(*, user: User, break_id: int) -> Break | None:
+    """The client's own break (None for anybody else's): the access check for client pages."""
+    if not user.is_authenticated:
+        return None
+    return Break.objects.filter(pk=break_id, client__user=user, client__deleted_at=None).first()
+
+
+def review_invitation_for(client: Client, now: datetime | None = None) -> Break | None:
+    """The break whose after-break review the client is invited to now, if any: the review
+    is open (from the return day) and not yet given, for a break that ended in the last
+    30 days."""
+    now = now or timezone.now()
+    recent = (
+        client.breaks.filter(
+            status__in=[*Break.LIVE_STATUSES, Break.Status.COMPLETED],
+            review__isnull=True,
+            starts_at__lte=now,
+            starts_at__gte=now - timedelta(days=400),
+        )
+        .exclude(kind=Break.Kind.ENDING)
+        .order_by("-starts_at")
+    )
+    for brk in recent[:3]:
+        returns_at = brk.return_session_at or brk.ends_at
+        if returns_at and returns_at >= now - timedelta(days=30) and review_is_open(brk, now):
+            return brk
+    return None
+
+
+# --- The therapist's and the covering clinician's view ------------------------------
+
+
+def support_check_ins_for_therapist(therapist: User, *, days: int = 14) -> QuerySet[CheckIn]:
+    """Recent check-ins of the therapist's clients that asked for support.
+
+    A check-in asks for support when the client ticked "I need support now" or rated their
+    distress at or above the break's threshold (the default threshold without a break).
+    """
+    if not therapist.is_authenticated or not therapist.is_therapist:
+        return CheckIn.objects.none()
+    since = current_time() - timedelta(days=days)
+    asked = (
+        Q(need_support_now=True)
+        | Q(break_obj__isnull=False, distress__gte=F("break_obj__distress_threshold"))
+        | Q(break_obj__isnull=True, distress__gte=DEFAULT_DISTRESS_THRESHOLD)
+    )
+    return (
+        CheckIn.objects.filter(
+            asked,
+            client__therapist=therapist,
+            client__deleted_at__isnull=True,
+            created_at__gte=since,
+        )
+        .select_related("client", "break_obj")
+        .order_by("-created_at", "-id")
+    )
+
+
+def check_ins_visible_to(user: User, break_id: object) -> tuple[Break, QuerySet[CheckIn]]:
+    """A break's check-ins as its therapist or covering clinician may read them.
+
+    The break is a 404 for anyone else (the client included: they use /me/), and for a
+    covering clinician the client did not share check-ins with. Which check-ins show follows
+    the one rule in ``checkin_selectors``: the therapist reads them once the break is over,
+    the covering clinician during it.
+    """
+    brk, role = access_break_for_reading(user, break_id)
+    if role == "therapist" or (role == "covering" and brk.share_check_ins_with_covering):
+        audit.record_read(user, "checkins", brk, brk.client_id)
+        return brk, check_ins_for_break(brk=brk, viewer=user)
+    raise Http404("No such break.")

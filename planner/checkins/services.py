@@ -1,0 +1,541 @@
+"""Check-ins, escalation to the covering clinician, and the after-break review (writes).
+
+Each service runs in one transaction. Messages to people (email, SMS) are sent only by
+Celery tasks queued with ``transaction.on_commit``, never inside an open transaction.
+Messages carry no clinical content: no distress score, no note, no client name; only a
+neutral line and a signed link. Audit rows and logs hold ids and event names only.
+
+Escalation is opt-in per plan and recorded with the client's consent; without it nothing
+is sent to anyone and the client is told so. At most one escalation per client within
+``ESCALATION_RATE_LIMIT_MINUTES``. When the covering clinician has not acknowledged within
+``ESCALATION_ACK_MINUTES``, the fallback sweep tells the practice's fallback contact.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.models import User
+from planner import audit
+from planner.checkins.selectors import (
+    DEFAULT_DISTRESS_THRESHOLD,
+    CoveringContact,
+    covering_contact,
+    escalation_block_reason,
+    live_break_for,
+    readers_for,
+    review_is_open,
+)
+from planner.crisis import resources_for_client
+from planner.delivery import links, notify
+from planner.models import AuditEvent, Break, BreakReview, CheckIn, Client, Escalation
+
+logger = logging.getLogger(__name__)
+
+MAX_NOTE_LENGTH = 2000
+MAX_REVIEW_ANSWER_LENGTH = 2000
+ACK_PATH = "/l/escalation/"
+SMS_BODY = "A client you are covering for asked for support in Between. Please open: {link}"
+FALLBACK_BODY = (
+    "A client's request for support in Between was not acknowledged by the covering "
+    "clinician in time. Please open: {link}"
+)
+
+
+def not_emergency_statement() -> str:
+    return _(
+        "Between is not monitored in real time and is not an emergency service. "
+        "If you are in danger now, call your local emergency number."
+    )
+
+
+@dataclass
+class CheckInResult:
+    check_in: CheckIn
+    support_shown: bool
+    coping_strategies: list[Any] = field(default_factory=list)
+    support_contacts: list[Any] = field(default_factory=list)
+    covering_clinician: CoveringContact | None = None
+    crisis_resources: dict = field(default_factory=dict)
+    not_emergency_statement: str = ""
+    escalated: bool = False
+    escalation_message: str = ""
+    readers: list[str] = field(default_factory=list)
+
+
+def audit_write(
+    action: str,
+    *,
+    client: Client | None,
+    obj: Any = None,
+    actor: User | None = None,
+    at: datetime | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    """One audit row (planner.audit). ``detail`` holds ids, counts and channel names, never
+    message text."""
+    return audit.record(actor, action, client=client, obj=obj, detail=detail, at=at)
+
+
+def _period(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+
+
+def _validate_check_in(distress: Any, note: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if isinstance(distress, bool) or not isinstance(distress, int) or not 0 <= distress <= 10:
+        errors["distress"] = [_("Choose a number from 0 (none) to 10 (the most).")]
+    if not isinstance(note, str):
+        errors["note"] = [_("The note must be text.")]
+    elif len(note) > MAX_NOTE_LENGTH:
+        errors["note"] = [
+            _("Please keep the note to %(max)d characters (it has %(n)d).")
+            % {"max": MAX_NOTE_LENGTH, "n": len(note)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def checkin_record(
+    *,
+    client: Client,
+    distress: int,
+    note: str = "",
+    need_support_now: bool = False,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> CheckInResult:
+    """Record a check-in and answer at once; escalate when the plan and the client allow it."""
+    _validate_check_in(distress, note)
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Serialise check-ins of one client, so two at once cannot both pass the rate limit.
+        client = Client.objects.select_for_update().select_related("therapist").get(pk=client.pk)
+        brk = live_break_for(client, now)
+        check_in = CheckIn.objects.create(
+            client=client,
+            break_obj=brk,
+            distress=distress,
+            note=note,
+            need_support_now=need_support_now,
+            created_at=now,
+        )
+        audit_write(
+            "checkin.recorded",
+            client=client,
+            obj=check_in,
+            actor=actor,
+            at=now,
+            check_in=check_in.pk,
+            break_id=brk.pk if brk else None,
+        )
+        logger.info("checkin.recorded check_in=%s client=%s", check_in.pk, client.pk)
+        threshold = brk.distress_threshold if brk else DEFAULT_DISTRESS_THRESHOLD
+        support_shown = need_support_now or distress >= threshold
+        result = CheckInResult(
+            check_in=check_in,
+            support_shown=support_shown,
+            not_emergency_statement=not_emergency_statement(),
+            readers=readers_for(client, now).statements,
+        )
+        if not support_shown:
+            return result
+        contact = covering_contact(brk)
+        result.coping_strategies = list(brk.coping_strategies) if brk else []
+        result.support_contacts = list(brk.support_contacts) if brk else []
+        result.covering_clinician = contact
+        result.crisis_resources = resources_for_client(client)
+        escalation = _maybe_escalate(
+            client=client, brk=brk, check_in=check_in, contact=contact, actor=actor, now=now
+        )
+        result.escalated = escalation is not None
+        result.escalation_message = _escalation_message(
+            client=client, brk=brk, contact=contact, escalation=escalation, now=now
+        )
+    return result
+
+
+def _maybe_escalate(
+    *,
+    client: Client,
+    brk: Break | None,
+    check_in: CheckIn,
+    contact: CoveringContact | None,
+    actor: User | None,
+    now: datetime,
+) -> Escalation | None:
+    reason = escalation_block_reason(brk, client)
+    if reason is not None:
+        audit_write(
+            "escalation.not_consented",
+            client=client,
+            obj=check_in,
+            actor=actor,
+            at=now,
+            check_in=check_in.pk,
+            reason=reason,
+        )
+        logger.info("escalation.not_consented check_in=%s reason=%s", check_in.pk, reason)
+        return None
+    assert brk is not None  # escalation_block_reason returns "no_break" otherwise
+    if contact is None or not contact.reachable:
+        audit_write(
+            "escalation.no_contact",
+            client=client,
+            obj=check_in,
+            actor=actor,
+            at=now,
+            check_in=check_in.pk,
+            break_id=brk.pk,
+        )
+        logger.warning("escalation.no_contact check_in=%s break=%s", check_in.pk, brk.pk)
+        return None
+    window = timedelta(minutes=settings.ESCALATION_RATE_LIMIT_MINUTES)
+    previous = (
+        Escalation.objects.filter(client=client, notified_at__gt=now - window)
+        .order_by("-notified_at")
+        .first()
+    )
+    if previous is not None:
+        audit_write(
+            "escalation.rate_limited",
+            client=client,
+            obj=check_in,
+            actor=actor,
+            at=now,
+            check_in=check_in.pk,
+            previous_escalation=previous.pk,
+        )
+        logger.info("escalation.rate_limited check_in=%s previous=%s", check_in.pk, previous.pk)
+        return None
+    escalation = Escalation.objects.create(
+        check_in=check_in,
+        client=client,
+        notified_at=now,
+        acknowledge_by=now + timedelta(minutes=settings.ESCALATION_ACK_MINUTES),
+    )
+    check_in.escalated = True
+    check_in.save(update_fields=["escalated"])
+    audit_write(
+        "escalation.created",
+        client=client,
+        obj=escalation,
+        actor=actor,
+        at=now,
+        check_in=check_in.pk,
+        break_id=brk.pk,
+        covering_user=brk.covering_user_id,
+    )
+    logger.info("escalation.created escalation=%s check_in=%s", escalation.pk, check_in.pk)
+
+    from planner import tasks  # the tasks module imports this one
+
+    escalation_id = escalation.pk
+    transaction.on_commit(lambda: tasks.escalation_notify.delay(escalation_id))
+    return escalation
+
+
+def _escalation_message(
+    *,
+    client: Client,
+    brk: Break | None,
+    contact: CoveringContact | None,
+    escalation: Escalation | None,
+    now: datetime,
+) -> str:
+    if escalation is not None and contact is not None:
+        return _(
+            "We have let %(covering)s know that you asked for support. If they have not "
+            "seen it within %(period)s, your therapist's practice is told instead. They "
+            "will contact you when they can; this is not an emergency service."
+        ) % {"covering": contact.name, "period": _period(settings.ESCALATION_ACK_MINUTES)}
+    reason = escalation_block_reason(brk, client)
+    if reason in ("no_consent", "consent_withdrawn"):
+        return _(
+            "You did not agree to escalation, so nobody has been notified. "
+            "If you need help now, use the contacts below."
+        )
+    if reason is not None:
+        return _(
+            "Escalation is not part of your plan, so nobody has been notified. "
+            "If you need help now, use the contacts below."
+        )
+    if contact is None or not contact.reachable:
+        return _(
+            "Your plan has no way to reach a covering clinician, so nobody has been "
+            "notified. If you need help now, use the contacts below."
+        )
+    return _(
+        "We already let %(covering)s know about a check-in in the last %(period)s, so they "
+        "have not been notified again. If you need help now, use the contacts below."
+    ) % {"covering": contact.name, "period": _period(settings.ESCALATION_RATE_LIMIT_MINUTES)}
+
+
+def _send_both(
+    *, email: str, phone: str, subject: str, body: str, escalation_id: int, step: str
+) -> tuple[list[str], list[str]]:
+    """Send ``body`` by email and SMS where addresses exist: (channels sent, channels failed)."""
+    sent: list[str] = []
+    failed: list[str] = []
+    for channel, address in (("email", email), ("sms", phone)):
+        if not address:
+            continue
+        try:
+            if channel == "email":
+                notify.send_plain_email(address, subject, body)
+            else:
+                notify.send_sms(address, body)
+        except Exception as exc:  # any provider failure: recorded, and the fallback covers it
+            failed.append(channel)
+            logger.warning(
+                "%s.failed escalation=%s channel=%s error=%s",
+                step,
+                escalation_id,
+                channel,
+                type(exc).__name__,
+            )
+        else:
+            sent.append(channel)
+    return sent, failed
+
+
+def escalation_notify(*, escalation_id: int, now: datetime | None = None) -> list[str]:
+    """Message the covering clinician once (a redelivered task finds the claim taken).
+
+    Returns the channels that were sent. When nothing could be sent, the fallback is
+    brought forward to now so the sweep tells the practice at its next run.
+    """
+    now = now or timezone.now()
+    claimed = (
+        Escalation.objects.filter(id=escalation_id, covering_notified_at=None).update(
+            covering_notified_at=now
+        )
+        == 1
+    )
+    if not claimed:
+        return []
+    escalation = Escalation.objects.select_related(
+        "client", "check_in__break_obj__covering_user"
+    ).get(pk=escalation_id)
+    brk = escalation.check_in.break_obj
+    contact = covering_contact(brk)
+    link = links.make_url(
+        "escalation-ack",
+        ACK_PATH,
+        user_id=brk.covering_user_id if brk else None,
+        object_id=escalation.pk,
+    )
+    body = SMS_BODY.format(link=link)
+    sent, failed = _send_both(
+        email=contact.email if contact else "",
+        phone=contact.phone if contact else "",
+        subject="Between: a client asked for support",
+        body=body,
+        escalation_id=escalation.pk,
+        step="escalation.notify",
+    )
+    audit_write(
+        "escalation.notified",
+        client=escalation.client,
+        obj=escalation,
+        at=now,
+        check_in=escalation.check_in_id,
+        covering_user=brk.covering_user_id if brk else None,
+        channels=sent,
+        failed=failed,
+    )
+    logger.info("escalation.notified escalation=%s channels=%s", escalation.pk, sent)
+    if not sent:
+        Escalation.objects.filter(id=escalation.pk, status=Escalation.Status.NOTIFIED).update(
+            acknowledge_by=now
+        )
+        audit_write(
+            "escalation.notify_failed",
+            client=escalation.client,
+            obj=escalation,
+            at=now,
+            check_in=escalation.check_in_id,
+        )
+    return sent
+
+
+def escalation_for_token(*, token: str) -> Escalation:
+    """The escalation a still-valid ack link points to (raises ``links.LinkError``)."""
+    payload = links.read(token, "escalation-ack")
+    escalation = (
+        Escalation.objects.select_related("client", "check_in").filter(pk=payload.object_id).first()
+    )
+    if escalation is None:
+        raise links.LinkError("invalid")
+    return escalation
+
+
+def escalation_acknowledge(
+    *, token: str, user: User | None = None, now: datetime | None = None
+) -> Escalation:
+    """Acknowledge through the signed link: single use, bound to the covering colleague.
+
+    Raises ``links.LinkError`` for a bad, expired or used link and ``PermissionDenied``
+    when a logged-in person other than the one the link was sent to uses it.
+    """
+    now = now or timezone.now()
+    payload = links.read(token, "escalation-ack")
+    signed_in = user is not None and user.is_authenticated
+    if payload.user_id is not None and signed_in and user.pk != payload.user_id:
+        raise PermissionDenied("This link was sent to someone else.")
+    with transaction.atomic():
+        escalation = Escalation.objects.select_for_update().filter(pk=payload.object_id).first()
+        if escalation is None:
+            raise links.LinkError("invalid")
+        links.consume(payload)
+        acknowledger = user.pk if signed_in else payload.user_id
+        if acknowledger is not None and not User.objects.filter(pk=acknowledger).exists():
+            acknowledger = None
+        after_fallback = escalation.status == Escalation.Status.FALLBACK_NOTIFIED
+        changed = Escalation.objects.filter(
+            pk=escalation.pk,
+            status__in=[Escalation.Status.NOTIFIED, Escalation.Status.FALLBACK_NOTIFIED],
+        ).update(
+            status=Escalation.Status.ACKNOWLEDGED,
+            acknowledged_at=now,
+            acknowledged_by_id=acknowledger,
+        )
+        if changed:
+            audit_write(
+                "escalation.acknowledged",
+                client=escalation.client,
+                obj=escalation,
+                actor=user if signed_in else None,
+                at=now,
+                check_in=escalation.check_in_id,
+                acknowledged_by=acknowledger,
+                after_fallback=after_fallback,
+            )
+            logger.info("escalation.acknowledged escalation=%s", escalation.pk)
+        escalation.refresh_from_db()
+    return escalation
+
+
+def escalation_fallback_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Tell the practice's fallback contact about escalations unacknowledged in time.
+
+    Each escalation is claimed with a conditional update (status notified -> fallback
+    notified) before anything is sent, so overlapping sweeps and a racing acknowledgement
+    cannot both win, and a second run sends nothing.
+    """
+    now = now or timezone.now()
+    due = list(
+        Escalation.objects.filter(status=Escalation.Status.NOTIFIED, acknowledge_by__lte=now)
+        .order_by("acknowledge_by")
+        .values_list("id", flat=True)[:limit]
+    )
+    count = 0
+    for escalation_id in due:
+        claimed = (
+            Escalation.objects.filter(id=escalation_id, status=Escalation.Status.NOTIFIED).update(
+                status=Escalation.Status.FALLBACK_NOTIFIED, fallback_notified_at=now
+            )
+            == 1
+        )
+        if claimed:
+            _notify_fallback(escalation_id=escalation_id, now=now)
+            count += 1
+    return count
+
+
+def _notify_fallback(*, escalation_id: int, now: datetime) -> None:
+    escalation = Escalation.objects.select_related("client__therapist__practice").get(
+        pk=escalation_id
+    )
+    practice = escalation.client.therapist.practice
+    email = practice.fallback_contact_email if practice else ""
+    phone = practice.fallback_contact_phone if practice else ""
+    if not (email or phone):
+        audit_write(
+            "escalation.fallback_missing",
+            client=escalation.client,
+            obj=escalation,
+            at=now,
+            check_in=escalation.check_in_id,
+            practice=practice.pk if practice else None,
+        )
+        logger.error("escalation.fallback_missing escalation=%s", escalation.pk)
+        return
+    # The fallback contact may have no account: their link is bound to nobody.
+    link = links.make_url("escalation-ack", ACK_PATH, user_id=None, object_id=escalation.pk)
+    sent, failed = _send_both(
+        email=email,
+        phone=phone,
+        subject="Between: a support request was not acknowledged",
+        body=FALLBACK_BODY.format(link=link),
+        escalation_id=escalation.pk,
+        step="escalation.fallback",
+    )
+    audit_write(
+        "escalation.fallback_notified",
+        client=escalation.client,
+        obj=escalation,
+        at=now,
+        check_in=escalation.check_in_id,
+        practice=practice.pk,
+        channels=sent,
+        failed=failed,
+    )
+    logger.info("escalation.fallback_notified escalation=%s channels=%s", escalation.pk, sent)
+
+
+def break_review_submit(
+    *,
+    brk: Break,
+    what_helped: str = "",
+    what_was_hard: str = "",
+    what_to_change: str = "",
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> BreakReview:
+    """Save the client's after-break review (three short answers; editable, one per break)."""
+    now = now or timezone.now()
+    answers = {
+        "what_helped": what_helped.strip(),
+        "what_was_hard": what_was_hard.strip(),
+        "what_to_change": what_to_change.strip(),
+    }
+    errors: dict[str, list[str]] = {}
+    for name, value in answers.items():
+        if len(value) > MAX_REVIEW_ANSWER_LENGTH:
+            errors[name] = [
+                _("Please keep this to %(max)d characters.") % {"max": MAX_REVIEW_ANSWER_LENGTH}
+            ]
+    if not any(answers.values()):
+        errors["what_helped"] = [_("Answer at least one question, in a few words if you like.")]
+    if not review_is_open(brk, now):
+        raise ValidationError(_("The review opens on the day you return."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        review, created = BreakReview.objects.update_or_create(
+            break_obj=brk, defaults={**answers, "submitted_at": now}
+        )
+        audit_write(
+            "review.submitted" if created else "review.updated",
+            client=brk.client,
+            obj=review,
+            actor=actor,
+            at=now,
+            break_id=brk.pk,
+        )
+    logger.info("review.submitted break=%s", brk.pk)
+    return review

@@ -1,0 +1,104 @@
+"""Pages behind the signed links in email and SMS: open the inbox, unsubscribe from email.
+
+An expired or tampered link is a friendly 400 page, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, login
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from planner.delivery import links
+from planner.models import Client
+from planner.privacy.consent import channel_consent_set
+
+logger = logging.getLogger(__name__)
+
+INBOX_PATH = "/me/inbox/"
+
+
+def _link_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "planner/delivery/expired.html", status=400)
+
+
+@require_http_methods(["GET"])
+def inbox_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        payload = links.read(token, "inbox")
+    except links.LinkError:
+        return _link_error(request)
+    user = get_user_model().objects.filter(pk=payload.user_id, is_active=True).first()
+    if user is None or not Client.objects.filter(user=user, deleted_at__isnull=True).exists():
+        return _link_error(request)
+    if request.user.pk != user.pk:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(INBOX_PATH)
+
+
+# The signed token is what authorises this, and RFC 8058 one-click unsubscribe is a POST from
+# the mail provider without a session or CSRF token; GET never changes anything.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        payload = links.read(token, "unsubscribe")
+    except links.LinkError:
+        return _link_error(request)
+    client = Client.objects.filter(pk=payload.object_id, deleted_at__isnull=True).first()
+    if client is None or (payload.user_id is not None and client.user_id != payload.user_id):
+        return _link_error(request)
+    if request.method == "GET":
+        return render(request, "planner/delivery/unsubscribe.html", {"done": False})
+    if "email" in (client.channels or []):
+        channel_consent_set(client=client, channel="email", granted=False, source="unsubscribe")
+    return render(request, "planner/delivery/unsubscribe.html", {"done": True})
+
+
+# --- Inbound SMS from Twilio: STOP/START keywords switch the SMS channel and are recorded. ---
+
+
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+
+
+START_WORDS = frozenset({"START", "UNSTOP"})
+
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def signature_valid(request: HttpRequest) -> bool:
+    from twilio.request_validator import RequestValidator
+
+    if not settings.TWILIO_AUTH_TOKEN:
+        return False
+    # Twilio signs the public URL it was configured with: SITE_URL + path (behind a proxy the
+    # request's own host and scheme may differ).
+    url = f"{settings.SITE_URL}{request.get_full_path()}"
+    signature = request.headers.get("X-Twilio-Signature", "")
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(
+        url, request.POST.dict(), signature
+    )
+
+
+@csrf_exempt
+@require_POST
+def sms_webhook(request: HttpRequest) -> HttpResponse:
+    if not signature_valid(request):
+        logger.warning("webhook.sms.bad_signature")
+        return HttpResponseForbidden("invalid signature")
+    keyword = request.POST.get("Body", "").strip().split(maxsplit=1)
+    keyword = keyword[0].upper() if keyword else ""
+    number = request.POST.get("From", "")
+    granted = True if keyword in START_WORDS else False if keyword in STOP_WORDS else None
+    if granted is not None and number:
+        source = "sms-stop" if not granted else "sms-start"
+        for client in Client.objects.filter(phone=number, deleted_at__isnull=True):
+            channel_consent_set(client=client, channel="sms", granted=granted, source=source)
+    logger.info("webhook.sms keyword=%s", keyword if granted is not None else "other")
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")

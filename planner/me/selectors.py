@@ -1,0 +1,56 @@
+"""Reads for the client's own pages and endpoints: the inbox and the calendar."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.timezone import now as current_time
+
+from core.models import User
+from planner.breaks.selectors import breaks_for_client, require_client
+from planner.models import Break, Client, InboxMessage, ScheduledPrompt
+
+
+def inbox_for_client(client: Client) -> QuerySet[InboxMessage]:
+    return InboxMessage.objects.filter(client=client).order_by("-delivered_at", "-id")
+
+
+def access_inbox_message(user: User, message_id: object) -> InboxMessage:
+    client = require_client(user)
+    try:
+        return inbox_for_client(client).get(pk=int(str(message_id)))
+    except (InboxMessage.DoesNotExist, ValueError):
+        raise Http404("No such message.")
+
+
+def todays_message(client: Client) -> InboxMessage | None:
+    return (
+        inbox_for_client(client)
+        .filter(delivered_at__gte=current_time() - timedelta(hours=24))
+        .first()
+    )
+
+
+INBOX_API_COLUMNS = ("id", "break_obj_id", "category", "text", "delivered_at", "acknowledged_at")
+
+
+def api_inbox_for_client(client: Client) -> QuerySet:
+    """The inbox as plain rows of the columns the API shows (PERFORMANCE.md: the inbox is
+    the hottest read; model instances and a ModelSerializer cost more than the query)."""
+    return inbox_for_client(client).values(*INBOX_API_COLUMNS)
+
+
+def calendar_items_for_client(client: Client) -> tuple[list[Break], dict[int, list[datetime]]]:
+    """Non-draft, non-cancelled breaks and the booster prompt dates of each, in two queries."""
+    breaks = list(
+        breaks_for_client(client).exclude(status=Break.Status.CANCELLED).order_by("starts_at", "id")
+    )
+    boosters: dict[int, list[datetime]] = {}
+    rows = ScheduledPrompt.objects.filter(
+        break_obj__in=[b.pk for b in breaks], category="booster"
+    ).exclude(status=ScheduledPrompt.Status.SKIPPED)
+    for break_id, send_at in rows.order_by("send_at").values_list("break_obj_id", "send_at"):
+        boosters.setdefault(break_id, []).append(send_at)
+    return breaks, boosters

@@ -1,0 +1,54 @@
+"""The client's own writes: marking a message read, and their delivery preferences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.timezone import now as current_time
+from django.utils.translation import gettext as _
+
+from core.models import User
+from planner.breaks.services import client_pause, client_update
+from planner.breaks.validation import invalid
+from planner.models import Client, InboxMessage
+
+
+@transaction.atomic
+def inbox_acknowledge(*, message: InboxMessage, actor: User, at: datetime | None = None) -> bool:
+    """Mark a message read/done; returns False when it already was (idempotent)."""
+    changed = InboxMessage.objects.filter(pk=message.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=at or current_time()
+    )
+    message.refresh_from_db(fields=["acknowledged_at"])
+    return changed == 1
+
+
+@transaction.atomic
+def preferences_update(*, client: Client, actor: User, **data: Any) -> Client:
+    """The client's own settings: timezone, quiet hours, prompt times, channels, pause."""
+    allowed = {
+        "timezone",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "prompt_times",
+        "channels",
+        "full_text_opt_in",
+    }
+    paused_until = data.pop("paused_until", ...)
+    unknown = set(data) - allowed
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("This setting cannot be changed here."))
+    if "quiet_hours_start" in data or "quiet_hours_end" in data:
+        start = data.get("quiet_hours_start", client.quiet_hours_start)
+        end = data.get("quiet_hours_end", client.quiet_hours_end)
+        if (start in (None, "")) != (end in (None, "")):
+            raise invalid(
+                "quiet_hours_end",
+                _("Give both the start and the end of the quiet hours, or neither."),
+            )
+    client_update(client=client, actor=actor, source="client", **data)
+    if paused_until is not ...:
+        client_pause(client=client, until=paused_until, actor=actor)
+    return client

@@ -1,0 +1,223 @@
+"""The client's pages: My break, the inbox, preferences and the printable plan.
+
+Every page starts from ``selectors.require_client``: a login without a client record (a
+therapist, staff) gets a 404, and a client only ever sees their own break and messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache, wraps
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import now as current_time
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from planner.breaks import selectors
+from planner.breaks import services as break_services
+from planner.breaks.timeline import TimelineSettings, timeline_context
+from planner.breaks.views import plan_sections
+from planner.checkins.selectors import review_invitation_for
+from planner.crisis import crisis_resources_for, load_crisis_resources
+from planner.me import selectors as me_selectors
+from planner.me import services
+from planner.me.forms import PreferencesForm
+from planner.models import Break, Client, PracticeCrisisResource
+
+CALENDAR_URL = "/api/v1/me/calendar.ics"  # built by the API (planner/api)
+CHECK_IN_URL = "/me/check-in/"  # built with the check-ins (planner/checkins/views.py)
+
+
+def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return view(request, selectors.require_client(request.user), *args, **kwargs)
+
+    return wrapper
+
+
+@lru_cache(maxsize=1)
+def _crisis_table(path: str) -> dict:
+    # Validated once per process; a broken seed file fails loudly at the first page view.
+    return load_crisis_resources(path)
+
+
+def crisis_info(client: Client) -> dict:
+    extra = []
+    practice = client.therapist.practice
+    if practice is not None:
+        extra = [
+            {
+                "name": r.name,
+                "phone": r.phone or None,
+                "sms": r.sms or None,
+                "text_line": r.text_line or None,
+                "hours": r.hours,
+                "source": r.source,
+                "checked_on": r.checked_on.isoformat(),
+            }
+            for r in PracticeCrisisResource.objects.filter(
+                practice=practice, country=client.country.upper()
+            )
+        ]
+        extra = [{k: v for k, v in e.items() if v is not None} for e in extra]
+    path = str(settings.BASE_DIR / "seeds" / "crisis_resources.json")
+    return crisis_resources_for(_crisis_table(path), client.country, extra)
+
+
+def countdown(brk: Break, tz: ZoneInfo, at: datetime) -> dict:
+    """Whole local days to the return session, or since the last session for an ending."""
+    today = at.astimezone(tz).date()
+    if brk.kind == Break.Kind.ENDING:
+        last = brk.starts_at.astimezone(tz)
+        return {"ending": True, "days": (today - last.date()).days, "last": last}
+    target = brk.return_session_at or brk.ends_at
+    local = target.astimezone(tz) if target else None
+    return {
+        "ending": False,
+        "days": (local.date() - today).days if local else None,
+        "target": local,
+        "is_session": brk.return_session_at is not None,
+        "starts": brk.starts_at.astimezone(tz),
+        "started": brk.starts_at <= at,
+    }
+
+
+def _upcoming_picture(brk: Break, rows: list, *, id_prefix: str) -> dict:
+    return timeline_context(
+        rows, TimelineSettings.from_break(brk), id_prefix=id_prefix, show_text=False
+    )
+
+
+def upcoming_rows(brk: Break, at: datetime) -> list:
+    return [r for r in selectors.schedule_for_break(brk) if r.send_at >= at]
+
+
+@client_required
+def my_break(request: HttpRequest, client: Client) -> HttpResponse:
+    at = current_time()
+    brk = selectors.live_break_for_client(client, at=at)
+    tz = ZoneInfo(client.timezone)
+    return render(
+        request,
+        "planner/me/my_break.html",
+        {
+            "client": client,
+            "brk": brk,
+            "countdown": countdown(brk, tz, at) if brk else None,
+            "today": me_selectors.todays_message(client),
+            "sections": plan_sections(brk) if brk else [],
+            "crisis": crisis_info(client),
+            "calendar_url": CALENDAR_URL,
+            "check_in_url": CHECK_IN_URL,
+            "review_break": review_invitation_for(client, at),
+        },
+    )
+
+
+@client_required
+def inbox(request: HttpRequest, client: Client) -> HttpResponse:
+    return render(
+        request,
+        "planner/me/inbox.html",
+        {
+            "client": client,
+            "inbox": me_selectors.inbox_for_client(client)[:100],
+            "check_in_url": CHECK_IN_URL,
+        },
+    )
+
+
+@login_required
+@require_POST
+def inbox_acknowledge(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = me_selectors.access_inbox_message(request.user, message_id)
+    services.inbox_acknowledge(message=message, actor=request.user)
+    messages.success(request, _("Marked as read."))
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("inbox")
+    return redirect(target)
+
+
+@client_required
+def preferences(request: HttpRequest, client: Client) -> HttpResponse:
+    initial = PreferencesForm.initial_for(client)
+    form = PreferencesForm(request.POST or None, initial=initial, client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.preferences_update(
+                client=client, actor=request.user, **form.to_service_kwargs()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Your preferences are saved."))
+            return redirect("preferences")
+    at = current_time()
+    brk = selectors.live_break_for_client(client, at=at)
+    picture = _upcoming_picture(brk, upcoming_rows(brk, at), id_prefix="mine") if brk else None
+    return render(
+        request,
+        "planner/me/preferences.html",
+        {"client": client, "form": form, "brk": brk, "picture": picture},
+    )
+
+
+@client_required
+@require_POST
+def preferences_preview(request: HttpRequest, client: Client) -> HttpResponse:
+    """What the upcoming schedule would look like with the posted times, writing nothing."""
+    form = PreferencesForm(request.POST, initial=PreferencesForm.initial_for(client), client=client)
+    brk = selectors.live_break_for_client(client)
+    picture = None
+    if brk is not None and form.is_valid():
+        data = form.to_service_kwargs()
+        try:
+            draft = break_services.break_build(
+                therapist=brk.therapist,
+                client=client,
+                base=brk,
+                timezone=data["timezone"],
+                prompt_times=data["prompt_times"],
+                quiet_hours_start=data["quiet_hours_start"],
+                quiet_hours_end=data["quiet_hours_end"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            at = current_time()
+            picture = _upcoming_picture(draft, upcoming_rows(draft, at), id_prefix="mine")
+    return render(
+        request, "planner/breaks/preview_fragment.html", {"preview": picture, "form": form}
+    )
+
+
+@client_required
+def plan_print(request: HttpRequest, client: Client) -> HttpResponse:
+    brk = selectors.live_break_for_client(client)
+    if brk is None:
+        brk = selectors.breaks_for_client(client).order_by("-starts_at").first()
+    return render(
+        request,
+        "planner/me/plan_print.html",
+        {
+            "client": client,
+            "brk": brk,
+            "sections": plan_sections(brk) if brk else [],
+            "crisis": crisis_info(client),
+            "tz": client.timezone,
+        },
+    )

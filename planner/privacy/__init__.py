@@ -1,0 +1,1 @@
+"""A client's data stays theirs: versioned consent, export and erasure, the audit trail pages."""

@@ -1,0 +1,158 @@
+"""The client's own data: what is kept, a download of all of it, and deletion."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.timezone import now as current_time
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
+from core.models import User
+from planner.breaks.selectors import require_client
+from planner.models import AuditEvent
+from planner.privacy import services as privacy
+
+CONFIRM_WORD = "DELETE"
+
+
+class DeletionForm(forms.Form):
+    """Deleting is for good: the typed word and the password, each checked at its field."""
+
+    confirm = forms.CharField(
+        label=_("Type DELETE to confirm"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_confirm(self) -> str:
+        value = self.cleaned_data["confirm"].strip()
+        if value != CONFIRM_WORD:
+            raise forms.ValidationError(
+                _("Type the word DELETE in capitals to confirm."), code="confirm"
+            )
+        return value
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        try:
+            # Through the lockout: a borrowed session cannot guess the password here either.
+            checked = authenticate_with_lockout(self.request, email=user.email, password=password)
+        except LoginLocked as locked:
+            raise forms.ValidationError(locked.message, code="locked")
+        except LoginFailed:
+            checked = None
+        if checked is None or checked.pk != user.pk:
+            raise forms.ValidationError(_("That is not your password."), code="password")
+        return password
+
+
+def _page(request: HttpRequest, form: DeletionForm, status: int = 200) -> HttpResponse:
+    client = require_client(request.user)
+    return render(
+        request, "planner/privacy/data.html", {"client": client, "form": form}, status=status
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    return _page(request, DeletionForm(request=request))
+
+
+@never_cache
+@login_required
+@require_GET
+def my_data_export(request: HttpRequest) -> HttpResponse:
+    client = require_client(request.user)
+    data = privacy.client_export(client=client, actor=request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"between-data-{current_time():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache
+@login_required
+@require_POST
+def my_data_delete(request: HttpRequest) -> HttpResponse:
+    client = require_client(request.user)
+    form = DeletionForm(request.POST, request=request)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    privacy.client_erase(client=client, actor=request.user)
+    logout(request)
+    return render(request, "planner/privacy/goodbye.html")
+
+
+# --- The staff page of the audit trail: who read and who changed a client's data. ------------
+
+
+PAGE_SIZE = 50
+
+
+class AuditFilterForm(forms.Form):
+    client = forms.IntegerField(label=_("Client id"), required=False, min_value=1)
+    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+
+
+def is_audit_reader(user: User) -> bool:
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_staff or user.role == User.Role.STAFF)
+    )
+
+
+def audit_events_for(user: User) -> QuerySet[AuditEvent]:
+    """Superusers see every event; other staff the events of their own practice's clients."""
+    events = AuditEvent.objects.select_related("actor")
+    if user.is_superuser:
+        return events
+    if user.practice_id is None:
+        return events.none()
+    return events.filter(client__therapist__practice_id=user.practice_id)
+
+
+@never_cache
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    if not is_audit_reader(request.user):
+        raise Http404("Not found.")  # the page's existence is not revealed
+    form = AuditFilterForm(request.GET or None)
+    events = audit_events_for(request.user)
+    if form.is_bound and form.is_valid():
+        if form.cleaned_data["client"]:
+            events = events.filter(client_id=form.cleaned_data["client"])
+        if form.cleaned_data["action"]:
+            events = events.filter(action=form.cleaned_data["action"].strip())
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "planner/privacy/audit.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )

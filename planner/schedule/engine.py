@@ -1,0 +1,303 @@
+"""The schedule engine: plan settings + prompt library + seed -> planned prompts.
+
+Pure on purpose: no ORM, no I/O and no clock. "Now" and time zones are passed in, so
+the rules below can be property-tested over many zones and DST transitions.
+
+Contract (the rest of the project relies on these names):
+
+- ``plan_schedule(settings, library) -> list[PlannedPrompt]``: ordered by ``send_at``.
+- ``validate_settings`` (raises ``ScheduleError``), ``usable_prompt_times`` and
+  ``eligible_templates``.
+
+The plain data (``Category``, ``Kind``, ``TemplateSpec``, ``PlanSettings``,
+``PlannedPrompt``, ``ScheduleError``) is in ``types``; local time and quiet hours in
+``localtime``; placeholders and rendering in ``text``. The cadence rules (what each kind of
+break wants on which day) live in ``cadence``; this module fits them into real times.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_left, insort
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from planner.schedule.cadence import FILLER_CATEGORIES, Request, requests_for
+from planner.schedule.localtime import in_quiet_hours, is_quiet, localize, quiet_free_until
+from planner.schedule.text import personal_needs, validate_template
+from planner.schedule.types import (
+    Category,
+    Kind,
+    PlannedPrompt,
+    PlanSettings,
+    ScheduleError,
+    TemplateSpec,
+)
+
+# --- Settings --------------------------------------------------------------------------
+
+
+def usable_prompt_times(settings: PlanSettings) -> list[time]:
+    """The preferred local times outside quiet hours, sorted and without duplicates."""
+    start, end = settings.quiet_hours_start, settings.quiet_hours_end
+    times = {t.replace(tzinfo=None, fold=0) for t in settings.prompt_times}
+    return sorted(t for t in times if not in_quiet_hours(t, start, end))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ScheduleError("timezone", f"Unknown time zone {name!r}.") from None
+
+
+def _check_aware(settings: PlanSettings) -> None:
+    for name in ("starts_at", "ends_at", "return_session_at", "now", "notice_given_at"):
+        value = getattr(settings, name)
+        if value is not None and value.utcoffset() is None:
+            raise ScheduleError(name, "The date needs a time zone.")
+
+
+def validate_settings(settings: PlanSettings) -> ZoneInfo:
+    """Raise ScheduleError for settings that cannot be planned; return the time zone."""
+    tz = _zone(settings.timezone)
+    _check_aware(settings)
+    if settings.ends_at is None:
+        if settings.kind is not Kind.ENDING:
+            raise ScheduleError("ends_at", "A break needs an end date.")
+    elif settings.ends_at <= settings.starts_at:
+        raise ScheduleError("ends_at", "The break must end after it starts.")
+    back, end = settings.return_session_at, settings.ends_at
+    if back is not None and end is not None and back < end:
+        raise ScheduleError(
+            "return_session_at", "The return session must be on or after the end of the break."
+        )
+    if not settings.prompt_times:
+        raise ScheduleError("prompt_times", "Choose at least one time of day for prompts.")
+    if settings.max_per_day < 1:
+        raise ScheduleError("max_per_day", "Allow at least one prompt a day.")
+    if settings.min_spacing < timedelta(0):
+        raise ScheduleError("min_spacing", "The spacing between prompts cannot be negative.")
+    if not usable_prompt_times(settings):
+        raise ScheduleError(
+            "quiet_hours_start",
+            "The quiet hours cover every prompt time; leave at least one time outside them.",
+        )
+    return tz
+
+
+# --- Template rotation -----------------------------------------------------------------
+
+
+class _Deck:
+    """Deals a category's templates without repeats until all are used, then reshuffles.
+
+    Each round deals the personal templates (the client's own coping strategies and people)
+    first, so a client who wrote them always meets their own words early in the break.
+    """
+
+    def __init__(self, templates: list[TemplateSpec], rng: random.Random) -> None:
+        self._templates = templates
+        self._rng = rng
+        self._queue: list[TemplateSpec] = []
+        self._last: TemplateSpec | None = None
+
+    def draw(self) -> TemplateSpec:
+        if not self._queue:
+            shuffled = list(self._templates)
+            self._rng.shuffle(shuffled)
+            personal = [t for t in shuffled if personal_needs(t)]
+            # Dealt from the end: the general ones first in the list, the personal ones last.
+            self._queue = [t for t in shuffled if not personal_needs(t)] + personal
+            # Don't let a new round open with the template the last one closed with.
+            if len(self._queue) > 1 and self._queue[-1] is self._last:
+                self._queue[-2], self._queue[-1] = self._queue[-1], self._queue[-2]
+        self._last = self._queue.pop()
+        return self._last
+
+
+def eligible_templates(
+    settings: PlanSettings, library: Sequence[TemplateSpec], category: Category
+) -> list[TemplateSpec]:
+    """The valid templates of a category for this kind; personal ones only with client data."""
+    have = set()
+    if settings.coping_strategies:
+        have.add("strategy")
+    if settings.support_contact_names:
+        have.add("contact_name")
+    found = [
+        spec
+        for spec in library
+        if spec.category == category and settings.kind in spec.kinds and not validate_template(spec)
+    ]
+    # Sorting by id makes the rotation independent of the library's order.
+    return sorted((s for s in found if personal_needs(s) <= have), key=lambda s: s.id)
+
+
+def _decks(settings: PlanSettings, library: Sequence[TemplateSpec]) -> dict[Category, _Deck]:
+    decks = {}
+    for category in Category:
+        templates = eligible_templates(settings, library, category)
+        if templates:
+            # One seeded stream per category, so a change in one category's templates does
+            # not reshuffle the others; str seeds are stable across runs (no hash salt).
+            decks[category] = _Deck(templates, random.Random(f"{settings.seed}/{category.value}"))
+    return decks
+
+
+def _context(spec: TemplateSpec, settings: PlanSettings, used: Counter[str]) -> dict[str, str]:
+    """Fill a personal template round-robin from the client's strategies and contacts."""
+    sources = {
+        "strategy": settings.coping_strategies,
+        "contact_name": settings.support_contact_names,
+    }
+    context = {}
+    for name in sorted(personal_needs(spec)):
+        values = sources[name]
+        context[name] = values[used[name] % len(values)]
+        used[name] += 1
+    return context
+
+
+# --- Placement -------------------------------------------------------------------------
+
+# How long a prompt may still be delivered after its time (e.g. after a worker outage);
+# always cut at the next quiet hours so a late prompt is never sent at night.
+DEFAULT_VALIDITY = timedelta(hours=3)
+VALIDITY: Mapping[Category, timedelta] = {
+    Category.FIRST_CONTACT: timedelta(hours=12),
+    Category.UNPLANNED_NOTICE: timedelta(hours=12),
+    Category.FOLLOW_UP: timedelta(hours=6),
+    Category.RELAPSE_PREVENTION: timedelta(hours=6),
+    Category.BOOSTER: timedelta(hours=6),
+    Category.REVIEW: timedelta(hours=6),
+}
+
+
+class _Slots:
+    """The usable UTC instants of each local day, computed once per day."""
+
+    def __init__(self, settings: PlanSettings, tz: ZoneInfo) -> None:
+        self._settings, self._tz = settings, tz
+        self._times = usable_prompt_times(settings)
+        self._cache: dict[date, list[datetime]] = {}
+
+    def on(self, day: date) -> list[datetime]:
+        if day not in self._cache:
+            found = set()
+            for wall in self._times:
+                instant = localize(day, wall, self._tz).astimezone(UTC)
+                # A time moved out of a DST gap may land in quiet hours: drop it then.
+                if not is_quiet(instant, self._settings, self._tz):
+                    found.add(instant)  # two times in one gap collapse into one instant
+            self._cache[day] = sorted(found)
+        return self._cache[day]
+
+
+def _candidates(request: Request, slots: _Slots) -> Iterator[datetime]:
+    """The preferred slot first, then the other slots of the day, then later days."""
+    if request.at is not None:
+        yield request.at
+        return
+    for extra in range(request.spill + 1):
+        day_slots = slots.on(request.day + timedelta(days=extra))
+        if day_slots:
+            i = request.slot % len(day_slots)
+            yield from day_slots[i:] + day_slots[:i]
+
+
+class _Placer:
+    """Fits requests to instants under the bounds, the daily cap and the spacing."""
+
+    def __init__(self, settings: PlanSettings, tz: ZoneInfo) -> None:
+        self._settings, self._tz = settings, tz
+        self._now = settings.now.astimezone(UTC)
+        self._taken: list[datetime] = []  # sorted UTC instants
+        self._per_day: Counter[date] = Counter()
+
+    def fits(self, t: datetime, request: Request) -> bool:
+        if t < self._now or (request.earliest is not None and t < request.earliest):
+            return False
+        if request.latest is not None and t >= request.latest:
+            return False
+        if self._per_day[t.astimezone(self._tz).date()] >= self._settings.max_per_day:
+            return False
+        # Spacing in real elapsed time: only the neighbours in time can be too close.
+        i = bisect_left(self._taken, t)
+        return all(
+            other != t and abs(other - t) >= self._settings.min_spacing
+            for other in self._taken[max(i - 1, 0) : i + 1]
+        )
+
+    def take(self, t: datetime) -> None:
+        insort(self._taken, t)
+        self._per_day[t.astimezone(self._tz).date()] += 1
+
+
+def _place(
+    requests: list[Request], settings: PlanSettings, tz: ZoneInfo
+) -> list[tuple[Request, datetime]]:
+    """Place by priority (a stable sort keeps the cadence's order within one), then by time."""
+    slots, placer = _Slots(settings, tz), _Placer(settings, tz)
+    placed = []
+    for request in sorted(requests, key=lambda r: r.priority):
+        for t in _candidates(request, slots):
+            if placer.fits(t, request):
+                placer.take(t)
+                placed.append((request, t))
+                break
+    return sorted(placed, key=lambda pair: pair[1])
+
+
+def _valid_until(
+    send_at: datetime,
+    category: Category,
+    latest: datetime | None,
+    settings: PlanSettings,
+    tz: ZoneInfo,
+) -> datetime:
+    limit = send_at + VALIDITY.get(category, DEFAULT_VALIDITY)
+    if latest is not None:
+        limit = min(limit, latest)  # e.g. a return message is stale once the session starts
+    return quiet_free_until(send_at, limit, settings, tz)
+
+
+def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> list[PlannedPrompt]:
+    """The prompts of one break, ordered by ``send_at``; the same input gives the same plan."""
+    tz = validate_settings(settings)
+    decks = _decks(settings, library)
+    fillers = [c for c in FILLER_CATEGORIES if c in decks]
+    requests = [
+        r
+        for r in requests_for(settings, tz)
+        if (r.category in decks if r.category is not None else bool(fillers))
+    ]
+    used: Counter[str] = Counter()
+    plan = []
+    for n_filler, (request, send_at) in _numbered_fillers(_place(requests, settings, tz)):
+        category = request.category or fillers[n_filler % len(fillers)]
+        spec = decks[category].draw()
+        plan.append(
+            PlannedPrompt(
+                category=category,
+                template_id=spec.id,
+                local_send_at=send_at.astimezone(tz),
+                send_at=send_at,
+                valid_until=_valid_until(send_at, category, request.latest, settings, tz),
+                context=_context(spec, settings, used),
+            )
+        )
+    return plan
+
+
+def _numbered_fillers(
+    placed: list[tuple[Request, datetime]],
+) -> Iterator[tuple[int, tuple[Request, datetime]]]:
+    """Number the fillers in time order, so their categories rotate evenly over the days."""
+    n = 0
+    for pair in placed:
+        yield n, pair
+        if pair[0].category is None:
+            n += 1
