@@ -218,7 +218,7 @@ ESCALATION_SWEEP_SECONDS = envint("ESCALATION_SWEEP_SECONDS", 60)
 DISPATCH_RETRY_BASE_SECONDS = envint("DISPATCH_RETRY_BASE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {
-        "task": "planner.dispatch_sweep",
+        "task": "planner.dispatch_sweep",  # the names: planner/enqueue.py
         "schedule": float(DISPATCH_SWEEP_SECONDS),
     },
     "worker-heartbeat": {"task": "core.worker_heartbeat", "schedule": 60.0},

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db.models import F
 from django.utils.timezone import now
 
+from core.auth import prune_login_attempts as prune
 from core.models import WorkerHeartbeat
 
 
@@ -19,6 +20,4 @@ def worker_heartbeat(self) -> str:
 @shared_task(name="core.prune_login_attempts", time_limit=120, soft_time_limit=100)
 def prune_login_attempts() -> int:
     """Forget failed and successful login attempts older than 30 days."""
-    from core.auth import prune_login_attempts as prune
-
     return prune(older_than_days=30)

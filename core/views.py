@@ -7,6 +7,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.celery import app
+
 logger = logging.getLogger(__name__)
 
 
@@ -22,8 +24,6 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from core.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

@@ -10,11 +10,13 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
-from planner.schedule.types import Category
+from planner.schedule.text import validate_template
+from planner.schedule.types import Category, TemplateSpec
 from planner.schedule.types import Kind as ScheduleKind
 
 
@@ -251,11 +253,6 @@ class PromptTemplate(models.Model):
 
     def clean(self) -> None:
         """A practice's own prompt is checked like the shipped ones: known placeholders only."""
-        from django.core.exceptions import ValidationError
-
-        from planner.schedule.text import validate_template
-        from planner.schedule.types import TemplateSpec
-
         if self.category not in Category._value2member_map_:
             return  # the field's own choices report this
         spec = TemplateSpec(id=self.key or "new", category=Category(self.category), text=self.text)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import User
 from planner.breaks import validation
+from planner.breaks.selectors import clients_for_therapist, previous_plan_for
 from planner.models import Break, Client
 from planner.schedule.localtime import localize
 
@@ -266,8 +267,6 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
     def initial_for(cls, client: Client, brk: Break | None = None) -> dict[str, Any]:
         source = brk
         if source is None:  # a new plan starts from the last finished one
-            from planner.breaks.selectors import previous_plan_for
-
             previous = previous_plan_for(client)
             source = Break.objects.get(pk=previous["from_break_id"]) if previous else None
         tz = ZoneInfo(brk.timezone if brk else client.timezone)
@@ -420,8 +419,6 @@ class AbsenceForm(CoveringMixin, forms.Form):
     def __init__(self, *args: Any, therapist: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.therapist = therapist
-        from planner.breaks.selectors import clients_for_therapist
-
         self.fields["clients"] = forms.ModelMultipleChoiceField(
             label=_("Clients"),
             queryset=clients_for_therapist(therapist),

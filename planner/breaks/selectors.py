@@ -17,6 +17,7 @@ from django.utils.timezone import now as current_time
 
 from core.models import User
 from planner import audit
+from planner.breaks.preview import break_preview
 from planner.models import Break, CheckIn, Client, ScheduledPrompt
 
 
@@ -147,8 +148,6 @@ def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[Schedu
     """A draft's preview, or the stored prompts of a break that was activated."""
     tz = ZoneInfo(brk.timezone)
     if brk.status == Break.Status.DRAFT:
-        from planner.breaks.preview import break_preview
-
         return [
             ScheduleRow(
                 None,

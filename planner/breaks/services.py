@@ -22,6 +22,7 @@ from core.models import User
 from planner import audit
 from planner.breaks.preview import message_context, plan_settings
 from planner.breaks.prompts import library_for
+from planner.breaks.selectors import previous_plan_for
 from planner.breaks.validation import (
     PLAN_LIST_FIELDS,
     check_prompt_times,
@@ -30,9 +31,10 @@ from planner.breaks.validation import (
     invalid,
     parse_hhmm,
 )
-from planner.models import Break, Client, ConsentRecord, ScheduledPrompt
+from planner.models import Break, Client, ConsentRecord, PromptTemplate, ScheduledPrompt
 from planner.privacy import consent
-from planner.schedule.engine import plan_schedule
+from planner.schedule.engine import plan_schedule, validate_settings
+from planner.schedule.localtime import in_quiet_hours
 from planner.schedule.text import render
 from planner.schedule.types import ScheduleError
 
@@ -160,8 +162,6 @@ def validate_break(brk: Break) -> None:
     if brk.kind != Break.Kind.ENDING and brk.ends_at is None:
         raise invalid("ends_at", _("A break needs an end date (only an ending may leave it open)."))
     try:
-        from planner.schedule.engine import validate_settings
-
         validate_settings(plan_settings(brk))
     except ScheduleError as error:
         raise invalid(error.field, error.message)
@@ -211,8 +211,6 @@ def break_create(
 
 def _start_from_previous_plan(brk: Break, client: Client, explicit: set[str]) -> None:
     """A new plan starts from the last finished one (the review is shown beside it)."""
-    from planner.breaks.selectors import previous_plan_for
-
     previous = previous_plan_for(client)
     if previous is None:
         return
@@ -271,8 +269,6 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
     breaks = list(breaks)
     if not breaks:
         return 0
-    from planner.models import PromptTemplate
-
     library = library_for(breaks[0].therapist.practice)
     ids = dict(
         PromptTemplate.objects.filter(key__in=[s.id for s in library]).values_list("key", "id")
@@ -477,8 +473,6 @@ def _check_preferences_leave_room(client: Client, data: Mapping[str, Any]) -> No
     start = None if start in (None, "") else parse_hhmm(start, "quiet_hours_start")
     end = None if end in (None, "") else parse_hhmm(end, "quiet_hours_end")
     parsed = [parse_hhmm(t, "prompt_times") for t in check_prompt_times(times)]
-    from planner.schedule.localtime import in_quiet_hours
-
     if all(in_quiet_hours(t, start, end) for t in parsed):
         message = _(
             "These quiet hours cover every prompt time; leave at least one time outside them."

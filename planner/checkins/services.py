@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.models import User
-from planner import audit
+from planner import audit, enqueue
 from planner.checkins.selectors import (
     DEFAULT_DISTRESS_THRESHOLD,
     CoveringContact,
@@ -241,10 +241,7 @@ def _maybe_escalate(
     )
     logger.info("escalation.created escalation=%s check_in=%s", escalation.pk, check_in.pk)
 
-    from planner import tasks  # the tasks module imports this one
-
-    escalation_id = escalation.pk
-    transaction.on_commit(lambda: tasks.escalation_notify.delay(escalation_id))
+    enqueue.on_commit(enqueue.ESCALATION_NOTIFY, escalation.pk)
     return escalation
 
 

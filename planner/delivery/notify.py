@@ -11,6 +11,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 
+from planner.delivery.channels.sms import get_sms_backend
 from planner.models import Client
 
 
@@ -20,9 +21,6 @@ def send_plain_email(to: str, subject: str, body: str) -> None:
 
 def send_sms(to: str, body: str) -> str:
     """Send one SMS through the configured backend; returns the provider's message id."""
-    # Imported here so this module loads before (and without) the channels package.
-    from planner.delivery.channels.sms import get_sms_backend
-
     return get_sms_backend().send(to=to, body=body)
 
 

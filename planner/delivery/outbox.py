@@ -48,6 +48,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from planner import enqueue
 from planner.delivery import links
 from planner.delivery.channels import (
     EXTERNAL_CHANNELS,
@@ -58,7 +59,7 @@ from planner.delivery.channels import (
 )
 from planner.delivery.channels.inbox import InboxChannel
 from planner.models import Break, Delivery, InboxMessage, ScheduledPrompt
-from planner.privacy.consent import channels_switch_off_after_permanent_error
+from planner.privacy.consent import channel_consent_set
 from planner.schedule.localtime import in_quiet_hours
 
 logger = logging.getLogger(__name__)
@@ -130,10 +131,8 @@ def _claim_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
 
 
 def _enqueue(ids: list[int], token: str) -> None:
-    from planner.tasks import deliver_batch
-
     try:
-        deliver_batch.delay(ids, token)
+        enqueue.send(enqueue.DELIVER_BATCH, ids, token)
     except Exception:  # the lease brings them back; never lose the sweep
         logger.error("dispatch.enqueue_failed prompts=%s", len(ids))
 
@@ -500,11 +499,28 @@ def _finish(results: list[_Result], token: uuid.UUID, *, now: datetime, summary)
         permanent = [r for r in results if r.outcome == "permanent"]
         if permanent:
             items = [(r.send.prompt, r.send.channel) for r in permanent]
-            channels_switch_off_after_permanent_error(items)
+            _switch_off_after_permanent_error(items)
     for prompt in prompts:
         if prompt.status in Prompt.TERMINAL_STATUSES:
             summary.counts[prompt.status] = summary.counts.get(prompt.status, 0) + 1
             _log_done(prompt)
+
+
+def _switch_off_after_permanent_error(items: list[tuple[ScheduledPrompt, str]]) -> None:
+    """A provider said the address can never work: switch the channel off, record it, and
+    (after commit) tell the therapist. Call inside the transaction that stores the failure."""
+    seen: set[tuple[int, str]] = set()
+    for prompt, channel in items:
+        key = (prompt.client_id, channel)
+        if key in seen:
+            continue
+        seen.add(key)
+        channel_consent_set(
+            client=prompt.client, channel=channel, granted=False, source="provider-permanent-error"
+        )
+        enqueue.on_commit(
+            enqueue.NOTIFY_CHANNEL_OFF, prompt.client_id, prompt.break_obj_id, channel
+        )
 
 
 def _apply_outcome(prompt: ScheduledPrompt, dels: list[Delivery], *, now: datetime) -> None:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.timezone import now as current_time
 
-from planner.models import Break, Client, ConsentRecord, ScheduledPrompt
+from planner.models import Break, Client, ConsentRecord
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +116,8 @@ def break_consent_state(brk: Break) -> dict[str, Any]:
 
 # --- Channels ---------------------------------------------------------------------------------
 # One place for the unsubscribe link, the SMS STOP/START webhook and a provider's permanent
-# refusal: each change is a new ConsentRecord row and the client's ``channels`` list, in the
-# same transaction.
+# refusal (the outbox's policy calls it): each change is a new ConsentRecord row and the
+# client's ``channels`` list, in the same transaction.
 
 
 def channel_consent_set(
@@ -137,20 +137,3 @@ def channel_consent_set(
         )
     client.channels = locked.channels
     logger.info("consent.%s client=%s channel=%s source=%s", granted, client.pk, channel, source)
-
-
-def channels_switch_off_after_permanent_error(items: list[tuple[ScheduledPrompt, str]]) -> None:
-    """A provider said the address can never work: switch the channel off, record it, and
-    (after commit) tell the therapist. Call inside the transaction that stores the failure."""
-    from planner.tasks import notify_channel_off
-
-    seen: set[tuple[int, str]] = set()
-    for prompt, channel in items:
-        key = (prompt.client_id, channel)
-        if key in seen:
-            continue
-        seen.add(key)
-        channel_consent_set(
-            client=prompt.client, channel=channel, granted=False, source="provider-permanent-error"
-        )
-        notify_channel_off.delay_on_commit(prompt.client_id, prompt.break_obj_id, channel)

@@ -1,82 +1,40 @@
-"""Delivery channels behind one small interface: inbox (always on), email and SMS.
-
-The inbox is transactional: dispatch writes the InboxMessage in the same transaction that marks
-the delivery sent, so it is delivered exactly once. Email and SMS call a provider and are used
-outside any transaction: ``open()``, then ``send(message) -> provider id`` per message, then
-``close()`` (so one SMTP connection serves a whole batch).
-
-A provider error is either permanent (an invalid number or address: fail at once, switch the
-channel off for the client, tell the therapist) or transient (retry with backoff).
-"""
+"""Delivery channels behind one small interface (``base``): inbox (always on), email, SMS."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from planner.delivery.channels.base import (
+    EXTERNAL_CHANNELS,
+    Channel,
+    ChannelError,
+    OutboundMessage,
+    PermanentChannelError,
+    TransientChannelError,
+)
+from planner.delivery.channels.email import EmailChannel
+from planner.delivery.channels.inbox import InboxChannel
+from planner.delivery.channels.sms import SmsChannel
 
-if TYPE_CHECKING:
-    from planner.models import Client
-
-
-class ChannelError(Exception):
-    """A provider refused or failed a message. ``code`` is short and never personal data."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = str(code)[:100]
-
-
-class PermanentChannelError(ChannelError):
-    """Sending again will not help (invalid number, unsubscribed, refused recipient)."""
-
-
-class TransientChannelError(ChannelError):
-    """Sending again later may work (timeout, rate limit, provider down)."""
-
-
-@dataclass(frozen=True)
-class OutboundMessage:
-    client: Client
-    prompt_id: int
-    delivery_id: int
-    category: str
-    full_text: str
-    neutral_text: str
-    link: str
-    message_id: str
-    unsubscribe_link: str = ""
-    break_id: int | None = None
-
-    @property
-    def full_text_allowed(self) -> bool:
-        return bool(self.client.full_text_opt_in)
-
-
-class Channel(Protocol):
-    name: str
-
-    def open(self) -> None: ...
-
-    def close(self) -> None: ...
-
-    def send(self, message: OutboundMessage) -> str: ...
-
-
-EXTERNAL_CHANNELS = ("email", "sms")
+__all__ = [
+    "EXTERNAL_CHANNELS",
+    "Channel",
+    "ChannelError",
+    "EmailChannel",
+    "InboxChannel",
+    "OutboundMessage",
+    "PermanentChannelError",
+    "SmsChannel",
+    "TransientChannelError",
+    "get_channel",
+]
 
 
 def get_channel(name: str) -> Channel:
     """A fresh channel instance (backends are read from settings at call time)."""
-    if name == "email":
-        from planner.delivery.channels.email import EmailChannel
-
-        return EmailChannel()
-    if name == "sms":
-        from planner.delivery.channels.sms import SmsChannel
-
-        return SmsChannel()
-    if name == "inbox":
-        from planner.delivery.channels.inbox import InboxChannel
-
-        return InboxChannel()
-    raise ValueError(f"unknown channel {name!r}")
+    channels: dict[str, type[Channel]] = {
+        "email": EmailChannel,
+        "sms": SmsChannel,
+        "inbox": InboxChannel,
+    }
+    if name not in channels:
+        raise ValueError(f"unknown channel {name!r}")
+    return channels[name]()

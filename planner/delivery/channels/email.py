@@ -9,7 +9,11 @@ import socket
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 
-from planner.delivery.channels import OutboundMessage, PermanentChannelError, TransientChannelError
+from planner.delivery.channels.base import (
+    OutboundMessage,
+    PermanentChannelError,
+    TransientChannelError,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
-from planner.delivery.channels import OutboundMessage, PermanentChannelError, TransientChannelError
+from planner.delivery.channels.base import (
+    OutboundMessage,
+    PermanentChannelError,
+    TransientChannelError,
+)
 
 logger = logging.getLogger(__name__)
 

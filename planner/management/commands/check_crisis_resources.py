@@ -8,7 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from planner.crisis import load_crisis_resources
+from planner.crisis import load_crisis_resources, practice_row_problems
+from planner.models import PracticeCrisisResource
 from planner.schedule.library import LibraryError
 
 
@@ -56,9 +57,6 @@ class Command(BaseCommand):
 
 
 def _practice_problems() -> tuple[list[str], int]:
-    from planner.crisis import practice_row_problems
-    from planner.models import PracticeCrisisResource
-
     problems: list[str] = []
     seen: dict[tuple[int, str, str], int] = {}
     rows = PracticeCrisisResource.objects.order_by("practice_id", "country", "id")
