@@ -21,16 +21,8 @@ HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 # plan (or overflow) over centuries; refused as a 400 before any service runs.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-# The longest break the API plans prompts for (an ending's follow-ups come on top).
+# The largest id a path or body may name (PostgreSQL's bigint).
 MAX_ID = 2**63 - 1
-PLAN_LISTS = (
-    "coping_strategies",
-    "warning_signs",
-    "distractions",
-    "professional_contacts",
-    "environment_safety",
-    "reasons_for_hope",
-)
 
 
 class Text(serializers.CharField):

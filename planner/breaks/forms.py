@@ -25,40 +25,31 @@ from planner.schedule.localtime import localize
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 CONTACT_ROWS = 4
-PLAN_SECTIONS = (
-    # (field, label, help text): the six steps of a safety plan, plus reasons for hope.
-    (
-        "warning_signs",
+# Each section's label and help text; the fields and their order are the plan's own
+# (validation.PLAN_LIST_FIELDS), so a section cannot be added in one place and not the other.
+SECTION_TEXT = {
+    "warning_signs": (
         _("1. Warning signs"),
         _("Thoughts, moods or situations that tell you a crisis may be coming. One per line."),
     ),
-    (
-        "coping_strategies",
+    "coping_strategies": (
         _("2. Things I can do on my own"),
         _("Ways of coping without contacting anyone. One per line."),
     ),
-    (
-        "distractions",
-        _("3. People and places that take my mind off things"),
-        _("One per line."),
-    ),
+    "distractions": (_("3. People and places that take my mind off things"), _("One per line.")),
     # 4. People I can ask for help: the contact rows.
-    (
-        "professional_contacts",
+    "professional_contacts": (
         _("5. Professionals and services"),
         _("Besides the covering clinician and the crisis lines, which are always shown."),
     ),
-    (
-        "environment_safety",
-        _("6. Making my surroundings safer"),
-        _("One per line."),
-    ),
-    (
-        "reasons_for_hope",
+    "environment_safety": (_("6. Making my surroundings safer"), _("One per line.")),
+    "reasons_for_hope": (
         _("Reasons for hope"),
         _("What matters to the client and what they look forward to. One per line."),
     ),
-)
+}
+# (field, label, help text): the six steps of a safety plan, plus reasons for hope.
+PLAN_SECTIONS = tuple((name, *SECTION_TEXT[name]) for name in validation.PLAN_LIST_FIELDS)
 
 
 class LocalDateTimeField(forms.DateTimeField):

@@ -18,6 +18,7 @@ from django.utils.timezone import now as current_time
 from core.models import User
 from planner import audit
 from planner.breaks.preview import break_preview
+from planner.breaks.validation import PLAN_CONTENT_FIELDS, SCHEDULE_FIELDS
 from planner.models import Break, CheckIn, Client, ScheduledPrompt
 
 
@@ -253,26 +254,13 @@ def colleague_of(user: User, user_id: object) -> User | None:
 
 # --- The plan a new plan starts from ---------------------------------------------
 
-# Plan fields a new plan starts from. Consent (escalation, sharing) is never carried over:
-# the client gives it afresh for each break.
-PLAN_FIELDS = (
+# What the last finished plan shows beside the plan builder; the services carry over only
+# CARRIED_OVER_FIELDS (consent is never carried over: the client gives it afresh).
+PREVIOUS_PLAN_FIELDS = (
     "kind",
-    "timezone",
-    "quiet_hours_start",
-    "quiet_hours_end",
-    "prompt_times",
-    "max_per_day",
-    "min_spacing_minutes",
-    "covering_clinician",
+    *SCHEDULE_FIELDS,
+    *PLAN_CONTENT_FIELDS,
     "covering_user_id",
-    "warning_signs",
-    "coping_strategies",
-    "distractions",
-    "support_contacts",
-    "professional_contacts",
-    "environment_safety",
-    "reasons_for_hope",
-    "therapist_note",
     "distress_threshold",
     "escalation_enabled",
 )
@@ -290,7 +278,7 @@ def previous_plan_for(client: Client) -> dict | None:
     )
     if brk is None:
         return None
-    plan = {name: getattr(brk, name) for name in PLAN_FIELDS}
+    plan = {name: getattr(brk, name) for name in PREVIOUS_PLAN_FIELDS}
     review = getattr(brk, "review", None)
     plan["from_break_id"] = brk.pk
     plan["review"] = (

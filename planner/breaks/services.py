@@ -24,7 +24,7 @@ from planner.breaks.preview import message_context, plan_settings
 from planner.breaks.prompts import library_for
 from planner.breaks.selectors import previous_plan_for
 from planner.breaks.validation import (
-    PLAN_LIST_FIELDS,
+    CARRIED_OVER_FIELDS,
     check_prompt_times,
     clean_break_fields,
     clean_client_fields,
@@ -214,7 +214,7 @@ def _start_from_previous_plan(brk: Break, client: Client, explicit: set[str]) ->
     previous = previous_plan_for(client)
     if previous is None:
         return
-    for key in (*PLAN_LIST_FIELDS, "support_contacts", "covering_clinician", "distress_threshold"):
+    for key in (*CARRIED_OVER_FIELDS, "distress_threshold"):
         if key not in explicit:
             setattr(brk, key, previous[key])
     if "covering_user" not in explicit:

@@ -23,6 +23,9 @@ def invalid(field: str, message: str) -> ValidationError:
 
 
 CHANNELS = ("inbox", "email", "sms")
+
+# The one list of what a plan holds. The six sections of a safety plan (Stanley-Brown: the
+# support contacts are its fourth) and reasons for hope, in the order the plan shows them ...
 PLAN_LIST_FIELDS = (
     "warning_signs",
     "coping_strategies",
@@ -30,6 +33,24 @@ PLAN_LIST_FIELDS = (
     "professional_contacts",
     "environment_safety",
     "reasons_for_hope",
+)
+# ... everything written about the client in a plan (exported, erased, carried to the next) ...
+PLAN_CONTENT_FIELDS = (
+    *PLAN_LIST_FIELDS,
+    "support_contacts",
+    "covering_clinician",
+    "therapist_note",
+)
+# ... what a new plan starts from (the note and every consent are given afresh each break) ...
+CARRIED_OVER_FIELDS = (*PLAN_LIST_FIELDS, "support_contacts", "covering_clinician")
+# ... and when its prompts may go out.
+SCHEDULE_FIELDS = (
+    "timezone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "prompt_times",
+    "max_per_day",
+    "min_spacing_minutes",
 )
 MAX_ITEM_LENGTH = 500
 MAX_ITEMS = 30

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache, wraps
+from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -29,11 +28,11 @@ from planner.breaks import services as break_services
 from planner.breaks.timeline import TimelineSettings, timeline_context
 from planner.breaks.views import plan_sections
 from planner.checkins.selectors import review_invitation_for
-from planner.crisis import crisis_resources_for, load_crisis_resources
+from planner.crisis import resources_for_client
 from planner.me import selectors as me_selectors
 from planner.me import services
 from planner.me.forms import PreferencesForm
-from planner.models import Break, Client, PracticeCrisisResource
+from planner.models import Break, Client
 
 CALENDAR_URL = "/api/v1/me/calendar.ics"  # built by the API (planner/api)
 CHECK_IN_URL = "/me/check-in/"  # built with the check-ins (planner/checkins/views.py)
@@ -46,35 +45,6 @@ def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         return view(request, selectors.require_client(request.user), *args, **kwargs)
 
     return wrapper
-
-
-@lru_cache(maxsize=1)
-def _crisis_table(path: str) -> dict:
-    # Validated once per process; a broken seed file fails loudly at the first page view.
-    return load_crisis_resources(path)
-
-
-def crisis_info(client: Client) -> dict:
-    extra = []
-    practice = client.therapist.practice
-    if practice is not None:
-        extra = [
-            {
-                "name": r.name,
-                "phone": r.phone or None,
-                "sms": r.sms or None,
-                "text_line": r.text_line or None,
-                "hours": r.hours,
-                "source": r.source,
-                "checked_on": r.checked_on.isoformat(),
-            }
-            for r in PracticeCrisisResource.objects.filter(
-                practice=practice, country=client.country.upper()
-            )
-        ]
-        extra = [{k: v for k, v in e.items() if v is not None} for e in extra]
-    path = str(settings.BASE_DIR / "seeds" / "crisis_resources.json")
-    return crisis_resources_for(_crisis_table(path), client.country, extra)
 
 
 def countdown(brk: Break, tz: ZoneInfo, at: datetime) -> dict:
@@ -119,7 +89,7 @@ def my_break(request: HttpRequest, client: Client) -> HttpResponse:
             "countdown": countdown(brk, tz, at) if brk else None,
             "today": me_selectors.todays_message(client),
             "sections": plan_sections(brk) if brk else [],
-            "crisis": crisis_info(client),
+            "crisis": resources_for_client(client),
             "calendar_url": CALENDAR_URL,
             "check_in_url": CHECK_IN_URL,
             "review_break": review_invitation_for(client, at),
@@ -217,7 +187,7 @@ def plan_print(request: HttpRequest, client: Client) -> HttpResponse:
             "client": client,
             "brk": brk,
             "sections": plan_sections(brk) if brk else [],
-            "crisis": crisis_info(client),
+            "crisis": resources_for_client(client),
             "tz": client.timezone,
         },
     )

@@ -22,7 +22,12 @@ from django.utils.translation import gettext as _
 from core.auth import email_hash
 from core.models import LoginAttempt, User
 from planner import audit
-from planner.breaks.validation import CLIENT_FIELDS, PLAN_LIST_FIELDS
+from planner.breaks.validation import (
+    CLIENT_FIELDS,
+    PLAN_CONTENT_FIELDS,
+    PLAN_LIST_FIELDS,
+    SCHEDULE_FIELDS,
+)
 from planner.models import (
     Break,
     BreakReview,
@@ -62,16 +67,9 @@ BREAK_EXPORT_FIELDS = (
     "ends_at",
     "return_session_at",
     "notice_given_at",
-    "timezone",
-    "quiet_hours_start",
-    "quiet_hours_end",
-    "prompt_times",
-    "max_per_day",
+    *SCHEDULE_FIELDS,
     "paused_at",
-    "covering_clinician",
-    *PLAN_LIST_FIELDS,
-    "support_contacts",
-    "therapist_note",
+    *PLAN_CONTENT_FIELDS,
     "distress_threshold",
     "escalation_enabled",
     "escalation_consent_at",
@@ -195,13 +193,10 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     breaks.filter(status__in=[Break.Status.DRAFT, *Break.LIVE_STATUSES]).update(
         status=Break.Status.CANCELLED, cancelled_at=at
     )
-    breaks.update(
-        **{key: [] for key in PLAN_LIST_FIELDS},
-        support_contacts=[],
-        covering_clinician=None,
-        therapist_note="",
-        updated_at=at,
-    )
+    blank: dict[str, Any] = {key: [] for key in PLAN_LIST_FIELDS}
+    blank.update(support_contacts=[], covering_clinician=None, therapist_note="")
+    assert set(blank) == set(PLAN_CONTENT_FIELDS)  # every field of the plan's content goes
+    breaks.update(**blank, updated_at=at)
     prompts = ScheduledPrompt.objects.filter(client=client)
     prompts.filter(status__in=ScheduledPrompt.OPEN_STATUSES).update(
         status=ScheduledPrompt.Status.SKIPPED,
