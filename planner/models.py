@@ -19,6 +19,9 @@ from planner.schedule.text import validate_template
 from planner.schedule.types import Category, TemplateSpec
 from planner.schedule.types import Kind as ScheduleKind
 
+# A check-in at or above this distress (0-10) asks for support, unless the plan sets its own.
+DEFAULT_DISTRESS_THRESHOLD = 7
+
 
 def default_prompt_times() -> list[str]:
     return ["09:00", "13:00", "19:00"]
@@ -201,7 +204,7 @@ class Break(models.Model):
     reasons_for_hope = models.JSONField(default=list, blank=True)
     therapist_note = models.TextField(blank=True)
     # Check-ins and escalation (opt-in, recorded with the client's consent).
-    distress_threshold = models.PositiveSmallIntegerField(default=7)
+    distress_threshold = models.PositiveSmallIntegerField(default=DEFAULT_DISTRESS_THRESHOLD)
     escalation_enabled = models.BooleanField(default=False)
     escalation_consent_at = models.DateTimeField(null=True, blank=True)
     share_check_ins_with_covering = models.BooleanField(default=False)

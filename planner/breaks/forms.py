@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import User
 from planner.breaks import validation
 from planner.breaks.selectors import clients_for_therapist, previous_plan_for
-from planner.models import Break, Client
+from planner.models import DEFAULT_DISTRESS_THRESHOLD, Break, Client
 from planner.schedule.localtime import localize
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
@@ -94,6 +94,16 @@ def add_service_errors(form: forms.Form, error: ValidationError, aliases: dict) 
             field = None
         for text in texts:
             form.add_error(field, text)
+
+
+def check_quiet_hours_on(form: forms.Form, data: dict[str, Any]) -> None:
+    """The service's rule (both quiet-hours times or neither), shown next to the field."""
+    if form.has_error("quiet_hours_start") or form.has_error("quiet_hours_end"):
+        return
+    try:
+        validation.check_quiet_hours(data.get("quiet_hours_start"), data.get("quiet_hours_end"))
+    except ValidationError as error:
+        add_service_errors(form, error, {})
 
 
 class TimesMixin:
@@ -273,7 +283,7 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
             "quiet_hours_end": client.quiet_hours_end,
             "max_per_day": 3,
             "min_spacing_minutes": 120,
-            "distress_threshold": 7,
+            "distress_threshold": DEFAULT_DISTRESS_THRESHOLD,
             "channels": [c for c in client.channels if c != "inbox"],
         }
         if brk is not None:
@@ -313,11 +323,7 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
             rest = data.get(f"contact_{i}_relationship") or data.get(f"contact_{i}_phone")
             if rest and not (data.get(f"contact_{i}_name") or "").strip():
                 self.add_error(f"contact_{i}_name", _("Give this contact's name."))
-        start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
-        if (start is None) != (end is None) and not self.has_error("quiet_hours_start"):
-            self.add_error(
-                "quiet_hours_end", _("Give both the start and the end of the quiet hours.")
-            )
+        check_quiet_hours_on(self, data)
         return data
 
     @property

@@ -26,6 +26,7 @@ from planner.breaks.selectors import previous_plan_for
 from planner.breaks.validation import (
     CARRIED_OVER_FIELDS,
     check_prompt_times,
+    check_quiet_hours,
     clean_break_fields,
     clean_client_fields,
     invalid,
@@ -61,6 +62,11 @@ def client_create(*, therapist: User, actor: User | None = None, **data: Any) ->
 @transaction.atomic
 def client_update(*, client: Client, actor: User, source: str = "web", **data: Any) -> Client:
     cleaned = clean_client_fields(data)
+    if "quiet_hours_start" in cleaned or "quiet_hours_end" in cleaned:
+        check_quiet_hours(
+            cleaned.get("quiet_hours_start", client.quiet_hours_start),
+            cleaned.get("quiet_hours_end", client.quiet_hours_end),
+        )
     _check_preferences_leave_room(client, cleaned)
     before = set(client.channels)
     full_text_before = client.full_text_opt_in
@@ -159,6 +165,7 @@ def validate_break(brk: Break) -> None:
         ):
             message = _("A break can last at most %(days)s days.") % {"days": MAX_BREAK_SPAN.days}
             raise invalid(name, message)
+    check_quiet_hours(brk.quiet_hours_start, brk.quiet_hours_end)
     if brk.kind != Break.Kind.ENDING and brk.ends_at is None:
         raise invalid("ends_at", _("A break needs an end date (only an ending may leave it open)."))
     try:

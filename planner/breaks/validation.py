@@ -103,6 +103,15 @@ def check_prompt_times(values: Any, field: str = "prompt_times") -> list[str]:
     return sorted({format_hhmm(parse_hhmm(v, field)) for v in values})
 
 
+def check_quiet_hours(start: Any, end: Any) -> None:
+    """Quiet hours are both times or neither: a start alone would silence nothing or all."""
+    if (start in (None, "")) != (end in (None, "")):
+        raise invalid(
+            "quiet_hours_end",
+            _("Give both the start and the end of the quiet hours, or neither."),
+        )
+
+
 def check_channels(values: Any, field: str = "channels") -> list[str]:
     if not isinstance(values, list | tuple):
         raise invalid(field, _("Give a list of channels: inbox, email, sms."))

@@ -22,9 +22,14 @@ from django.utils.translation import gettext as _
 from core.models import User
 from planner import audit
 from planner.breaks.selectors import access_break_for_reading
-from planner.models import Break, BreakReview, CheckIn, Client, ConsentRecord
-
-DEFAULT_DISTRESS_THRESHOLD = 7
+from planner.models import (
+    DEFAULT_DISTRESS_THRESHOLD,
+    Break,
+    BreakReview,
+    CheckIn,
+    Client,
+    ConsentRecord,
+)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from planner.breaks.forms import (
     TimesMixin,
     add_service_errors,
+    check_quiet_hours_on,
     prompt_times_field,
     time_field,
     timezone_field,
@@ -87,11 +88,7 @@ class PreferencesForm(TimesMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
-        if (start is None) != (end is None) and not self.has_error("quiet_hours_start"):
-            self.add_error(
-                "quiet_hours_end", _("Give both the start and the end of the quiet hours.")
-            )
+        check_quiet_hours_on(self, data)
         return data
 
     def to_service_kwargs(self, *, at: datetime | None = None) -> dict[str, Any]:

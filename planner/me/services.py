@@ -40,14 +40,6 @@ def preferences_update(*, client: Client, actor: User, **data: Any) -> Client:
     unknown = set(data) - allowed
     if unknown:
         raise invalid(sorted(unknown)[0], _("This setting cannot be changed here."))
-    if "quiet_hours_start" in data or "quiet_hours_end" in data:
-        start = data.get("quiet_hours_start", client.quiet_hours_start)
-        end = data.get("quiet_hours_end", client.quiet_hours_end)
-        if (start in (None, "")) != (end in (None, "")):
-            raise invalid(
-                "quiet_hours_end",
-                _("Give both the start and the end of the quiet hours, or neither."),
-            )
     client_update(client=client, actor=actor, source="client", **data)
     if paused_until is not ...:
         client_pause(client=client, until=paused_until, actor=actor)

@@ -42,9 +42,7 @@ def pt_client(therapist, make_user, practice):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_practices_own_line_shows_on_my_break_where_the_shipped_table_has_none(
-    client, pt_client
-):
+def test_a_practices_own_line_shows_on_my_break_where_the_shipped_table_has_none(client, pt_client):
     client.force_login(pt_client.user)
     for path in ("/me/", "/me/plan/print/"):
         html = client.get(path).content.decode()
