@@ -118,17 +118,32 @@ def access_break_for_reading(user: User, break_id: object) -> tuple[Break, str]:
     raise Http404("No such break.")
 
 
-def live_break_for_client(client: Client, *, at: datetime | None = None) -> Break | None:
-    """The break the client is in now (or the next one coming), for "My break"."""
+def break_in_progress(client: Client, *, at: datetime | None = None) -> Break | None:
+    """The break the client is in now: the last one that started and is still live.
+
+    The one rule for "the client's break": a check-in belongs to it, and it decides who reads
+    check-ins. A break stays live until the beat task completes it, two days after the return.
+    """
     at = at or current_time()
-    live = (
+    return (
         breaks_for_client(client)
-        .filter(status__in=[Break.Status.ACTIVE, Break.Status.SCHEDULED])
+        .filter(status__in=Break.LIVE_STATUSES, starts_at__lte=at)
         .select_related("therapist", "covering_user")
-        .order_by("starts_at")
+        .order_by("-starts_at", "-id")
+        .first()
     )
-    started = [b for b in live if b.starts_at <= at]
-    return started[0] if started else live.first()
+
+
+def live_break_for_client(client: Client, *, at: datetime | None = None) -> Break | None:
+    """What "My break" shows: the break in progress, else the next one coming."""
+    at = at or current_time()
+    return break_in_progress(client, at=at) or (
+        breaks_for_client(client)
+        .filter(status__in=Break.LIVE_STATUSES, starts_at__gt=at)
+        .select_related("therapist", "covering_user")
+        .order_by("starts_at", "id")
+        .first()
+    )
 
 
 # --- Schedules and inbox ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.models import User
 from planner import audit
-from planner.breaks.selectors import access_break_for_reading
+from planner.breaks.selectors import access_break_for_reading, break_in_progress
 from planner.models import (
     DEFAULT_DISTRESS_THRESHOLD,
     Break,
@@ -53,21 +53,6 @@ class Readers:
     covering_name: str | None
     escalation_active: bool
     statements: list[str] = field(default_factory=list)
-
-
-def live_break_for(client: Client, now: datetime | None = None) -> Break | None:
-    """The break in progress: active, or scheduled and already started (and not ended)."""
-    now = now or timezone.now()
-    started_scheduled = Q(status=Break.Status.SCHEDULED, starts_at__lte=now) & (
-        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
-    )
-    return (
-        Break.objects.filter(client=client)
-        .filter(Q(status=Break.Status.ACTIVE) | started_scheduled)
-        .select_related("covering_user", "therapist")
-        .order_by("-starts_at", "-id")
-        .first()
-    )
 
 
 def covering_contact(brk: Break | None) -> CoveringContact | None:
@@ -116,7 +101,7 @@ def break_is_over(brk: Break, now: datetime | None = None) -> bool:
 
 
 def readers_for(client: Client, now: datetime | None = None) -> Readers:
-    brk = live_break_for(client, now)
+    brk = break_in_progress(client, at=now)
     therapist = client.therapist.full_name
     if brk is None:
         return Readers(

@@ -27,12 +27,12 @@ from django.utils.translation import ngettext
 
 from core.models import User
 from planner import audit, enqueue
+from planner.breaks.selectors import break_in_progress
 from planner.checkins.selectors import (
     DEFAULT_DISTRESS_THRESHOLD,
     CoveringContact,
     covering_contact,
     escalation_block_reason,
-    live_break_for,
     readers_for,
     review_is_open,
 )
@@ -124,7 +124,7 @@ def checkin_record(
     with transaction.atomic():
         # Serialise check-ins of one client, so two at once cannot both pass the rate limit.
         client = Client.objects.select_for_update().select_related("therapist").get(pk=client.pk)
-        brk = live_break_for(client, now)
+        brk = break_in_progress(client, at=now)
         check_in = CheckIn.objects.create(
             client=client,
             break_obj=brk,
