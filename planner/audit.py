@@ -1,4 +1,9 @@
-"""The audit trail: who read and who changed a client's data. Ids and event names only."""
+"""The audit trail: who read and who changed a client's data. Ids and event names only.
+
+The one writer of audit rows. Services record their changes; reads are recorded by the
+services that open a record for someone (``breaks.services.client_read``, ``break_read``,
+``checkins.services.check_ins_read``) and by the admin. Selectors never write.
+"""
 
 from __future__ import annotations
 
@@ -68,18 +73,26 @@ READ_DEDUP_WINDOW = timedelta(minutes=10)
 
 
 def record_read(
-    actor: Any, obj_type: str, obj: models.Model | int | str, client: Client | int | None
+    actor: Any,
+    what: str,
+    obj: models.Model | int | str,
+    client: Client | int | None,
+    *,
+    detail: Mapping[str, Any] | None = None,
 ) -> AuditEvent | None:
-    """Record that ``actor`` read ``obj`` (a plan, check-ins, contact details) of ``client``.
+    """Record that ``actor`` read ``what`` ("client", "break", "checkin") of ``client``.
 
-    ``obj_type`` names what was read ("break", "checkin", "client"); the action is
-    ``<obj_type>.read``. Returns the new event, or None when an identical read was recorded
-    in the last ten minutes. Two requests at the same instant may both write a row, which
-    is harmless.
+    The action is ``<what>.read`` and the object is the record it was read on (a check-in, or
+    the break whose check-ins were listed; a bare id counts as a ``what``). Returns the new
+    event, or None when an identical read was recorded in the last ten minutes. Two requests
+    at the same instant may both write a row, which is harmless.
     """
     actor_id = _actor_id(actor)
-    object_id = str(obj.pk if isinstance(obj, models.Model) else obj)
-    action = f"{obj_type}.read"
+    if isinstance(obj, models.Model):
+        obj_type, object_id = obj._meta.model_name or what, str(obj.pk)
+    else:
+        obj_type, object_id = what, str(obj)
+    action = f"{what}.read"
     at = current_time()
     recent = AuditEvent.objects.filter(
         actor_id=actor_id,
@@ -98,6 +111,7 @@ def record_read(
         client_id=client_id,
         object_type=obj_type,
         object_id=object_id,
+        detail=dict(detail or {}),
     )
     logger.info("audit %s actor=%s client=%s object=%s", action, actor_id, client_id, object_id)
     return event

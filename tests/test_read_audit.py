@@ -39,7 +39,7 @@ def test_the_covering_clinician_reading_shared_check_ins_is_recorded(
     api = APIClient()
     api.force_authenticate(covering)
     assert api.get(f"/api/v1/breaks/{brk.pk}/check-ins/").status_code == 200
-    assert (covering.pk, str(brk.pk)) in reads("checkins.read")
+    assert (covering.pk, str(brk.pk)) in reads("checkin.read")
     assert (covering.pk, str(brk.pk)) in reads("break.read")
 
 

@@ -26,7 +26,6 @@ from planner.api import serializers as s
 from planner.api.pagination import InboxCursorPagination, PagePagination
 from planner.api.permissions import CanDeclareAbsence, IsClient, IsTherapist
 from planner.breaks import selectors, services
-from planner.checkins import selectors as checkin_selectors
 from planner.checkins import services as checkins
 from planner.delivery import selectors as delivery_selectors
 from planner.me import selectors as me_selectors
@@ -145,7 +144,7 @@ class ClientListView(BaseView):
 
 
 class ClientDetailView(BaseView):
-    permission_classes = [IsAuthenticated]  # the object check is access_client (404)
+    permission_classes = [IsAuthenticated]  # the object check: access_client (404)
 
     @extend_schema(
         operation_id="clients_retrieve",
@@ -153,7 +152,9 @@ class ClientDetailView(BaseView):
         tags=["clients"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(s.ClientSerializer(selectors.access_client(request.user, pk)).data)
+        return Response(
+            s.ClientSerializer(services.client_read(user=request.user, client_id=pk)).data
+        )
 
     @extend_schema(
         operation_id="clients_partial_update",
@@ -162,7 +163,7 @@ class ClientDetailView(BaseView):
         tags=["clients"],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        client = selectors.access_client(request.user, pk)
+        client = services.client_read(user=request.user, client_id=pk)
         data = self.valid(s.ClientSerializer, partial=True)
         client = services.client_update(client=client, actor=request.user, source="api", **data)
         return Response(s.ClientSerializer(client).data)
@@ -274,7 +275,7 @@ class BreakDetailView(BaseView):
         tags=["breaks"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        brk, role = selectors.access_break_for_reading(request.user, pk)
+        brk, role = services.break_read(user=request.user, break_id=pk)
         serializer = {
             "therapist": s.BreakSerializer,
             "covering": s.CoveringBreakSerializer,
@@ -370,7 +371,7 @@ class BreakCheckInsView(BaseView):
         tags=["breaks"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        _, check_ins = checkin_selectors.check_ins_visible_to(request.user, pk)
+        _, _, check_ins = checkins.check_ins_read(user=request.user, break_id=pk)
         return self.paginated(check_ins, s.CheckInSerializer)
 
 

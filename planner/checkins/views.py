@@ -8,33 +8,24 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from planner.breaks.selectors import access_own_break, require_client
 from planner.checkins import selectors
 from planner.checkins import services as checkins
 from planner.checkins.forms import CheckInForm, ReviewForm
-from planner.checkins.services import audit_write
 from planner.delivery import links
-from planner.models import Break, Client
 
 TEMPLATES = "planner/checkins/"
-
-
-def access_own_client(request: HttpRequest) -> Client:
-    """The signed-in client's own record; 404 for anybody who is not a client."""
-    client = Client.objects.filter(user=request.user, deleted_at=None).first()
-    if client is None:
-        raise Http404
-    return client
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def check_in(request: HttpRequest) -> HttpResponse:
-    client = access_own_client(request)
+    client = require_client(request.user)
     form = CheckInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -89,13 +80,6 @@ def escalation_ack(request: HttpRequest, token: str) -> HttpResponse:
             status=403,
         )
     check_in = escalation.check_in
-    audit_write(
-        "checkin.read",
-        client=escalation.client,
-        obj=check_in,
-        actor=request.user,
-        escalation=escalation.pk,
-    )
     return render(
         request,
         TEMPLATES + "ack_done.html",
@@ -106,9 +90,7 @@ def escalation_ack(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, break_id: int) -> HttpResponse:
-    brk = selectors.client_break(user=request.user, break_id=break_id)
-    if brk is None:
-        raise Http404
+    brk = access_own_break(request.user, break_id)
     if not selectors.review_is_open(brk):
         return render(request, TEMPLATES + "review_closed.html", {"break": brk})
     existing = selectors.review_for_break(brk=brk)
@@ -139,19 +121,9 @@ def review(request: HttpRequest, break_id: int) -> HttpResponse:
 
 @login_required
 def break_check_ins(request: HttpRequest, break_id: int) -> HttpResponse:
-    """The check-ins and review of one break, for the therapist (on return) or the covering."""
-    brk = Break.objects.select_related("client").filter(pk=break_id).first()
-    if brk is None or request.user.pk not in (brk.therapist_id, brk.covering_user_id):
-        raise Http404
-    visible = list(selectors.check_ins_for_break(brk=brk, viewer=request.user))
-    if visible:
-        audit_write(
-            "checkin.read",
-            client=brk.client,
-            obj=brk,
-            actor=request.user,
-            check_ins=[c.pk for c in visible],
-        )
+    """The check-ins of one break, for the therapist (on return) or the covering clinician the
+    client shared them with; the after-break review is the therapist's only."""
+    brk, role, visible = checkins.check_ins_read(user=request.user, break_id=break_id)
     return render(
         request,
         TEMPLATES + "break_check_ins.html",
@@ -159,6 +131,6 @@ def break_check_ins(request: HttpRequest, break_id: int) -> HttpResponse:
             "break": brk,
             "check_ins": visible,
             "over": selectors.break_is_over(brk),
-            "review": selectors.review_for_break(brk=brk),
+            "review": selectors.review_for_break(brk=brk) if role == "therapist" else None,
         },
     )
