@@ -1,11 +1,31 @@
-"""Django admin for every planner model, for practice staff."""
+"""Django admin for every planner model, for practice staff.
+
+Records that the services write (clients, breaks, prompts, deliveries, messages, check-ins,
+escalations, reviews, consent, the audit trail) are read-only here: a change made in the
+admin would skip the consent records, the audit rows and the rescheduling that the services
+make. The prompt library and a practice's own crisis lines are configuration, edited here and
+checked by the models' own validation.
+"""
 
 from django.contrib import admin
 
 from planner import audit, models
 
 
-class ReadAuditedAdmin(admin.ModelAdmin):
+class ServiceWrittenAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted from the admin (the services write these)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadAuditedAdmin(ServiceWrittenAdmin):
     """Staff opening a client's record, plan or check-in leaves a read in the audit trail."""
 
     audit_name = ""
@@ -28,13 +48,10 @@ class ClientAdmin(ReadAuditedAdmin):
 
 
 @admin.register(models.ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(ServiceWrittenAdmin):
     list_display = ["client", "subject", "granted", "recorded_at", "source"]
     list_filter = ["subject", "granted"]
     raw_id_fields = ["client", "recorded_by"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # versioned: a change is a new row
 
 
 @admin.register(models.Break)
@@ -55,7 +72,7 @@ class PromptTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ScheduledPrompt)
-class ScheduledPromptAdmin(admin.ModelAdmin):
+class ScheduledPromptAdmin(ServiceWrittenAdmin):
     list_display = ["id", "break_obj", "category", "send_at", "status", "skip_reason", "attempts"]
     list_filter = ["status", "category", "skip_reason"]
     raw_id_fields = ["break_obj", "client", "template"]
@@ -63,14 +80,14 @@ class ScheduledPromptAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ServiceWrittenAdmin):
     list_display = ["id", "prompt", "channel", "status", "attempts", "last_error", "sent_at"]
     list_filter = ["status", "channel"]
     raw_id_fields = ["prompt"]
 
 
 @admin.register(models.InboxMessage)
-class InboxMessageAdmin(admin.ModelAdmin):
+class InboxMessageAdmin(ServiceWrittenAdmin):
     list_display = ["id", "client", "category", "delivered_at", "acknowledged_at"]
     raw_id_fields = ["client", "prompt", "break_obj"]
 
@@ -84,14 +101,14 @@ class CheckInAdmin(ReadAuditedAdmin):
 
 
 @admin.register(models.Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(ServiceWrittenAdmin):
     list_display = ["id", "client", "status", "notified_at", "acknowledged_at"]
     list_filter = ["status"]
     raw_id_fields = ["check_in", "client", "acknowledged_by"]
 
 
 @admin.register(models.BreakReview)
-class BreakReviewAdmin(admin.ModelAdmin):
+class BreakReviewAdmin(ServiceWrittenAdmin):
     list_display = ["break_obj", "submitted_at"]
     raw_id_fields = ["break_obj"]
 
@@ -103,21 +120,12 @@ class PracticeCrisisResourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ServiceWrittenAdmin):
     """Readable by staff, never editable: the audit trail is append-only."""
 
     list_display = ["at", "actor", "action", "object_type", "object_id", "client"]
     list_filter = ["action"]
     readonly_fields = [f.name for f in models.AuditEvent._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(models.SignedLinkUse)

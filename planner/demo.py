@@ -1,19 +1,19 @@
 """Demo data for `manage.py loaddemo`: one practice, two therapists, five clients, one break.
 
-Idempotent: objects are looked up by their natural keys (emails, names) and updated.
+Idempotent: objects are looked up by their natural keys (emails, names) and updated. Clients,
+breaks and prompts are written through the services, like any other.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from django.utils.timezone import now
 
 from core.models import Practice, User
 from planner.breaks import services
-from planner.breaks.preview import message_context
-from planner.models import Break, Client, ScheduledPrompt
-from planner.schedule.text import render
+from planner.models import Break, Client
+from planner.schedule.types import Category
 
 DEMO_CLIENTS = [
     # (first, last, email, phone, timezone, country)
@@ -75,24 +75,10 @@ def load(*, password: str) -> list[str]:
         is_staff=True,
         is_superuser=True,
     )
-    clients = []
-    for first, last, email, phone, tz, country in DEMO_CLIENTS:
-        client, _ = Client.objects.update_or_create(
-            therapist=therapist,
-            email=email,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "phone": phone,
-                "timezone": tz,
-                "country": country,
-                # The demo client has no quiet hours, so the demo prompt arrives at any hour.
-                "quiet_hours_start": None if email == "client@example.com" else time(22, 0),
-                "quiet_hours_end": None if email == "client@example.com" else time(8, 0),
-                "channels": ["inbox"],
-            },
-        )
-        clients.append(client)
+    clients = [
+        _client(therapist, first, last, email, phone, tz, country)
+        for first, last, email, phone, tz, country in DEMO_CLIENTS
+    ]
     robin = clients[0]
     login = _user(
         "client@example.com",
@@ -102,9 +88,7 @@ def load(*, password: str) -> list[str]:
         role=User.Role.CLIENT,
         practice=practice,
     )
-    if robin.user_id != login.pk:
-        robin.user = login
-        robin.save(update_fields=["user"])
+    services.client_set_login(client=robin, user=login, actor=therapist)
     demo_break = _demo_break(robin, therapist, colleague)
     return [
         "therapist@example.com / " + password + " (therapist, five clients)",
@@ -115,18 +99,33 @@ def load(*, password: str) -> list[str]:
     ]
 
 
+def _client(therapist: User, first, last, email, phone, tz, country) -> Client:
+    fields = {
+        "first_name": first,
+        "last_name": last,
+        "phone": phone,
+        "timezone": tz,
+        "country": country,
+        # The demo client has no quiet hours, so the demo prompt arrives at any hour.
+        "quiet_hours_start": None if email == "client@example.com" else time(22, 0),
+        "quiet_hours_end": None if email == "client@example.com" else time(8, 0),
+        "channels": ["inbox"],
+    }
+    client = Client.objects.filter(therapist=therapist, email=email).first()
+    if client is None:
+        return services.client_create(therapist=therapist, email=email, **fields)
+    return services.client_update(client=client, actor=therapist, source="demo", **fields)
+
+
 def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
-    """A holiday that started yesterday and ends in two weeks."""
+    """A holiday that started yesterday and ends in two weeks, planned and activated through
+    the services like any other (a second load moves it to the new dates)."""
     current = now()
-    brk = Break.objects.filter(client=client, therapist=therapist, kind=Break.Kind.HOLIDAY).first()
     fields = {
         "starts_at": current - timedelta(days=1),
         "ends_at": current + timedelta(days=14),
         "return_session_at": current + timedelta(days=15),
         "notice_given_at": current - timedelta(days=30),
-        "timezone": client.timezone,
-        "quiet_hours_start": client.quiet_hours_start,
-        "quiet_hours_end": client.quiet_hours_end,
         "prompt_times": ["09:00", "13:00", "19:00"],
         "covering_clinician": {
             "name": colleague.full_name,
@@ -150,43 +149,23 @@ def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
         "therapist_note": "I will be thinking of our work while I'm away, and I'll see you on "
         "the date we agreed. Priya is covering if you need someone in the meantime.",
     }
+    brk = (
+        Break.objects.filter(client=client, kind=Break.Kind.HOLIDAY, status__in=Break.LIVE_STATUSES)
+        .order_by("-starts_at")
+        .first()
+    )
     if brk is None:
-        brk = Break.objects.create(
-            client=client,
-            therapist=therapist,
-            kind=Break.Kind.HOLIDAY,
-            created_by=therapist,
-            seed=7,
-            **fields,
+        brk = services.break_create(
+            therapist=therapist, client=client, actor=therapist, kind=Break.Kind.HOLIDAY, **fields
         )
         services.break_activate(brk=brk, actor=therapist, at=current)
     else:
-        for key, value in fields.items():
-            setattr(brk, key, value)
-        brk.status = Break.Status.ACTIVE
-        brk.save()
-        services.reschedule(brk, at=current)
-    _welcome_prompt(brk, current)
-    return brk
-
-
-def _welcome_prompt(brk: Break, current: datetime) -> None:
-    """A first message due a minute after loading, so the demo inbox fills while you watch."""
-    ScheduledPrompt.objects.filter(break_obj=brk, category="first_contact").exclude(
-        status__in=ScheduledPrompt.TERMINAL_STATUSES
-    ).delete()
-    send_at = current + timedelta(minutes=1)
-    ScheduledPrompt.objects.create(
-        break_obj=brk,
-        client=brk.client,
-        category="first_contact",
-        text=render(
-            "Hello {first_name}. The break has begun. Your plan is here whenever you want it, "
-            "and {covering_name} is covering while {therapist_name} is away.",
-            message_context(brk),
-        ),
-        send_at=send_at,
-        due_at=send_at,
-        valid_until=send_at + timedelta(hours=12),
-        plan_version=brk.plan_version,
+        services.break_update(brk=brk, actor=therapist, **fields)
+    # A first message due a minute after loading, so the demo inbox fills while you watch.
+    services.break_prompt_add(
+        brk=brk,
+        category=Category.FIRST_CONTACT,
+        send_at=current + timedelta(minutes=1),
+        actor=therapist,
     )
+    return brk

@@ -35,10 +35,17 @@ from planner.breaks.validation import (
 )
 from planner.models import Break, Client, ConsentRecord, PromptTemplate, ScheduledPrompt
 from planner.privacy import consent
-from planner.schedule.engine import plan_schedule, validate_settings
+from planner.schedule.engine import (
+    DEFAULT_VALIDITY,
+    VALIDITY,
+    eligible_templates,
+    personal_context,
+    plan_schedule,
+    validate_settings,
+)
 from planner.schedule.localtime import in_quiet_hours
 from planner.schedule.text import render
-from planner.schedule.types import ScheduleError
+from planner.schedule.types import Category, ScheduleError
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +160,21 @@ def client_read(*, user: User, client_id: object) -> Client:
     """Open a client's record for their therapist (404 otherwise), the read in the audit trail."""
     client = selectors.access_client(user, client_id)
     audit.record_read(user, "client", client, client)
+    return client
+
+
+@transaction.atomic
+def client_set_login(*, client: Client, user: User, actor: User | None) -> Client:
+    """Give a client record its login (a user with the client role), once."""
+    if user.role != User.Role.CLIENT:
+        raise invalid("user", _("Only a client login can belong to a client."))
+    if client.user_id == user.pk:
+        return client
+    if client.user_id is not None or Client.objects.filter(user=user).exists():
+        raise invalid("user", _("This client already has a login, or the login a client."))
+    client.user = user
+    client.save(update_fields=["user"])
+    audit.record(actor, "client.login_set", client=client)
     return client
 
 
@@ -318,6 +340,36 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
             )
     ScheduledPrompt.objects.bulk_create(rows)
     return len(rows)
+
+
+@transaction.atomic
+def break_prompt_add(
+    *, brk: Break, category: Category, send_at: datetime, actor: User | None
+) -> ScheduledPrompt:
+    """One more prompt of a live break at ``send_at``, outside the planned schedule: the first
+    template of ``category`` the break's library offers, rendered like the planned ones."""
+    if not brk.is_live:
+        raise invalid("status", _("Only a scheduled or active break can get a prompt."))
+    library = library_for(brk.therapist.practice)
+    settings = plan_settings(brk, at=send_at)
+    templates = eligible_templates(settings, library, category)
+    if not templates:
+        raise invalid("category", _("The library has no prompt of this kind for this break."))
+    spec = templates[0]
+    context = {**message_context(brk), **personal_context(spec, settings)}
+    prompt = ScheduledPrompt.objects.create(
+        break_obj=brk,
+        client_id=brk.client_id,
+        template=PromptTemplate.objects.filter(key=spec.id).first(),
+        category=category.value,
+        text=render(spec.text, context),
+        send_at=send_at,
+        due_at=send_at,
+        valid_until=send_at + VALIDITY.get(category, DEFAULT_VALIDITY),
+        plan_version=brk.plan_version,
+    )
+    audit.record(actor, "prompt.added", client=brk.client_id, obj=prompt)
+    return prompt
 
 
 def _live_status(brk: Break, at: datetime) -> str:

@@ -147,8 +147,12 @@ def _decks(settings: PlanSettings, library: Sequence[TemplateSpec]) -> dict[Cate
     return decks
 
 
-def _context(spec: TemplateSpec, settings: PlanSettings, used: Counter[str]) -> dict[str, str]:
-    """Fill a personal template round-robin from the client's strategies and contacts."""
+def personal_context(
+    spec: TemplateSpec, settings: PlanSettings, used: Counter[str] | None = None
+) -> dict[str, str]:
+    """Fill a personal template round-robin from the client's strategies and contacts
+    (``used`` counts what the schedule so far has taken of each)."""
+    used = Counter() if used is None else used
     sources = {
         "strategy": settings.coping_strategies,
         "contact_name": settings.support_contact_names,
@@ -286,7 +290,7 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
                 local_send_at=send_at.astimezone(tz),
                 send_at=send_at,
                 valid_until=_valid_until(send_at, category, request.latest, settings, tz),
-                context=_context(spec, settings, used),
+                context=personal_context(spec, settings, used),
             )
         )
     return plan
