@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export REDIS_URL_FOR_TESTS ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
-.PHONY: run test install install-dev lint format bench clean
+.PHONY: run test install install-dev lint typecheck format bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with django-stubs and djangorestframework-stubs (configured in pyproject.toml); the
+# settings need DEBUG or a SECRET_KEY to load, and nothing else.
+typecheck: $(DEV_STAMP)
+	DEBUG=1 $(VENV)/bin/mypy
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -16,12 +16,15 @@ class ReusingRedisCacheClient(RedisCacheClient):
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}
 
+    # The private helpers below are Django's own (django/core/cache/backends/redis.py); the
+    # stubs do not declare them.
     def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
         client = self._clients.get(index)
         if client is None:
-            pool = self._get_connection_pool(write)
-            client = self._clients[index] = self._client(connection_pool=pool)
+            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+            make = self._client  # type: ignore[attr-defined]
+            client = self._clients[index] = make(connection_pool=pool)
         return client
 
 

@@ -173,7 +173,8 @@ EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Between <no-reply@between.invalid>")
-ANYMAIL = {}  # provider keys go here through the environment when django-anymail is used
+# Provider keys go here through the environment when django-anymail is used.
+ANYMAIL: dict[str, str] = {}
 SMS_BACKEND = envstr("SMS_BACKEND", "planner.delivery.channels.sms.ConsoleSmsBackend")
 TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")

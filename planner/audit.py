@@ -39,7 +39,7 @@ def record(
         actor_id=_actor_id(actor),
         action=action,
         client_id=client_id,
-        object_type=obj._meta.model_name if obj is not None else "",
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         detail=dict(detail or {}),
     )
@@ -57,7 +57,7 @@ def record_many(actor: Any, action: str, items: Iterable[tuple[int, models.Model
             actor_id=actor_id,
             action=action,
             client_id=client_id,
-            object_type=obj._meta.model_name,
+            object_type=obj._meta.model_name or "",
             object_id=str(obj.pk),
         )
         for client_id, obj in items

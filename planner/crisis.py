@@ -199,7 +199,11 @@ def check_resource_entry(entry: Any, where: str) -> list[str]:
         elif sms is None:
             problems.append(f"{label}: 'text_line' given without an 'sms' number")
     source = entry.get("source")
-    if _nonempty_str(source) and not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", source):
+    if (
+        isinstance(source, str)
+        and source.strip()
+        and not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", source)
+    ):
         problems.append(f"{label}: source {source!r} is not an https URL")
     checked_on = entry.get("checked_on")
     if _nonempty_str(checked_on) and not _is_iso_date(checked_on):
@@ -260,7 +264,7 @@ def check_crisis_resources(data: Any) -> list[str]:
             if not isinstance(entry, Mapping):
                 continue
             name = entry.get("name")
-            if _nonempty_str(name):
+            if isinstance(name, str) and name.strip():
                 where = f"{where} ({name})"
                 key = " ".join(name.casefold().split())
                 if key in seen_names:

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from core.forms import LockoutAuthenticationForm
@@ -12,7 +13,7 @@ from planner.breaks import views as views_therapist
 from planner.me import views as views_client
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponseBase:
     """The login form for visitors; the dashboard, "My break" or the admin link otherwise."""
     user = request.user
     if not user.is_authenticated:

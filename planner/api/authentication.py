@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+
+from core.models import User
 
 
 class TokenWithProfileAuthentication(TokenAuthentication):
-    def authenticate_credentials(self, key: str):
-        model = self.get_model()
+    def authenticate_credentials(self, key: str) -> tuple[User, Token]:
         try:
-            token = model.objects.select_related("user", "user__client_profile").get(key=key)
-        except model.DoesNotExist:
+            token = Token.objects.select_related("user", "user__client_profile").get(key=key)
+        except Token.DoesNotExist:
             raise exceptions.AuthenticationFailed("Invalid token.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")

@@ -11,11 +11,11 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
+from core.http import AuthenticatedRequest
 from planner.api.permissions import IsClient
 from planner.breaks.selectors import require_client
 from planner.privacy import services as privacy
@@ -53,7 +53,7 @@ class ExportView(APIView):
         description="Everything Between holds about the calling client, as JSON.",
         responses={200: OpenApiTypes.OBJECT},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         client = require_client(request.user)
         data = privacy.client_export(client=client, actor=request.user)
         response = Response(data)
@@ -78,7 +78,7 @@ class EraseView(APIView):
             )
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         client = require_client(request.user)
         serializer = EraseSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)

@@ -218,8 +218,10 @@ class BreakSerializer(serializers.Serializer):
 class BreakWriteSerializer(BreakSerializer):
     """What a therapist sends to create (POST) or edit (PATCH) a break."""
 
-    client = id_field(help_text="One of your clients; anything else is 400 Unknown client.")
-    covering_user = id_field(
+    client = id_field(  # type: ignore[assignment]  # an id in, where BreakSerializer shows one
+        help_text="One of your clients; anything else is 400 Unknown client."
+    )
+    covering_user = id_field(  # type: ignore[assignment]
         allow_null=True,
         required=False,
         help_text="A therapist of your practice who covers and may see what the break shares.",
@@ -231,7 +233,7 @@ class BreakWriteSerializer(BreakSerializer):
 class BreakUpdateSerializer(BreakWriteSerializer):
     """PATCH: any field but the client (a break stays with its client)."""
 
-    client = None
+    client = None  # type: ignore[assignment]  # DRF's way to drop an inherited field
 
 
 class CoveringBreakSerializer(serializers.Serializer):
@@ -352,7 +354,9 @@ class CoverageSerializer(CoveringBreakSerializer):
     def get_support_check_ins(self, brk: Break) -> list[dict]:
         if not brk.share_check_ins_with_covering:
             return []
-        return CheckInSerializer(brk.support_check_ins, many=True).data
+        # support_check_ins: prefetched by selectors.api_coverage_for
+        rows = CheckInSerializer(brk.support_check_ins, many=True).data  # type: ignore[attr-defined]
+        return list(rows)
 
 
 @extend_schema_field(

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import django_filters
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -13,6 +16,7 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import BasePagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -21,6 +25,7 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
+from core.http import AuthenticatedRequest
 from core.models import User
 from planner.api import serializers as s
 from planner.api.pagination import InboxCursorPagination, PagePagination
@@ -62,7 +67,7 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 class BaseView(GenericAPIView):
-    pagination_class = PagePagination
+    pagination_class: type[BasePagination] | None = PagePagination
 
     def paginated(self, queryset, serializer_class, **context):
         page = self.paginate_queryset(queryset)
@@ -75,7 +80,7 @@ class BaseView(GenericAPIView):
         return dict(serializer.validated_data)
 
 
-def _body_is_object(request: Request) -> None:
+def _body_is_object(request: AuthenticatedRequest) -> None:
     if not isinstance(request.data, dict):
         raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
 
@@ -128,7 +133,7 @@ class ClientListView(BaseView):
         responses={200: s.ClientSerializer(many=True), **errors(401, 403, 404, 429)},
         tags=["clients"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return self.paginated(selectors.clients_for_therapist(request.user), s.ClientSerializer)
 
     @extend_schema(
@@ -137,7 +142,7 @@ class ClientListView(BaseView):
         responses={201: s.ClientSerializer, **errors(400, 401, 403, 429)},
         tags=["clients"],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.valid(s.ClientSerializer)
         client = services.client_create(therapist=request.user, actor=request.user, **data)
         return Response(s.ClientSerializer(client).data, status=status.HTTP_201_CREATED)
@@ -151,7 +156,7 @@ class ClientDetailView(BaseView):
         responses={200: s.ClientSerializer, **errors(401, 404, 429)},
         tags=["clients"],
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(
             s.ClientSerializer(services.client_read(user=request.user, client_id=pk)).data
         )
@@ -162,7 +167,7 @@ class ClientDetailView(BaseView):
         responses={200: s.ClientSerializer, **errors(400, 401, 404, 429)},
         tags=["clients"],
     )
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         client = services.client_read(user=request.user, client_id=pk)
         data = self.valid(s.ClientSerializer, partial=True)
         client = services.client_update(client=client, actor=request.user, source="api", **data)
@@ -174,7 +179,7 @@ class ClientDetailView(BaseView):
         description="Soft-deletes the client and cancels their live and draft breaks.",
         tags=["clients"],
     )
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         client = selectors.access_client(request.user, pk)
         services.client_delete(client=client, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -222,15 +227,15 @@ class BreakListView(BaseView):
     filter_backends = [DjangoFilterBackend]
     filterset_class = BreakFilter
 
-    def get_queryset(self):
-        return selectors.api_breaks_for_therapist(self.request.user)
+    def get_queryset(self) -> QuerySet[Break]:
+        return selectors.api_breaks_for_therapist(cast(User, self.request.user))
 
     @extend_schema(
         operation_id="breaks_list",
         responses={200: s.BreakSerializer(many=True), **errors(400, 401, 403, 404, 429)},
         tags=["breaks"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         return self.paginated(queryset, s.BreakSerializer)
 
@@ -241,7 +246,7 @@ class BreakListView(BaseView):
         description="Creates a draft break for one of your clients, starting from their last plan.",
         tags=["breaks"],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.valid(s.BreakWriteSerializer)
         client = _own_client(request.user, data.pop("client"))
         _covering_user(request.user, data)
@@ -274,7 +279,7 @@ class BreakDetailView(BaseView):
         },
         tags=["breaks"],
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         brk, role = services.break_read(user=request.user, break_id=pk)
         serializer = {
             "therapist": s.BreakSerializer,
@@ -290,7 +295,7 @@ class BreakDetailView(BaseView):
         description="Editing a scheduled or active break reschedules its unsent prompts.",
         tags=["breaks"],
     )
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         brk = selectors.access_break(request.user, pk)
         data = self.valid(s.BreakUpdateSerializer, partial=True, instance=brk)
         _covering_user(request.user, data)
@@ -308,7 +313,7 @@ class BreakPromptsView(BaseView):
         "prompts. 400 when a draft's settings cannot be planned.",
         tags=["breaks"],
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         brk = selectors.access_break(request.user, pk)
         return self.paginated(selectors.schedule_for_break(brk), s.PromptSerializer)
 
@@ -323,7 +328,7 @@ class BreakActivateView(BaseView):
         description="Draft -> scheduled (active if it has started): prompts are stored.",
         tags=["breaks"],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         brk = selectors.access_break(request.user, pk)
         brk = services.break_activate(brk=brk, actor=request.user)
         return Response(s.BreakSerializer(brk).data)
@@ -339,7 +344,7 @@ class BreakCancelView(BaseView):
         description="No further prompt of this break is sent.",
         tags=["breaks"],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         brk = selectors.access_break(request.user, pk)
         brk = services.break_cancel(brk=brk, actor=request.user)
         return Response(s.BreakSerializer(brk).data)
@@ -353,7 +358,7 @@ class BreakDeliveriesView(BaseView):
         responses={200: s.DeliverySerializer(many=True), **errors(401, 404, 429)},
         tags=["breaks"],
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         brk = selectors.access_break(request.user, pk)
         return self.paginated(
             delivery_selectors.api_deliveries_for_break(brk), s.DeliverySerializer
@@ -370,7 +375,7 @@ class BreakCheckInsView(BaseView):
         "agreed to share check-ins. Clients use /me/.",
         tags=["breaks"],
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         _, _, check_ins = checkins.check_ins_read(user=request.user, break_id=pk)
         return self.paginated(check_ins, s.CheckInSerializer)
 
@@ -388,13 +393,13 @@ class AbsenceView(BaseView):
         'Someone who may not declare for `therapist` gets 400 "Unknown therapist."',
         tags=["breaks"],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.valid(s.AbsenceSerializer)
-        therapist = request.user
+        therapist: User | None = request.user
         if "therapist" in data:
             therapist = selectors.user_or_none(data.pop("therapist"))
-            if therapist is None:
-                raise serializers.ValidationError({"therapist": ["Unknown therapist."]})
+        if therapist is None:
+            raise serializers.ValidationError({"therapist": ["Unknown therapist."]})
         breaks = services.absence_plan(
             actor=request.user,
             therapist=therapist,
@@ -415,7 +420,7 @@ class CoverageView(BaseView):
         "share and the check-ins that asked for support.",
         tags=["coverage"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return self.paginated(selectors.api_coverage_for(request.user), s.CoverageSerializer)
 
 
@@ -430,7 +435,7 @@ class MeBreaksView(BaseView):
         responses={200: s.ClientBreakSerializer(many=True), **errors(401, 403, 404, 429)},
         tags=["me"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         client = selectors.require_client(request.user)
         return self.paginated(selectors.api_breaks_for_client(client), s.ClientBreakSerializer)
 
@@ -445,7 +450,7 @@ class MeInboxView(BaseView):
         description="Newest first, cursor-paginated.",
         tags=["me"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         client = selectors.require_client(request.user)
         page = self.paginate_queryset(me_selectors.api_inbox_for_client(client))
         return self.get_paginated_response(s.inbox_representation(page))
@@ -461,7 +466,7 @@ class MeInboxAcknowledgeView(BaseView):
         description="Marks the message read/done; idempotent.",
         tags=["me"],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         message = me_selectors.access_inbox_message(request.user, pk)
         me_services.inbox_acknowledge(message=message, actor=request.user)
         return Response(s.InboxMessageSerializer(message).data)
@@ -478,7 +483,7 @@ class MeCheckInView(BaseView):
         "Between is not an emergency service.",
         tags=["me"],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         client = selectors.require_client(request.user)
         data = self.valid(s.CheckInCreateSerializer)
         result = checkins.checkin_record(client=client, actor=request.user, **data)
@@ -493,7 +498,7 @@ class MePreferencesView(BaseView):
         responses={200: s.PreferencesSerializer, **errors(401, 403, 404, 429)},
         tags=["me"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(s.PreferencesSerializer(selectors.require_client(request.user)).data)
 
     @extend_schema(
@@ -503,7 +508,7 @@ class MePreferencesView(BaseView):
         description="paused_until pauses every prompt until then; null resumes.",
         tags=["me"],
     )
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: AuthenticatedRequest) -> Response:
         client = selectors.require_client(request.user)
         data = self.valid(s.PreferencesSerializer, partial=True)
         client = me_services.preferences_update(client=client, actor=request.user, **data)
@@ -536,7 +541,7 @@ class MeCalendarView(BaseView):
         },
         tags=["me"],
     )
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest) -> HttpResponse:
         client = selectors.require_client(request.user)
         response = HttpResponse(calendar_for_client(client), content_type=ICAL_CONTENT_TYPE)
         response["Content-Disposition"] = 'attachment; filename="between.ics"'

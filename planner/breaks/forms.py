@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -22,6 +22,9 @@ from planner.breaks import validation
 from planner.breaks.selectors import clients_for_therapist, previous_plan_for
 from planner.models import DEFAULT_DISTRESS_THRESHOLD, Break, Client
 from planner.schedule.localtime import localize
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 CONTACT_ROWS = 4
@@ -71,7 +74,7 @@ class LocalDateTimeField(forms.DateTimeField):
         raise ValidationError(_("Enter a date and time, like 2026-03-02 09:30."), code="invalid")
 
 
-def time_field(label: str, **kwargs: Any) -> forms.TimeField:
+def time_field(label: StrOrPromise, **kwargs: Any) -> forms.TimeField:
     return forms.TimeField(
         label=label,
         required=False,
@@ -87,7 +90,9 @@ def lines(value: str) -> list[str]:
 
 def add_service_errors(form: forms.Form, error: ValidationError, aliases: dict) -> None:
     """Put a service's field errors next to the matching form field (else at the top)."""
-    messages = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    messages: dict[str | None, list[str]] = {None: error.messages}
+    if hasattr(error, "error_dict"):
+        messages = dict(error.message_dict.items())
     for key, texts in messages.items():
         field = aliases.get(key, key)
         if field not in form.fields:
@@ -108,6 +113,8 @@ def check_quiet_hours_on(form: forms.Form, data: dict[str, Any]) -> None:
 
 class TimesMixin:
     """Prompt times typed as "09:00, 13:00, 19:00"."""
+
+    cleaned_data: dict[str, Any]
 
     def clean_prompt_times(self) -> list[str]:
         raw = self.cleaned_data.get("prompt_times", "")
@@ -142,6 +149,8 @@ def timezone_field() -> forms.CharField:
 
 
 class CoveringMixin:
+    cleaned_data: dict[str, Any]
+
     def _covering(self) -> dict[str, str] | None:
         data = self.cleaned_data
         name = data.get("covering_name", "").strip()
@@ -158,11 +167,11 @@ class CoveringMixin:
 
 
 def covering_fields(form: forms.Form, therapist: User) -> None:
-    colleagues = User.objects.filter(
-        role=User.Role.THERAPIST, practice_id=therapist.practice_id, is_active=True
-    ).exclude(pk=therapist.pk)
-    if therapist.practice_id is None:
-        colleagues = colleagues.none()
+    colleagues = User.objects.none()
+    if therapist.practice_id is not None:
+        colleagues = User.objects.filter(
+            role=User.Role.THERAPIST, practice_id=therapist.practice_id, is_active=True
+        ).exclude(pk=therapist.pk)
     form.fields["covering_user"] = forms.ModelChoiceField(
         label=_("Covering colleague in your practice"),
         queryset=colleagues,
@@ -318,7 +327,8 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for i in range(1, CONTACT_ROWS + 1):
             rest = data.get(f"contact_{i}_relationship") or data.get(f"contact_{i}_phone")
             if rest and not (data.get(f"contact_{i}_name") or "").strip():
@@ -416,19 +426,21 @@ class AbsenceForm(CoveringMixin, forms.Form):
     def __init__(self, *args: Any, therapist: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.therapist = therapist
-        self.fields["clients"] = forms.ModelMultipleChoiceField(
+        clients = forms.ModelMultipleChoiceField(
             label=_("Clients"),
             queryset=clients_for_therapist(therapist),
             required=False,
             widget=forms.CheckboxSelectMultiple,
         )
-        self.fields["clients"].label_from_instance = lambda client: client.full_name
+        clients.label_from_instance = lambda obj: obj.full_name  # type: ignore[method-assign]
+        self.fields["clients"] = clients
         covering_fields(self, therapist)
         practice = therapist.practice
         self.zone = ZoneInfo(practice.timezone if practice else "Europe/London")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("all_clients") and not data.get("clients"):
             self.add_error("clients", _("Choose at least one client, or all of them."))
         start, end = data.get("starts_at"), data.get("ends_at")

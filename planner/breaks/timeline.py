@@ -168,14 +168,12 @@ def timeline_svg(
 
     parts: list[str] = []
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
-    quiet = _quiet_bands(settings.quiet_hours_start, settings.quiet_hours_end)
+    start, end = settings.quiet_hours_start, settings.quiet_hours_end
+    quiet = _quiet_bands(start, end)
     quiet_text = (
         _("Quiet hours %(start)s to %(end)s are shaded.")
-        % {
-            "start": settings.quiet_hours_start.strftime("%H:%M"),
-            "end": settings.quiet_hours_end.strftime("%H:%M"),
-        }
-        if quiet
+        % {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+        if quiet and start is not None and end is not None
         else _("No quiet hours.")
     )
     description = " ".join(

@@ -100,7 +100,7 @@ def check_prompt_times(values: Any, field: str = "prompt_times") -> list[str]:
         raise invalid(field, _('Give at least one time of day, like ["09:00"].'))
     if len(values) > 8:
         raise invalid(field, _("At most 8 times of day."))
-    return sorted({format_hhmm(parse_hhmm(v, field)) for v in values})
+    return sorted({parse_hhmm(v, field).strftime("%H:%M") for v in values})
 
 
 def check_quiet_hours(start: Any, end: Any) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.http import AuthenticatedHttpRequest
 from planner.breaks import selectors, services
 from planner.breaks.forms import PLAN_SECTIONS, AbsenceForm, BreakForm
 from planner.breaks.selectors import previous_plan_for
@@ -32,6 +33,9 @@ from planner.checkins.selectors import review_for_break
 from planner.delivery import selectors as delivery_selectors
 from planner.models import Break, Client
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_ABSENCE_REVIEW = 200
 
 
@@ -40,7 +44,7 @@ def therapist_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_therapist:
             raise Http404("Therapists only.")
         return view(request, *args, **kwargs)
@@ -48,7 +52,7 @@ def therapist_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     return wrapper
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
+def _safe_next(request: AuthenticatedHttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -64,7 +68,7 @@ def schedule_picture(brk: Break, *, id_prefix: str = "timeline", show_text: bool
     )
 
 
-def plan_sections(brk: Break) -> list[tuple[str, list[str]]]:
+def plan_sections(brk: Break) -> list[tuple[StrOrPromise, list[str]]]:
     return [(label, getattr(brk, name) or []) for name, label, _help in PLAN_SECTIONS]
 
 
@@ -72,7 +76,7 @@ def plan_sections(brk: Break) -> list[tuple[str, list[str]]]:
 
 
 @therapist_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     breaks = selectors.breaks_for_therapist(user).select_related("client")
     return render(
@@ -90,7 +94,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @therapist_required
-def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = services.client_read(user=request.user, client_id=client_id)
     breaks = client.breaks.order_by("-starts_at", "-id")
     return render(request, "planner/breaks/client.html", {"client": client, "breaks": breaks})
@@ -124,7 +128,10 @@ def _save_channels(form: BreakForm, actor) -> None:
 
 
 def _plan_builder(
-    request: HttpRequest, client: Client, brk: Break | None, save: Callable[[BreakForm], Break]
+    request: AuthenticatedHttpRequest,
+    client: Client,
+    brk: Break | None,
+    save: Callable[[BreakForm], Break],
 ) -> HttpResponse:
     initial = BreakForm.initial_for(client, brk)
     preview = None
@@ -159,7 +166,7 @@ def _plan_builder(
 
 
 @therapist_required
-def break_new(request: HttpRequest, client_id: int) -> HttpResponse:
+def break_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = services.client_read(user=request.user, client_id=client_id)
 
     def save(form: BreakForm) -> Break:
@@ -171,7 +178,7 @@ def break_new(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @therapist_required
-def break_edit(request: HttpRequest, break_id: int) -> HttpResponse:
+def break_edit(request: AuthenticatedHttpRequest, break_id: int) -> HttpResponse:
     brk = selectors.access_break(request.user, break_id)
 
     def save(form: BreakForm) -> Break:
@@ -185,7 +192,7 @@ def break_edit(request: HttpRequest, break_id: int) -> HttpResponse:
 
 @therapist_required
 @require_POST
-def break_preview(request: HttpRequest) -> HttpResponse:
+def break_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The plan builder's live preview: the timeline for the form as posted, as a fragment."""
     client = services.client_read(user=request.user, client_id=request.POST.get("client"))
     brk = None
@@ -209,7 +216,7 @@ def break_preview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def break_detail(request: HttpRequest, break_id: int) -> HttpResponse:
+def break_detail(request: AuthenticatedHttpRequest, break_id: int) -> HttpResponse:
     brk, role = services.break_read(user=request.user, break_id=break_id)
     if role == "client":
         return redirect("my-break")
@@ -246,7 +253,7 @@ BREAK_ACTIONS: dict[str, tuple[Callable[..., Break], Any]] = {
 
 @therapist_required
 @require_POST
-def break_action(request: HttpRequest, break_id: int, action: str) -> HttpResponse:
+def break_action(request: AuthenticatedHttpRequest, break_id: int, action: str) -> HttpResponse:
     brk = selectors.access_break(request.user, break_id)
     if action not in BREAK_ACTIONS:
         raise Http404("No such action.")
@@ -262,7 +269,7 @@ def break_action(request: HttpRequest, break_id: int, action: str) -> HttpRespon
 
 
 @therapist_required
-def break_deliveries(request: HttpRequest, break_id: int) -> HttpResponse:
+def break_deliveries(request: AuthenticatedHttpRequest, break_id: int) -> HttpResponse:
     brk = selectors.access_break(request.user, break_id)
     return render(
         request,
@@ -275,7 +282,7 @@ def break_deliveries(request: HttpRequest, break_id: int) -> HttpResponse:
 
 
 @therapist_required
-def absence_new(request: HttpRequest) -> HttpResponse:
+def absence_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AbsenceForm(request.POST or None, therapist=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -290,7 +297,7 @@ def absence_new(request: HttpRequest) -> HttpResponse:
     return render(request, "planner/breaks/absence_form.html", {"form": form})
 
 
-def _review_breaks(request: HttpRequest) -> list[Break]:
+def _review_breaks(request: AuthenticatedHttpRequest) -> list[Break]:
     raw = request.POST.get("ids") or request.GET.get("ids") or ""
     ids = [int(part) for part in raw.split(",") if part.strip().isdigit()][:MAX_ABSENCE_REVIEW]
     return list(
@@ -302,7 +309,7 @@ def _review_breaks(request: HttpRequest) -> list[Break]:
 
 
 @therapist_required
-def absence_review(request: HttpRequest) -> HttpResponse:
+def absence_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     breaks = _review_breaks(request)
     if not breaks:
         raise Http404("No such drafts.")
@@ -322,7 +329,7 @@ def absence_review(request: HttpRequest) -> HttpResponse:
 
 @therapist_required
 @require_POST
-def absence_activate(request: HttpRequest) -> HttpResponse:
+def absence_activate(request: AuthenticatedHttpRequest) -> HttpResponse:
     breaks = _review_breaks(request)
     drafts = [b for b in breaks if b.status == Break.Status.DRAFT]
     ids = ",".join(str(b.pk) for b in breaks)

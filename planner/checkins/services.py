@@ -373,6 +373,8 @@ def escalation_notify(*, escalation_id: int, now: datetime | None = None) -> lis
 def escalation_for_token(*, token: str) -> Escalation:
     """The escalation a still-valid ack link points to (raises ``links.LinkError``)."""
     payload = links.read(token, "escalation-ack")
+    if payload.object_id is None:
+        raise links.LinkError("invalid")
     escalation = (
         Escalation.objects.select_related("client", "check_in").filter(pk=payload.object_id).first()
     )
@@ -392,14 +394,21 @@ def escalation_acknowledge(
     now = now or timezone.now()
     payload = links.read(token, "escalation-ack")
     signed_in = user is not None and user.is_authenticated
-    if payload.user_id is not None and signed_in and user.pk != payload.user_id:
+    if (
+        payload.user_id is not None
+        and user is not None
+        and signed_in
+        and user.pk != payload.user_id
+    ):
         raise PermissionDenied("This link was sent to someone else.")
+    if payload.object_id is None:
+        raise links.LinkError("invalid")
     with transaction.atomic():
         escalation = Escalation.objects.select_for_update().filter(pk=payload.object_id).first()
         if escalation is None:
             raise links.LinkError("invalid")
         links.consume(payload)
-        acknowledger = user.pk if signed_in else payload.user_id
+        acknowledger = user.pk if user is not None and signed_in else payload.user_id
         if acknowledger is not None and not User.objects.filter(pk=acknowledger).exists():
             acknowledger = None
         after_fallback = escalation.status == Escalation.Status.FALLBACK_NOTIFIED
@@ -496,7 +505,7 @@ def _notify_fallback(*, escalation_id: int, now: datetime) -> None:
         obj=escalation,
         at=now,
         check_in=escalation.check_in_id,
-        practice=practice.pk,
+        practice=practice.pk if practice else None,
         channels=sent,
         failed=failed,
     )

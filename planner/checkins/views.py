@@ -13,6 +13,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.http import AuthenticatedHttpRequest
+from core.models import User
 from planner.breaks.selectors import access_own_break, require_client
 from planner.checkins import selectors
 from planner.checkins import services as checkins
@@ -24,7 +26,7 @@ TEMPLATES = "planner/checkins/"
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def check_in(request: HttpRequest) -> HttpResponse:
+def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     client = require_client(request.user)
     form = CheckInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -69,7 +71,8 @@ def escalation_ack(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "GET":
             escalation = checkins.escalation_for_token(token=token)
             return render(request, TEMPLATES + "ack_confirm.html", {"escalation": escalation})
-        escalation = checkins.escalation_acknowledge(token=token, user=request.user)
+        user = request.user if isinstance(request.user, User) else None
+        escalation = checkins.escalation_acknowledge(token=token, user=user)
     except links.LinkError as exc:
         return _link_error(request, exc)
     except PermissionDenied:
@@ -89,7 +92,7 @@ def escalation_ack(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review(request: HttpRequest, break_id: int) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest, break_id: int) -> HttpResponse:
     brk = access_own_break(request.user, break_id)
     if not selectors.review_is_open(brk):
         return render(request, TEMPLATES + "review_closed.html", {"break": brk})
@@ -120,7 +123,7 @@ def review(request: HttpRequest, break_id: int) -> HttpResponse:
 
 
 @login_required
-def break_check_ins(request: HttpRequest, break_id: int) -> HttpResponse:
+def break_check_ins(request: AuthenticatedHttpRequest, break_id: int) -> HttpResponse:
     """The check-ins of one break, for the therapist (on return) or the covering clinician the
     client shared them with; the after-break review is the therapist's only."""
     brk, role, visible = checkins.check_ins_read(user=request.user, break_id=break_id)

@@ -44,7 +44,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -397,6 +397,12 @@ def _mark_attempting(send: _Send, token: uuid.UUID, *, now: datetime) -> bool:
         return cursor.rowcount == 1
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a concrete column, not a relation's reverse side
+    return str(field.column)
+
+
 def _db_value(model, field: str, value):
     return model._meta.get_field(field).get_db_prep_value(value, connection, prepared=False)
 
@@ -405,7 +411,7 @@ def _update_delivery(delivery_id: int, **values) -> None:
     """One delivery's result, in hand-written SQL (once per message, see _mark_attempting)."""
     table = Delivery._meta.db_table
     # Only table and column names from the model are formatted in; values are parameters.
-    sets = ", ".join(f"{Delivery._meta.get_field(name).column} = %s" for name in values)
+    sets = ", ".join(f"{_column(Delivery, name)} = %s" for name in values)
     params = [_db_value(Delivery, name, value) for name, value in values.items()]
     sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608
     with connection.cursor() as cursor:

@@ -33,6 +33,8 @@ def inbox_link(request: HttpRequest, token: str) -> HttpResponse:
         payload = links.read(token, "inbox")
     except links.LinkError:
         return _link_error(request)
+    if payload.user_id is None:
+        return _link_error(request)
     user = get_user_model().objects.filter(pk=payload.user_id, is_active=True).first()
     if user is None or not Client.objects.filter(user=user, deleted_at__isnull=True).exists():
         return _link_error(request)
@@ -49,6 +51,8 @@ def unsubscribe_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         payload = links.read(token, "unsubscribe")
     except links.LinkError:
+        return _link_error(request)
+    if payload.object_id is None:
         return _link_error(request)
     client = Client.objects.filter(pk=payload.object_id, deleted_at__isnull=True).first()
     if client is None or (payload.user_id is not None and client.user_id != payload.user_id):
@@ -92,8 +96,8 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
     if not signature_valid(request):
         logger.warning("webhook.sms.bad_signature")
         return HttpResponseForbidden("invalid signature")
-    keyword = request.POST.get("Body", "").strip().split(maxsplit=1)
-    keyword = keyword[0].upper() if keyword else ""
+    words = request.POST.get("Body", "").strip().split(maxsplit=1)
+    keyword = words[0].upper() if words else ""
     number = request.POST.get("From", "")
     granted = True if keyword in START_WORDS else False if keyword in STOP_WORDS else None
     if granted is not None and number:

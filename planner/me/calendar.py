@@ -18,7 +18,7 @@ from planner.me.selectors import calendar_items_for_client
 from planner.models import Break, Client
 
 RETURN_SESSION_LENGTH = timedelta(minutes=50)
-SUMMARIES = {
+SUMMARIES: dict[str, str] = {
     Break.Kind.HOLIDAY: "Therapy break (holiday)",
     Break.Kind.GAP: "Longer gap between sessions",
     Break.Kind.UNPLANNED: "Therapy break (unplanned)",

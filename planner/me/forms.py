@@ -67,7 +67,9 @@ class PreferencesForm(TimesMixin, forms.Form):
             else _("Your therapist has no phone number for you.")
         )
         if not client.is_paused():
-            self.fields["pause"].choices = [c for c in PAUSE_CHOICES if c[0] != "resume"]
+            pause = self.fields["pause"]
+            assert isinstance(pause, forms.ChoiceField)
+            pause.choices = [c for c in PAUSE_CHOICES if c[0] != "resume"]
         if not client.email:
             self.fields["email"].disabled = True
         if not client.phone:
@@ -87,7 +89,8 @@ class PreferencesForm(TimesMixin, forms.Form):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         check_quiet_hours_on(self, data)
         return data
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +23,7 @@ from django.utils.timezone import now as current_time
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import AuthenticatedHttpRequest
 from planner.breaks import selectors
 from planner.breaks import services as break_services
 from planner.breaks.timeline import TimelineSettings, timeline_context
@@ -41,7 +42,7 @@ CHECK_IN_URL = "/me/check-in/"  # built with the check-ins (planner/checkins/vie
 def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return view(request, selectors.require_client(request.user), *args, **kwargs)
 
     return wrapper
@@ -76,7 +77,7 @@ def upcoming_rows(brk: Break, at: datetime) -> list:
 
 
 @client_required
-def my_break(request: HttpRequest, client: Client) -> HttpResponse:
+def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     at = current_time()
     brk = selectors.live_break_for_client(client, at=at)
     tz = ZoneInfo(client.timezone)
@@ -98,7 +99,7 @@ def my_break(request: HttpRequest, client: Client) -> HttpResponse:
 
 
 @client_required
-def inbox(request: HttpRequest, client: Client) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     return render(
         request,
         "planner/me/inbox.html",
@@ -112,7 +113,7 @@ def inbox(request: HttpRequest, client: Client) -> HttpResponse:
 
 @login_required
 @require_POST
-def inbox_acknowledge(request: HttpRequest, message_id: int) -> HttpResponse:
+def inbox_acknowledge(request: AuthenticatedHttpRequest, message_id: int) -> HttpResponse:
     message = me_selectors.access_inbox_message(request.user, message_id)
     services.inbox_acknowledge(message=message, actor=request.user)
     messages.success(request, _("Marked as read."))
@@ -123,7 +124,7 @@ def inbox_acknowledge(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @client_required
-def preferences(request: HttpRequest, client: Client) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     initial = PreferencesForm.initial_for(client)
     form = PreferencesForm(request.POST or None, initial=initial, client=client)
     if request.method == "POST" and form.is_valid():
@@ -148,7 +149,7 @@ def preferences(request: HttpRequest, client: Client) -> HttpResponse:
 
 @client_required
 @require_POST
-def preferences_preview(request: HttpRequest, client: Client) -> HttpResponse:
+def preferences_preview(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     """What the upcoming schedule would look like with the posted times, writing nothing."""
     form = PreferencesForm(request.POST, initial=PreferencesForm.initial_for(client), client=client)
     brk = selectors.live_break_for_client(client)
@@ -176,7 +177,7 @@ def preferences_preview(request: HttpRequest, client: Client) -> HttpResponse:
 
 
 @client_required
-def plan_print(request: HttpRequest, client: Client) -> HttpResponse:
+def plan_print(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     brk = selectors.live_break_for_client(client)
     if brk is None:
         brk = selectors.breaks_for_client(client).order_by("-starts_at").first()

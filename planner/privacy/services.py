@@ -186,7 +186,8 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     if client.deleted_at is not None:
         return
     therapist = client.therapist
-    old_emails = {client.email, client.user.email if client.user_id else ""} - {""}
+    login = client.user
+    old_emails = {client.email, login.email if login is not None else ""} - {""}
 
     # Breaks first: cancel what could still send, then blank every plan field.
     breaks = Break.objects.filter(client=client)
@@ -232,8 +233,8 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
             "deleted_at",
         ]
     )
-    if client.user_id is not None:
-        _erase_login(client.user)
+    if login is not None:
+        _erase_login(login)
     LoginAttempt.objects.filter(email_hash__in=[email_hash(e) for e in old_emails]).delete()
 
     audit.record(actor, "client.erased", client=client)

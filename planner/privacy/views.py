@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
+from core.http import AuthenticatedHttpRequest
 from core.models import User
 from planner.breaks.selectors import require_client
 from planner.models import AuditEvent
@@ -40,7 +42,7 @@ class DeletionForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, request: AuthenticatedHttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
 
@@ -67,7 +69,7 @@ class DeletionForm(forms.Form):
         return password
 
 
-def _page(request: HttpRequest, form: DeletionForm, status: int = 200) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, form: DeletionForm, status: int = 200) -> HttpResponse:
     client = require_client(request.user)
     return render(
         request, "planner/privacy/data.html", {"client": client, "form": form}, status=status
@@ -77,14 +79,14 @@ def _page(request: HttpRequest, form: DeletionForm, status: int = 200) -> HttpRe
 @never_cache
 @login_required
 @require_GET
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request, DeletionForm(request=request))
 
 
 @never_cache
 @login_required
 @require_GET
-def my_data_export(request: HttpRequest) -> HttpResponse:
+def my_data_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     client = require_client(request.user)
     data = privacy.client_export(client=client, actor=request.user)
     response = HttpResponse(
@@ -99,7 +101,7 @@ def my_data_export(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def my_data_delete(request: HttpRequest) -> HttpResponse:
+def my_data_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     client = require_client(request.user)
     form = DeletionForm(request.POST, request=request)
     if not form.is_valid():
@@ -120,7 +122,7 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action"), required=False, max_length=64)
 
 
-def is_audit_reader(user: User) -> bool:
+def is_audit_reader(user: User | AnonymousUser) -> bool:
     return bool(
         user.is_authenticated and user.is_active and (user.is_staff or user.role == User.Role.STAFF)
     )
@@ -142,6 +144,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if not is_audit_reader(request.user):
         raise Http404("Not found.")  # the page's existence is not revealed
     form = AuditFilterForm(request.GET or None)
+    assert isinstance(request.user, User)  # is_audit_reader turned anyone else away
     events = audit_events_for(request.user)
     if form.is_bound and form.is_valid():
         if form.cleaned_data["client"]:

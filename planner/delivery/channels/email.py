@@ -74,9 +74,9 @@ class EmailChannel:
     def open(self) -> None:
         # Opened here, so one SMTP session serves the whole batch (Django's backend otherwise
         # opens and closes a connection around every send).
-        self.connection = get_connection(fail_silently=False)
+        connection = self.connection = get_connection(fail_silently=False)
         try:
-            self.connection.open()
+            connection.open()
         except Exception as exc:
             self.connection = None
             raise classify_email_error(exc) from exc

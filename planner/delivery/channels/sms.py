@@ -100,8 +100,8 @@ class SmsChannel:
     def send(self, message: OutboundMessage) -> str:
         if not message.client.phone:
             raise PermanentChannelError("no-number")
-        if self.backend is None:
-            self.open()
-        provider_id = self.backend.send(to=message.client.phone, body=render_sms(message))
+        backend = self.backend or get_sms_backend()
+        self.backend = backend
+        provider_id = backend.send(to=message.client.phone, body=render_sms(message))
         logger.info("channel.sms.sent delivery=%s", message.delivery_id)
         return str(provider_id)[:128]
