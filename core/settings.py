@@ -87,7 +87,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'between.sqlite3'}",
-        # Persistent connections are worth ~5x on read endpoints (PERFORMANCE.md).
+        # Persistent connections are worth ~5x on read endpoints (measured: docs/benchmarks.md).
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )

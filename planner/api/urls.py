@@ -1,4 +1,4 @@
-"""API v1 routes (mounted at /api/v1/ in core/urls.py); the names follow API.md."""
+"""API v1 routes (mounted at /api/v1/ in core/urls.py); docs/api.md describes them."""
 
 from django.urls import path
 

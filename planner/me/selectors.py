@@ -37,8 +37,8 @@ INBOX_API_COLUMNS = ("id", "break_obj_id", "category", "text", "delivered_at", "
 
 
 def api_inbox_for_client(client: Client) -> QuerySet:
-    """The inbox as plain rows of the columns the API shows (PERFORMANCE.md: the inbox is
-    the hottest read; model instances and a ModelSerializer cost more than the query)."""
+    """The inbox as plain rows of the columns the API shows (the inbox is the hottest read;
+    model instances and a ModelSerializer cost more than the query: docs/benchmarks.md)."""
     return inbox_for_client(client).values(*INBOX_API_COLUMNS)
 
 

@@ -2,9 +2,9 @@
 
 Pure like the engine: it only says *what* is wanted on which calendar day, with a
 preferred slot and bounds. ``engine`` then fits the wishes into real instants under
-the quiet hours, the daily cap and the spacing. The shapes follow CLINICAL.md: frequent
-caring contact at first, then tapering; a countdown to the return; follow-ups at growing
-intervals after an ending.
+the quiet hours, the daily cap and the spacing. The shapes follow what clinicians do
+around breaks: frequent caring contact at first, then tapering; a countdown to the return;
+follow-ups at growing intervals after an ending.
 """
 
 from __future__ import annotations
