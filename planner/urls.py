@@ -35,7 +35,12 @@ urlpatterns = [
     path("me/data/delete/", privacy_views.my_data_delete, name="privacy-delete"),
     path("staff/audit/", privacy_views.audit_list, name="ops-audit"),
     # The therapist
+    path("clients/new/", views_therapist.client_new, name="client-new"),
+    path("clients/archived/", views_therapist.clients_archived, name="clients-archived"),
     path("clients/<int:client_id>/", views_therapist.client_detail, name="client"),
+    path("clients/<int:client_id>/edit/", views_therapist.client_edit, name="client-edit"),
+    path("clients/<int:client_id>/archive/", views_therapist.client_archive, name="client-archive"),
+    path("clients/<int:client_id>/restore/", views_therapist.client_restore, name="client-restore"),
     path("clients/<int:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),
     path("breaks/preview/", views_therapist.break_preview, name="break-preview"),
     path("breaks/<int:break_id>/", views_therapist.break_detail, name="break"),
