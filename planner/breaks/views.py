@@ -32,6 +32,7 @@ from planner.checkins import selectors as checkin_selectors
 from planner.checkins.selectors import review_for_break
 from planner.delivery import selectors as delivery_selectors
 from planner.models import Break, Client
+from planner.onboarding.selectors import invitation_status_for_client
 
 MAX_ABSENCE_REVIEW = 200
 
@@ -95,7 +96,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.access_client(request.user, client_id)
     breaks = client.breaks.order_by("-starts_at", "-id")
-    return render(request, "planner/breaks/client.html", {"client": client, "breaks": breaks})
+    return render(
+        request,
+        "planner/breaks/client.html",
+        {
+            "client": client,
+            "breaks": breaks,
+            "invitation": invitation_status_for_client(client),
+        },
+    )
 
 
 def _client_form_page(
