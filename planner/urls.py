@@ -56,6 +56,34 @@ urlpatterns = [
     path("l/unsubscribe/<str:token>/", link_views.unsubscribe_link, name="link-unsubscribe"),
     path("webhooks/sms/", link_views.sms_webhook, name="webhook-sms"),
     path("staff/dispatch/", ops_views.dispatch_status, name="staff-dispatch"),
+    # The practice, run by its staff
+    path("practice/", onboarding_views.practice, name="practice"),
+    path("practice/invite/", onboarding_views.practice_invite, name="practice-invite"),
+    path(
+        "practice/invitations/<int:invitation_id>/<slug:action>/",
+        onboarding_views.practice_invitation_action,
+        name="practice-invitation-action",
+    ),
+    path(
+        "practice/therapists/<int:therapist_id>/",
+        onboarding_views.practice_therapist,
+        name="practice-therapist",
+    ),
+    path(
+        "practice/therapists/<int:therapist_id>/<slug:action>/",
+        onboarding_views.practice_therapist_action,
+        name="practice-therapist-action",
+    ),
+    path(
+        "practice/crisis-lines/",
+        onboarding_views.practice_crisis_line_add,
+        name="practice-crisis-line-add",
+    ),
+    path(
+        "practice/crisis-lines/<int:line_id>/remove/",
+        onboarding_views.practice_crisis_line_remove,
+        name="practice-crisis-line-remove",
+    ),
     path("me/data/", privacy_views.my_data, name="privacy-data"),
     path("me/data/export.json", privacy_views.my_data_export, name="privacy-export"),
     path("me/data/delete/", privacy_views.my_data_delete, name="privacy-delete"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -21,7 +22,7 @@ from core.models import User
 from planner.breaks import places, validation
 from planner.breaks.forms import add_service_errors, time_field
 from planner.models import Invitation
-from planner.onboarding import services
+from planner.onboarding import selectors, services
 
 PASSWORD_HELP = _(
     "At least 8 characters; not only digits, not a common password, and not like your name "
@@ -197,3 +198,143 @@ class LockoutPasswordChangeForm(PasswordChangeForm):
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
         return password
+
+
+# --- The practice page -----------------------------------------------------------------------
+
+
+class PracticeForm(forms.Form):
+    """The practice's settings, as its staff edit them."""
+
+    name = forms.CharField(label=_("Name of the practice"), max_length=200)
+    country = forms.ChoiceField(label=_("Country"))
+    timezone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        help_text=_("For dates typed on caseload pages, e.g. Europe/London."),
+        widget=forms.TextInput(attrs={"list": "timezone-names", "autocomplete": "off"}),
+    )
+    fallback_contact_name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    fallback_contact_email = forms.EmailField(label=_("Email"), max_length=254, required=False)
+    fallback_contact_phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    default_prompt_times = forms.CharField(
+        label=_("Times of day for prompts"),
+        max_length=100,
+        required=False,
+        help_text=_("24-hour times separated by commas, for example 09:00, 13:00, 19:00."),
+    )
+    default_quiet_hours_start = time_field(_("Quiet hours start"))
+    default_quiet_hours_end = time_field(_("Quiet hours end"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = places.countries()
+
+    @classmethod
+    def initial_for(cls, practice: Any) -> dict[str, Any]:
+        return {
+            **{name: getattr(practice, name) for name in cls.base_fields},
+            "default_prompt_times": ", ".join(practice.default_prompt_times or []),
+        }
+
+    def clean_default_prompt_times(self) -> list[str]:
+        values = [
+            v for v in re.split(r"[\s,;]+", self.cleaned_data.get("default_prompt_times", "")) if v
+        ]
+        if not values:
+            return []
+        try:
+            return validation.check_prompt_times(values, "default_prompt_times")
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["default_prompt_times"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("fallback_contact_name") and not (
+            data.get("fallback_contact_email") or data.get("fallback_contact_phone")
+        ):
+            self.add_error(
+                "fallback_contact_email",
+                _("Give an email address or a phone number to reach them."),
+            )
+        return data
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error, {})
+
+
+class InviteTherapistForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error, {})
+
+
+class HandOverForm(forms.Form):
+    to = forms.ModelChoiceField(
+        label=_("Hand their clients over to"), queryset=User.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, therapist: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = selectors.colleagues_for_hand_over(therapist)
+        self.fields["to"].label_from_instance = lambda user: user.full_name
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error, {})
+
+
+class CrisisLineForm(forms.Form):
+    country = forms.ChoiceField(label=_("Country"))
+    name = forms.CharField(label=_("Name of the service"), max_length=200)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        help_text=_("As dialled, or +44 123 456 7890. A phone or an SMS number is needed."),
+    )
+    sms = forms.CharField(label=_("SMS number"), max_length=32, required=False)
+    text_line = forms.CharField(
+        label=_("What to text"), max_length=200, required=False, help_text=_("e.g. SHOUT")
+    )
+    hours = forms.CharField(label=_("Hours"), max_length=200, help_text=_("e.g. 24/7"))
+    source = forms.URLField(
+        label=_("Where you checked it"),
+        max_length=200,
+        help_text=_("The service's own public page (https)."),
+        assume_scheme="https",
+    )
+    checked_on = forms.DateField(
+        label=_("Checked on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = places.countries()
+
+    @staticmethod
+    def _number(value: str) -> str:
+        """+44 20 7946 0000 as +442079460000 (E.164); a local number stays as dialled."""
+        value = (value or "").strip()
+        return re.sub(r"[\s().-]", "", value) if value.startswith("+") else value
+
+    def clean_phone(self) -> str:
+        return self._number(self.cleaned_data.get("phone", ""))
+
+    def clean_sms(self) -> str:
+        return self._number(self.cleaned_data.get("sms", ""))
+
+    def to_service_kwargs(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error, {})

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.timezone import now as current_time
 
 from core.models import Practice, User
-from planner.models import Break, Client, Invitation
+from planner.models import Break, Client, Invitation, PracticeCrisisResource
 
 
 def token_hash(token: str) -> str:
@@ -187,4 +187,26 @@ def live_breaks_covered_by(therapist: User) -> QuerySet[Break]:
         .filter(client__deleted_at__isnull=True)
         .select_related("client", "therapist")
         .order_by("starts_at", "id")
+    )
+
+
+def crisis_lines_of(practice: Practice) -> QuerySet[PracticeCrisisResource]:
+    return PracticeCrisisResource.objects.filter(practice=practice).order_by("country", "name")
+
+
+def access_crisis_line(user: User, line_id: object) -> PracticeCrisisResource:
+    practice = access_practice(user)
+    try:
+        return crisis_lines_of(practice).get(pk=int(str(line_id)))
+    except (PracticeCrisisResource.DoesNotExist, ValueError, OverflowError):
+        raise Http404("No such line.")
+
+
+def colleagues_for_hand_over(therapist: User) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            practice_id=therapist.practice_id, role=User.Role.THERAPIST, is_active=True
+        )
+        .exclude(pk=therapist.pk)
+        .order_by("last_name", "first_name")
     )

@@ -27,13 +27,21 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.timezone import now as current_time
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from core.auth import record_reset_request
 from core.models import Practice, User
 from planner import audit, enqueue
 from planner.breaks import services as break_services
-from planner.breaks.validation import invalid
-from planner.models import Client, ConsentRecord, Invitation
+from planner.breaks.validation import (
+    check_country,
+    check_prompt_times,
+    check_timezone,
+    invalid,
+    parse_hhmm,
+)
+from planner.crisis import practice_row_problems
+from planner.models import Break, Client, ConsentRecord, Invitation, PracticeCrisisResource
 from planner.onboarding import selectors
 from planner.privacy import consent
 
@@ -369,3 +377,127 @@ def password_reset_request(*, email: str, ip: str | None, at: datetime | None = 
     for user in users:
         if user.has_usable_password():
             enqueue.on_commit(enqueue.PASSWORD_RESET_SEND, user.pk)
+
+
+# --- The practice, run by its staff -------------------------------------------------------------
+
+PRACTICE_FIELDS = (
+    "name",
+    "country",
+    "timezone",
+    "fallback_contact_name",
+    "fallback_contact_email",
+    "fallback_contact_phone",
+    "default_prompt_times",
+    "default_quiet_hours_start",
+    "default_quiet_hours_end",
+)
+
+
+@transaction.atomic
+def practice_update(*, practice: Practice, actor: User, **data: Any) -> Practice:
+    """The practice's own settings: name, country and zone, the fallback contact for
+    escalations, and the default prompt times and quiet hours of new clients and breaks."""
+    unknown = set(data) - set(PRACTICE_FIELDS)
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("This setting cannot be changed here."))
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "country":
+            cleaned[key] = check_country(value)
+        elif key == "timezone":
+            cleaned[key] = check_timezone(value)
+        elif key == "default_prompt_times":
+            cleaned[key] = check_prompt_times(value, key) if value else []
+        elif key in ("default_quiet_hours_start", "default_quiet_hours_end"):
+            cleaned[key] = None if value in (None, "") else parse_hhmm(value, key)
+        elif key == "name":
+            if not str(value or "").strip():
+                raise invalid("name", _("The practice needs a name."))
+            cleaned[key] = str(value).strip()
+        else:
+            cleaned[key] = str(value or "").strip()
+    start = cleaned.get("default_quiet_hours_start", practice.default_quiet_hours_start)
+    end = cleaned.get("default_quiet_hours_end", practice.default_quiet_hours_end)
+    if (start is None) != (end is None):
+        raise invalid(
+            "default_quiet_hours_end", _("Give both the start and the end of the quiet hours.")
+        )
+    for key, value in cleaned.items():
+        setattr(practice, key, value)
+    practice.full_clean()
+    practice.save(update_fields=list(cleaned) or None)
+    audit.record(actor, "practice.updated", obj=practice, detail={"fields": sorted(cleaned)})
+    return practice
+
+
+@transaction.atomic
+def therapist_deactivate(*, therapist: User, actor: User) -> User:
+    """The therapist can no longer log in (page or API). Refused while they run a live
+    break: hand their clients over first (``therapist_hand_over``)."""
+    if selectors.live_breaks_of(therapist).exists():
+        raise ValidationError(
+            _(
+                "This therapist has breaks in progress. Hand their clients over to a "
+                "colleague first."
+            )
+        )
+    therapist.is_active = False
+    therapist.save(update_fields=["is_active"])
+    Token.objects.filter(user=therapist).delete()
+    audit.record(actor, "therapist.deactivated", obj=therapist)
+    logger.info("practice.therapist_deactivated user=%s", therapist.pk)
+    return therapist
+
+
+@transaction.atomic
+def therapist_reactivate(*, therapist: User, actor: User) -> User:
+    therapist.is_active = True
+    therapist.save(update_fields=["is_active"])
+    audit.record(actor, "therapist.reactivated", obj=therapist)
+    return therapist
+
+
+@transaction.atomic
+def therapist_hand_over(*, therapist: User, to: User, actor: User) -> int:
+    """Every client of ``therapist`` (with all their breaks) moves to ``to``, a colleague in
+    the same practice; returns how many clients moved.
+
+    Prompts already planned keep their words: they were written for the plan as it was made
+    (a holiday of the therapist who is leaving says so). The colleague now sees the clients,
+    their plans and check-ins, and is the one told about delivery problems.
+    """
+    if (
+        to.pk == therapist.pk
+        or not to.is_active
+        or to.role != User.Role.THERAPIST
+        or to.practice_id != therapist.practice_id
+    ):
+        raise invalid("to", _("Choose an active colleague of the same practice."))
+    clients = list(Client.objects.filter(therapist=therapist, deleted_at__isnull=True))
+    ids = [c.pk for c in clients]
+    Client.objects.filter(pk__in=ids).update(therapist=to)
+    Break.objects.filter(client_id__in=ids, therapist=therapist).update(therapist=to)
+    audit.record_many(actor, "client.handed_over", [(c.pk, c) for c in clients])
+    logger.info("practice.hand_over from=%s to=%s clients=%s", therapist.pk, to.pk, len(ids))
+    return len(ids)
+
+
+@transaction.atomic
+def crisis_line_add(*, practice: Practice, actor: User, **data: Any) -> PracticeCrisisResource:
+    """A local service the practice has checked against a public source, shown to its
+    clients of that country with the shipped lines."""
+    row = PracticeCrisisResource(practice=practice, **data)
+    row.country = check_country(row.country)
+    problems = practice_row_problems(row)
+    if problems:
+        raise ValidationError([p.split(": ", 1)[-1] for p in problems])
+    row.save()
+    audit.record(actor, "practice.crisis_line_added", obj=row)
+    return row
+
+
+@transaction.atomic
+def crisis_line_remove(*, line: PracticeCrisisResource, actor: User) -> None:
+    audit.record(actor, "practice.crisis_line_removed", detail={"line": line.pk})
+    line.delete()

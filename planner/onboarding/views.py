@@ -14,9 +14,10 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.timezone import now as current_time
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,8 +31,12 @@ from planner.onboarding import selectors, services
 from planner.onboarding.forms import (
     PASSWORD_HELP,
     ClientJoinForm,
+    CrisisLineForm,
+    HandOverForm,
+    InviteTherapistForm,
     LockoutPasswordChangeForm,
     MemberJoinForm,
+    PracticeForm,
     ThrottledPasswordResetForm,
 )
 
@@ -143,3 +148,186 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "request": self.request}
+
+
+# --- The practice, run by its staff (a page of its own, not the Django admin) ---------------
+
+
+def _practice_page(
+    request: HttpRequest,
+    *,
+    settings_form: PracticeForm | None = None,
+    invite_form: InviteTherapistForm | None = None,
+    line_form: CrisisLineForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    practice = selectors.access_practice(request.user)
+    return render(
+        request,
+        "planner/onboarding/practice.html",
+        {
+            "practice": practice,
+            "settings_form": settings_form
+            or PracticeForm(initial=PracticeForm.initial_for(practice)),
+            "invite_form": invite_form or InviteTherapistForm(),
+            "line_form": line_form or CrisisLineForm(initial={"country": practice.country}),
+            "therapists": selectors.therapists_of(practice),
+            "invitations": selectors.pending_member_invitations(practice),
+            "lines": selectors.crisis_lines_of(practice),
+            "timezone_names": places.timezone_names(),
+            "invitation_days": settings.INVITATION_DAYS,
+            "now": current_time(),
+        },
+        status=status,
+    )
+
+
+def _saved(request: HttpRequest, text: str, anchor: str = "") -> HttpResponse:
+    messages.success(request, text)
+    return redirect(f"{reverse('practice')}{anchor}")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def practice(request: HttpRequest) -> HttpResponse:
+    practice = selectors.access_practice(request.user)
+    if request.method != "POST":
+        return _practice_page(request)
+    form = PracticeForm(request.POST, initial=PracticeForm.initial_for(practice))
+    if form.is_valid():
+        try:
+            services.practice_update(practice=practice, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            return _saved(request, _("The practice's settings are saved."))
+    return _practice_page(request, settings_form=form, status=400)
+
+
+@require_POST
+def practice_invite(request: HttpRequest) -> HttpResponse:
+    practice = selectors.access_practice(request.user)
+    form = InviteTherapistForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invitation_member_send(
+                practice=practice, actor=request.user, role=User.Role.THERAPIST, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            return _saved(
+                request,
+                _("The invitation is on its way to %(address)s.")
+                % {"address": form.cleaned_data["email"]},
+                "#h-therapists",
+            )
+    return _practice_page(request, invite_form=form, status=400)
+
+
+@require_POST
+def practice_invitation_action(
+    request: HttpRequest, invitation_id: int, action: str
+) -> HttpResponse:
+    practice = selectors.access_practice(request.user)
+    invitation = selectors.member_invitation(practice, invitation_id)
+    if action not in ("resend", "withdraw"):
+        raise Http404("No such action.")
+    try:
+        if action == "resend":
+            services.invitation_resend(invitation=invitation, actor=request.user)
+        else:
+            services.invitation_withdraw(invitation=invitation, actor=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect(f"{reverse('practice')}#h-therapists")
+    done = _("A new invitation is on its way.") if action == "resend" else _("Withdrawn.")
+    return _saved(request, done, "#h-therapists")
+
+
+@never_cache
+def practice_therapist(request: HttpRequest, therapist_id: int) -> HttpResponse:
+    therapist = selectors.access_practice_therapist(request.user, therapist_id)
+    return _therapist_page(request, therapist, HandOverForm(therapist=therapist))
+
+
+def _therapist_page(
+    request: HttpRequest, therapist: User, form: HandOverForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "planner/onboarding/practice_therapist.html",
+        {
+            "therapist": therapist,
+            "live_breaks": selectors.live_breaks_of(therapist),
+            "covered": selectors.live_breaks_covered_by(therapist),
+            "client_count": therapist.clients.filter(deleted_at__isnull=True).count(),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@require_POST
+def practice_therapist_action(request: HttpRequest, therapist_id: int, action: str) -> HttpResponse:
+    therapist = selectors.access_practice_therapist(request.user, therapist_id)
+    here = reverse("practice-therapist", args=[therapist.pk])
+    if action == "hand-over":
+        form = HandOverForm(request.POST, therapist=therapist)
+        if not form.is_valid():
+            return _therapist_page(request, therapist, form, status=400)
+        try:
+            moved = services.therapist_hand_over(
+                therapist=therapist, to=form.cleaned_data["to"], actor=request.user
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return _therapist_page(request, therapist, form, status=400)
+        messages.success(
+            request,
+            _("%(count)s clients, with their breaks, now belong to %(name)s.")
+            % {"count": moved, "name": form.cleaned_data["to"].full_name},
+        )
+        return redirect(here)
+    if action not in ("deactivate", "reactivate"):
+        raise Http404("No such action.")
+    service = (
+        services.therapist_deactivate if action == "deactivate" else services.therapist_reactivate
+    )
+    try:
+        service(therapist=therapist, actor=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(
+            request,
+            _("They can no longer log in.")
+            if action == "deactivate"
+            else _("They can log in again."),
+        )
+    return redirect(here)
+
+
+@require_POST
+def practice_crisis_line_add(request: HttpRequest) -> HttpResponse:
+    practice = selectors.access_practice(request.user)
+    form = CrisisLineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.crisis_line_add(
+                practice=practice, actor=request.user, **form.to_service_kwargs()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            return _saved(request, _("The crisis line is added."), "#h-lines")
+    return _practice_page(request, line_form=form, status=400)
+
+
+@require_POST
+def practice_crisis_line_remove(request: HttpRequest, line_id: int) -> HttpResponse:
+    line = selectors.access_crisis_line(request.user, line_id)
+    services.crisis_line_remove(line=line, actor=request.user)
+    return _saved(request, _("The crisis line is removed."), "#h-lines")
