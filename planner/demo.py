@@ -12,7 +12,8 @@ from django.utils.timezone import now
 from core.models import Practice, User
 from planner.breaks import services
 from planner.breaks.preview import message_context
-from planner.models import Break, Client, ScheduledPrompt
+from planner.models import Break, Client, Invitation, ScheduledPrompt
+from planner.onboarding import services as onboarding
 from planner.schedule.text import render
 
 DEMO_CLIENTS = [
@@ -106,13 +107,35 @@ def load(*, password: str) -> list[str]:
         robin.user = login
         robin.save(update_fields=["user"])
     demo_break = _demo_break(robin, therapist, colleague)
+    invited, link = _demo_invitation(clients[1], therapist)
     return [
         "therapist@example.com / " + password + " (therapist, five clients)",
         "therapist2@example.com / " + password + " (covering clinician of the demo break)",
         "client@example.com / " + password + " (client, break in progress)",
         "staff@example.com / " + password + " (staff, admin)",
         f"demo break id {demo_break.pk}",
+        f"{invited.email} is invited, not yet joined: {link}",
     ]
+
+
+def _demo_invitation(client: Client, therapist: User) -> tuple[Invitation, str]:
+    """Sam is invited but has not joined. No email is sent: the link is printed, and a new
+    token replaces the previous one (the old link stops working) each time the demo loads."""
+    invitation = client.invitations.filter(accepted_at=None, revoked_at=None).first()
+    if invitation is None:
+        invitation = Invitation.objects.create(
+            practice=therapist.practice,
+            role=User.Role.CLIENT,
+            email=client.email,
+            first_name=client.first_name,
+            last_name=client.last_name,
+            client=client,
+            invited_by=therapist,
+        )
+    token = onboarding.invitation_mint(invitation=invitation)
+    invitation.sent_at = now()
+    invitation.save(update_fields=["sent_at"])
+    return invitation, onboarding.invitation_url(token)
 
 
 def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
