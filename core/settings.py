@@ -287,14 +287,30 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     # The request lines of runserver and Django's 4xx warnings hold paths, and some paths hold
     # a link's token (/invitations/<token>/, /reset/<uid>/<token>/, /l/...): masked.
     "filters": {"paths": {"()": "core.logfilters.RedactTokensInPaths"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.server": {"filters": ["paths"]},
+        # runserver's request lines, as Django prints them by default, tokens masked
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["paths"],
+        },
         "django.request": {"filters": ["paths"]},
         "django.security": {"filters": ["paths"]},
         "django.db.backends": {"level": "WARNING"},

@@ -342,3 +342,14 @@ def test_the_api_refuses_bad_invitations(world):
     assert world.api("therapist_b").post(f"/api/v1/clients/{nobody.pk}/invite/").status_code == 404
     assert world.api("client_a").post(f"/api/v1/clients/{nobody.pk}/invite/").status_code == 403
     assert not Invitation.objects.exists()
+
+
+def test_the_log_filter_masks_the_tokens_of_links_in_paths():
+    from core.logfilters import redact
+
+    assert (
+        redact('"GET /invitations/abc-DEF_1/ HTTP/1.1" 200') == '"GET /invitations/…/ HTTP/1.1" 200'
+    )
+    assert redact("Not Found: /reset/MQ/c3x-1a2b/") == "Not Found: /reset/…/…/"
+    assert redact("Gone: /l/inbox/eyJ.x:y/") == "Gone: /l/inbox/…/"
+    assert redact("GET /reset/done/ and /clients/12/") == "GET /reset/done/ and /clients/12/"
