@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from planner.crisis import ISO_COUNTRY_CODES
 from planner.models import Break
 
 
@@ -83,6 +84,13 @@ def check_timezone(name: Any, field: str = "timezone") -> str:
             % {"name": repr(str(name)[:64])},
         )
     return name
+
+
+def check_country(code: Any, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 code (any case in, upper case out)."""
+    if not isinstance(code, str) or code.strip().upper() not in ISO_COUNTRY_CODES:
+        raise invalid(field, _("Choose a country (an ISO 3166 code such as GB)."))
+    return code.strip().upper()
 
 
 def _zones() -> set[str]:
@@ -209,9 +217,7 @@ def clean_client_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "channels":
             cleaned[key] = check_channels(value)
         elif key == "country":
-            if not isinstance(value, str) or len(value) != 2 or not value.isalpha():
-                raise invalid(key, _("Use a two-letter country code such as GB."))
-            cleaned[key] = value.upper()
+            cleaned[key] = check_country(value)
         elif key in CLIENT_FIELDS:
             cleaned[key] = value
     return cleaned
