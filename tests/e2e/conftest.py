@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.services import required
+from tests.reachability import required
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made from the
 # test body (fixtures, assertions) would otherwise refuse to run.
