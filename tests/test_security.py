@@ -766,7 +766,7 @@ def test_production_settings_are_secure_outside_pytest(tmp_path):
     import subprocess
     import sys
 
-    from tests.test_foundation import PRODUCTION_ENV, ROOT
+    from tests.core.test_settings import PRODUCTION_ENV, ROOT
 
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='core.settings'; django.setup();"

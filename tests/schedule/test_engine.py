@@ -573,7 +573,7 @@ def test_it_brings_the_clients_own_words_early_whatever_the_seed():
     from planner.schedule.library import load_prompt_library
     from planner.schedule.types import Category, Kind, PlanSettings
 
-    library = load_prompt_library(Path(__file__).resolve().parents[1] / "seeds" / "prompts.json")
+    library = load_prompt_library(Path(__file__).resolve().parents[2] / "seeds" / "prompts.json")
     start = datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Europe/London"))
     for seed in range(40):
         plan = plan_schedule(

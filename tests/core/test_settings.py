@@ -11,7 +11,7 @@ from django.core.management import call_command
 from core.models import Practice, User
 from planner.models import Break, Client
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_it_logs_in_by_email_with_argon2(db, settings):

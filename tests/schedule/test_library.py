@@ -21,7 +21,7 @@ from planner.schedule.library import LibraryError, load_prompt_library
 from planner.schedule.text import PLACEHOLDERS
 from planner.schedule.types import Category, Kind
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROMPTS = ROOT / "seeds" / "prompts.json"
 CRISIS = ROOT / "seeds" / "crisis_resources.json"
 

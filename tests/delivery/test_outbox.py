@@ -257,7 +257,7 @@ class FlakySms:
 
 @pytest.fixture
 def flaky_sms(settings):
-    settings.SMS_BACKEND = "tests.test_dispatch.FlakySms"
+    settings.SMS_BACKEND = "tests.delivery.test_outbox.FlakySms"
     FlakySms.calls = 0
     FlakySms.fail_with = None
     return FlakySms
