@@ -1,10 +1,20 @@
-"""Shared fixtures. Unit tests run on SQLite in-process; see tests/integration for the rest."""
+"""Shared set-up for every test, and the fixtures several rooms use.
+
+Unit and API tests run on SQLite in-process. tests/integration talks to real PostgreSQL,
+Redis and Celery worker processes, tests/e2e drives a browser; each has its own conftest.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from tests.security_helpers import log_capture  # noqa: F401  (a fixture for every test)
+
+HERE = Path(__file__).resolve().parent
+# Sessions of their own, where Celery runs as configured (real workers, a live server).
+NOT_IN_PROCESS = (HERE / "integration", HERE / "e2e")
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +26,22 @@ def _email_locmem(settings):
 def _fast_password_hashing(settings):
     # Argon2 is slow on purpose; tests that check hashing ask for it explicitly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(request):
+    """In the unit and API suite a queued task runs at once, in-process (tasks queued on
+    commit run when a test executes the on-commit callbacks). Never for tests/integration,
+    whose tasks go through Redis to real workers, nor for tests/e2e."""
+    if any(request.path.is_relative_to(folder) for folder in NOT_IN_PROCESS):
+        yield
+        return
+    from core.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
 
 
 @pytest.fixture

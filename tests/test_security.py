@@ -23,12 +23,6 @@ from core.models import LoginAttempt
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    # Argon2 takes ~0.5 s a hash, and a lockout test hashes dozens of times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class FakeRequest:
     def __init__(self, ip: str = "203.0.113.7", forwarded: str = "") -> None:
         self.META = {"REMOTE_ADDR": ip}

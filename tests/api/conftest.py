@@ -19,12 +19,6 @@ ACTORS = ("anonymous", "client_a", "client_b", "therapist_a", "therapist_b", "co
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Argon2 is deliberately slow; these tests create many users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_cache(settings):
     """Throttle counters live in the cache: a fresh in-memory one for every test."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

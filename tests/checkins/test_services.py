@@ -11,7 +11,6 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from core.celery import app as celery_app
 from planner.breaks.selectors import previous_plan_for
 from planner.checkins import selectors
 from planner.checkins import services as checkins
@@ -34,14 +33,6 @@ COVERING_BODY = re.compile(
     r"^A client you are covering for asked for support in Between\. Please open: "
     r"http://127\.0\.0\.1:8000/l/escalation/[^/\s]+/$"
 )
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

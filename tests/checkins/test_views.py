@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.core import mail
 
-from core.celery import app as celery_app
 from planner.models import AuditEvent, Break, BreakReview, CheckIn, Client, Escalation
 
 pytestmark = pytest.mark.django_db
@@ -18,12 +17,8 @@ START = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _eager(monkeypatch):
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
+def _no_real_sms(monkeypatch):
     monkeypatch.setattr("planner.delivery.notify.send_sms", lambda to, body: "SM1")
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -17,16 +17,6 @@ PS = ScheduledPrompt.Status
 DS = Delivery.Status
 
 
-@pytest.fixture(autouse=True)
-def _eager_celery():
-    """Tasks queued on commit (the therapist's note) run in-process."""
-    from core.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 @pytest.fixture
 def enqueued(monkeypatch):
     """Capture what the sweep enqueues instead of talking to a broker."""
