@@ -6,10 +6,13 @@ Redis and Celery worker processes, tests/e2e drives a browser; each has its own 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 
+from tests.helpers import NOW, a_break
 from tests.security_helpers import log_capture  # noqa: F401  (a fixture for every test)
 
 HERE = Path(__file__).resolve().parent
@@ -70,3 +73,66 @@ def make_user(db, practice):
 @pytest.fixture
 def therapist(make_user):
     return make_user("therapist", first_name="Morgan", last_name="Hale")
+
+
+@pytest.fixture
+def a_client(therapist):
+    from planner.breaks import services
+
+    # Made before the frozen NOW of the tests that use it, whatever today's date is.
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        return services.client_create(
+            therapist=therapist,
+            first_name="Robin",
+            last_name="Example",
+            email="robin@example.com",
+            phone="+447700900123",
+            channels=["inbox", "email"],
+        )
+
+
+@pytest.fixture
+def client_with_history(therapist, make_user, a_client):
+    """Robin, with a login, an active break with prompts, inbox, check-ins, escalation, review."""
+    from planner.breaks import services
+    from planner.models import (
+        BreakReview,
+        CheckIn,
+        Delivery,
+        Escalation,
+        InboxMessage,
+        ScheduledPrompt,
+    )
+
+    login = make_user(
+        "client", email="robin@example.com", first_name="Robin", phone="+447700900123"
+    )
+    a_client.user = login
+    a_client.save(update_fields=["user"])
+    with time_machine.travel(NOW, tick=False):
+        brk = a_break(therapist, a_client, escalation_enabled=True, escalation_consent_at=NOW)
+        services.break_activate(brk=brk, actor=therapist)
+    prompts = list(brk.prompts.order_by("send_at"))
+    assert len(prompts) > 3
+    sent = prompts[:2]
+    ScheduledPrompt.objects.filter(pk__in=[p.pk for p in sent]).update(
+        status="sent", sent_at=NOW + timedelta(days=10), finished_at=NOW + timedelta(days=10)
+    )
+    ScheduledPrompt.objects.filter(pk=prompts[2].pk).update(status="failed")
+    for prompt in sent:
+        Delivery.objects.create(prompt=prompt, channel="inbox", status="sent")
+        InboxMessage.objects.create(
+            client=a_client,
+            prompt=prompt,
+            break_obj=brk,
+            category=prompt.category,
+            text=prompt.text,
+        )
+    check_in = CheckIn.objects.create(
+        client=a_client, break_obj=brk, distress=8, note="A hard night on the bridge."
+    )
+    Escalation.objects.create(
+        check_in=check_in, client=a_client, acknowledge_by=NOW + timedelta(hours=2)
+    )
+    BreakReview.objects.create(break_obj=brk, what_helped="The river walks.")
+    return a_client

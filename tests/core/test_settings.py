@@ -119,3 +119,29 @@ def test_it_passes_the_deploy_check_with_the_documented_production_variables(tmp
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_settings_are_secure_outside_pytest(tmp_path):
+    """The settings module switches secure cookies off under pytest; outside it, on."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='core.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,"
+        " s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD,"
+        " s.SESSION_COOKIE_HTTPONLY, s.LOGIN_FAILURE_LIMIT, s.LOGIN_IP_FAILURE_LIMIT,"
+        " s.LOGIN_LOCKOUT_MINUTES)"
+    )
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env.update({**PRODUCTION_ENV, "BETWEEN_VAR_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True", "True", "True", "31536000", "True", "True", "True", "5", "20", "15"
+    ]  # fmt: skip
