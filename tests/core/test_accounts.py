@@ -1,10 +1,28 @@
-"""Accounts: weak passwords are refused, in the admin too (issue 9)."""
+"""Accounts: login by email with Argon2, the login page at the root, and weak passwords
+refused, in the admin too (issue 9)."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+
+from core.models import User
+
+
+def test_it_logs_in_by_email_with_argon2(db, settings):
+    from core import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    user = User.objects.create_user("Person@Example.com", "a-long-test-password-1")
+    assert user.email == "person@example.com"
+    assert user.password.startswith("argon2")
+
+
+def test_it_serves_the_login_page_at_the_root(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
 
 
 @pytest.mark.parametrize("weak", ["password", "12345678", "short", "between"])
