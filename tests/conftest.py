@@ -6,7 +6,7 @@ Redis and Celery worker processes, tests/e2e drives a browser; each has its own 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -136,3 +136,26 @@ def client_with_history(therapist, make_user, a_client):
     )
     BreakReview.objects.create(break_obj=brk, what_helped="The river walks.")
     return a_client
+
+
+@pytest.fixture
+def client_record(therapist, make_user):
+    from planner.models import Client
+
+    login = make_user("client", first_name="Robin")
+    return Client.objects.create(
+        therapist=therapist,
+        user=login,
+        first_name="Robin",
+        last_name="Example",
+        email="robin@example.com",
+        phone="+447700900123",
+        quiet_hours_start=time(22, 0),
+        quiet_hours_end=time(8, 0),
+    )
+
+
+@pytest.fixture
+def as_client(client, client_record):
+    client.force_login(client_record.user)
+    return client
