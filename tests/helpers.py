@@ -41,7 +41,7 @@ def error_next_to(html: str, field: str) -> str:
     return match.group(1)
 
 
-def _break(therapist, client_record, **fields) -> Break:
+def draft_break(therapist, client_record, **fields) -> Break:
     from planner.breaks import services
 
     data = {

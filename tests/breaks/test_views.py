@@ -11,7 +11,7 @@ from django.utils.timezone import now
 
 from planner.breaks.prompts import library_load
 from planner.models import Break, CheckIn, Client, InboxMessage
-from tests.helpers import _break, error_next_to
+from tests.helpers import draft_break, error_next_to
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +121,7 @@ def test_it_previews_without_saving(as_therapist, client_record):
 def test_it_activates_pauses_and_cancels_through_the_services(
     as_therapist, therapist, client_record
 ):
-    brk = _break(therapist, client_record)
+    brk = draft_break(therapist, client_record)
     as_therapist.post(f"/breaks/{brk.pk}/activate/")
     brk.refresh_from_db()
     assert brk.status == "scheduled" and brk.prompts.exists()
@@ -135,7 +135,7 @@ def test_it_activates_pauses_and_cancels_through_the_services(
 
 
 def test_it_edits_a_plan_and_keeps_typed_values_on_error(as_therapist, therapist, client_record):
-    brk = _break(therapist, client_record)
+    brk = draft_break(therapist, client_record)
     page = as_therapist.get(f"/breaks/{brk.pk}/edit/").content.decode()
     assert 'name="starts_at"' in page
     html = as_therapist.post(
@@ -190,7 +190,7 @@ def test_it_asks_for_clients_and_keeps_the_dates(as_therapist, client_record):
 def test_the_dashboard_lists_warnings_check_ins_and_failures(
     as_therapist, therapist, client_record
 ):
-    _break(therapist, client_record, starts_at=now() + timedelta(days=21))
+    draft_break(therapist, client_record, starts_at=now() + timedelta(days=21))
     CheckIn.objects.create(client=client_record, distress=9)
     CheckIn.objects.create(client=client_record, distress=2)
     html = as_therapist.get("/").content.decode()
@@ -203,7 +203,7 @@ def test_the_dashboard_lists_warnings_check_ins_and_failures(
 
 
 def test_someone_elses_objects_are_404(client, make_user, therapist, client_record):
-    brk = _break(therapist, client_record)
+    brk = draft_break(therapist, client_record)
     other = make_user("therapist")
     client.force_login(other)
     for url in (

@@ -13,7 +13,7 @@ from django.utils.timezone import now
 from planner.breaks import services
 from planner.breaks.prompts import library_load
 from planner.models import InboxMessage
-from tests.helpers import _break, error_next_to
+from tests.helpers import draft_break, error_next_to
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def noon_in_london(days: int) -> datetime:
 def test_my_break_shows_the_countdown_plan_contacts_and_crisis_lines(
     as_client, therapist, client_record
 ):
-    brk = _break(
+    brk = draft_break(
         therapist,
         client_record,
         starts_at=now() - timedelta(days=1),
@@ -52,7 +52,7 @@ def test_my_break_shows_the_countdown_plan_contacts_and_crisis_lines(
 
 
 def test_an_ending_counts_days_since_the_last_session(as_client, therapist, client_record):
-    brk = _break(
+    brk = draft_break(
         therapist,
         client_record,
         kind="ending",
@@ -93,7 +93,7 @@ def test_preferences_reject_bad_quiet_hours_next_to_the_field(as_client, client_
 
 
 def test_preferences_move_the_schedule_and_record_consent(as_client, therapist, client_record):
-    brk = _break(therapist, client_record, starts_at=now() - timedelta(hours=1))
+    brk = draft_break(therapist, client_record, starts_at=now() - timedelta(hours=1))
     services.break_activate(brk=brk, actor=therapist)
     data = {
         "timezone": "Europe/London",
@@ -119,7 +119,7 @@ def test_preferences_move_the_schedule_and_record_consent(as_client, therapist, 
 
 
 def test_the_printable_plan_lists_the_six_sections(as_client, therapist, client_record):
-    brk = _break(therapist, client_record, warning_signs=["Not sleeping"])
+    brk = draft_break(therapist, client_record, warning_signs=["Not sleeping"])
     services.break_activate(brk=brk, actor=therapist)
     html = as_client.get("/me/plan/print/").content.decode()
     for heading in ("1. Warning signs", "4. People I can ask for help", "6. Making"):

@@ -46,7 +46,7 @@ def _library() -> list[TemplateSpec]:
 LIBRARY = _library()
 
 
-def _settings(**changes: object) -> PlanSettings:
+def settings_with(**changes: object) -> PlanSettings:
     base: dict[str, object] = {
         "kind": Kind.HOLIDAY,
         "timezone": "America/New_York",
@@ -61,5 +61,5 @@ def _settings(**changes: object) -> PlanSettings:
     return PlanSettings(**base)  # type: ignore[arg-type]
 
 
-def _local_days(plan: list[PlannedPrompt], category: Category) -> list[date]:
+def local_days(plan: list[PlannedPrompt], category: Category) -> list[date]:
     return [p.local_send_at.date() for p in plan if p.category is category]

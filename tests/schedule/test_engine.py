@@ -16,7 +16,7 @@ from planner.schedule.engine import plan_schedule, usable_prompt_times, validate
 from planner.schedule.localtime import in_quiet_hours, localize
 from planner.schedule.text import template_placeholders
 from planner.schedule.types import Category, Kind, PlanSettings, ScheduleError
-from tests.schedule.helpers import LIBRARY, NY, _settings
+from tests.schedule.helpers import LIBRARY, NY, settings_with
 
 # --- Validation ------------------------------------------------------------------------
 
@@ -38,15 +38,15 @@ from tests.schedule.helpers import LIBRARY, NY, _settings
 )
 def test_invalid_settings_name_the_field(changes, field):
     with pytest.raises(ScheduleError) as caught:
-        plan_schedule(_settings(**changes), LIBRARY)
+        plan_schedule(settings_with(**changes), LIBRARY)
     assert caught.value.field == field and caught.value.message
 
 
 def test_validation_messages_are_for_people():
     with pytest.raises(ScheduleError) as caught:
-        validate_settings(_settings(ends_at=datetime(2026, 7, 1, tzinfo=NY)))
+        validate_settings(settings_with(ends_at=datetime(2026, 7, 1, tzinfo=NY)))
     assert caught.value.message == "The break must end after it starts."
-    assert validate_settings(_settings(kind=Kind.ENDING, ends_at=None)) == NY
+    assert validate_settings(settings_with(kind=Kind.ENDING, ends_at=None)) == NY
 
 
 # --- Properties over zones, DST transitions and settings -------------------------------

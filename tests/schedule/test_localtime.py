@@ -11,7 +11,7 @@ import pytest
 from planner.schedule.engine import plan_schedule, usable_prompt_times
 from planner.schedule.localtime import in_quiet_hours, localize, quiet_free_until
 from planner.schedule.types import Category
-from tests.schedule.helpers import LIBRARY, LONDON, NY, _settings
+from tests.schedule.helpers import LIBRARY, LONDON, NY, settings_with
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_it_takes_the_first_occurrence_of_an_ambiguous_time():
 
 
 def test_it_keeps_nine_oclock_across_dst():
-    s = _settings(
+    s = settings_with(
         starts_at=datetime(2026, 3, 1, 8, 0, tzinfo=NY),
         ends_at=datetime(2026, 3, 15, 8, 0, tzinfo=NY),
         return_session_at=datetime(2026, 3, 16, 11, 0, tzinfo=NY),
@@ -53,7 +53,7 @@ def test_it_keeps_nine_oclock_across_dst():
 
 
 def test_a_prompt_time_in_the_spring_forward_gap_is_sent_at_three():
-    s = _settings(
+    s = settings_with(
         starts_at=datetime(2027, 3, 12, 8, 0, tzinfo=NY),
         ends_at=datetime(2027, 3, 17, 8, 0, tzinfo=NY),
         return_session_at=None,
@@ -68,7 +68,7 @@ def test_a_prompt_time_in_the_spring_forward_gap_is_sent_at_three():
 
 
 def test_a_fall_back_prompt_time_takes_the_edt_occurrence():
-    s = _settings(
+    s = settings_with(
         starts_at=datetime(2026, 10, 30, 8, 0, tzinfo=NY),
         ends_at=datetime(2026, 11, 4, 8, 0, tzinfo=NY),
         return_session_at=None,
@@ -100,26 +100,26 @@ def test_quiet_hours_may_wrap_midnight(local, start, end, quiet):
 
 
 def test_a_preferred_time_in_quiet_hours_is_dropped():
-    s = _settings(prompt_times=(time(23, 0), time(9, 0), time(9, 0), time(6, 30)))
+    s = settings_with(prompt_times=(time(23, 0), time(9, 0), time(9, 0), time(6, 30)))
     assert usable_prompt_times(s) == [time(9, 0)]
     assert {p.local_send_at.time() for p in plan_schedule(s, LIBRARY)} == {time(9, 0)}
 
 
 def test_validity_is_cut_at_the_start_of_quiet_hours():
-    s = _settings(prompt_times=(time(20, 30),))
+    s = settings_with(prompt_times=(time(20, 30),))
     plan = plan_schedule(s, LIBRARY)
     assert plan and all(p.valid_until - p.send_at == timedelta(minutes=90) for p in plan)
 
 
 def test_validity_is_cut_when_the_clock_falls_back_into_quiet_hours():
     # 01:45 EDT is outside quiet hours 22:00-01:30, but 15 minutes later it is 01:00 EST.
-    s = _settings(quiet_hours_start=time(22, 0), quiet_hours_end=time(1, 30))
+    s = settings_with(quiet_hours_start=time(22, 0), quiet_hours_end=time(1, 30))
     send_at = localize(date(2026, 11, 1), time(1, 45), NY).astimezone(UTC)
     until = quiet_free_until(send_at, send_at + timedelta(hours=3), s, NY)
     assert until - send_at == timedelta(minutes=15)
 
 
 def test_the_return_message_expires_when_the_session_starts():
-    (back,) = [p for p in plan_schedule(_settings(), LIBRARY) if p.category is Category.RETURN]
+    (back,) = [p for p in plan_schedule(settings_with(), LIBRARY) if p.category is Category.RETURN]
     assert back.local_send_at == datetime(2026, 7, 20, 9, 0, tzinfo=NY)
     assert back.valid_until == datetime(2026, 7, 20, 10, 0, tzinfo=NY)

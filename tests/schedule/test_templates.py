@@ -9,20 +9,20 @@ from zoneinfo import ZoneInfo
 from planner.schedule.engine import plan_schedule
 from planner.schedule.text import render, template_placeholders, validate_template
 from planner.schedule.types import Category, Kind, PlanSettings, TemplateSpec
-from tests.schedule.helpers import LIBRARY, NY, _settings
+from tests.schedule.helpers import LIBRARY, NY, settings_with
 
 
 def test_a_category_without_templates_is_skipped():
     library = [t for t in LIBRARY if t.category not in {Category.HOPE, Category.COUNTDOWN}]
-    plan = plan_schedule(_settings(), library)
+    plan = plan_schedule(settings_with(), library)
     assert plan and not {Category.HOPE, Category.COUNTDOWN} & {p.category for p in plan}
-    assert plan_schedule(_settings(), []) == []
+    assert plan_schedule(settings_with(), []) == []
 
 
 def test_personal_templates_need_the_clients_own_strategies_and_contacts():
-    used = {p.template_id for p in plan_schedule(_settings(), LIBRARY)}
+    used = {p.template_id for p in plan_schedule(settings_with(), LIBRARY)}
     assert not {"coping-own", "connection-own"} & used
-    s = _settings(
+    s = settings_with(
         coping_strategies=("a walk", "music"),
         support_contact_names=("Sam",),
         starts_at=datetime(2026, 5, 1, 17, 0, tzinfo=NY),
@@ -36,8 +36,8 @@ def test_personal_templates_need_the_clients_own_strategies_and_contacts():
 
 
 def test_the_seed_changes_the_rotation_but_not_the_times():
-    a = plan_schedule(_settings(seed=1), LIBRARY)
-    b = plan_schedule(_settings(seed=2), LIBRARY)
+    a = plan_schedule(settings_with(seed=1), LIBRARY)
+    b = plan_schedule(settings_with(seed=2), LIBRARY)
     assert [p.send_at for p in a] == [p.send_at for p in b]
     assert [p.template_id for p in a] != [p.template_id for p in b]
 
@@ -63,7 +63,7 @@ def test_template_placeholders_and_validation():
 
 def test_a_broken_template_in_the_library_is_never_used():
     library = [*LIBRARY, TemplateSpec("hope-bad", Category.HOPE, "Hello {nmae}")]
-    assert "hope-bad" not in {p.template_id for p in plan_schedule(_settings(), library)}
+    assert "hope-bad" not in {p.template_id for p in plan_schedule(settings_with(), library)}
 
 
 def test_render_fills_placeholders_and_falls_back_gently():
