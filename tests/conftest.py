@@ -12,6 +12,16 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from tests.factories import (
+    BreakReviewFactory,
+    CheckInFactory,
+    ClientFactory,
+    DeliveryFactory,
+    EscalationFactory,
+    InboxMessageFactory,
+    PracticeFactory,
+    UserFactory,
+)
 from tests.helpers import NOW, a_break
 from tests.security_helpers import log_capture  # noqa: F401  (a fixture for every test)
 
@@ -49,23 +59,16 @@ def _celery_eager(request):
 
 @pytest.fixture
 def practice(db):
-    from core.models import Practice
-
-    return Practice.objects.create(name="Test practice", country="GB", timezone="Europe/London")
+    return PracticeFactory()
 
 
 @pytest.fixture
 def make_user(db, practice):
-    from core.models import User
+    """Users of the test's practice: ``make_user("client", first_name="Robin")``."""
 
-    counter = {"n": 0}
-
-    def make(role: str = "therapist", **fields) -> User:
-        counter["n"] += 1
-        fields.setdefault("email", f"{role}{counter['n']}@example.com")
+    def make(role: str = "therapist", **fields):
         fields.setdefault("practice", practice)
-        fields.setdefault("first_name", role.title())
-        return User.objects.create_user(password="a-long-test-password-1", role=role, **fields)
+        return UserFactory(role=role, **fields)
 
     return make
 
@@ -95,14 +98,7 @@ def a_client(therapist):
 def client_with_history(therapist, make_user, a_client):
     """Robin, with a login, an active break with prompts, inbox, check-ins, escalation, review."""
     from planner.breaks import services
-    from planner.models import (
-        BreakReview,
-        CheckIn,
-        Delivery,
-        Escalation,
-        InboxMessage,
-        ScheduledPrompt,
-    )
+    from planner.models import ScheduledPrompt
 
     login = make_user(
         "client", email="robin@example.com", first_name="Robin", phone="+447700900123"
@@ -120,36 +116,31 @@ def client_with_history(therapist, make_user, a_client):
     )
     ScheduledPrompt.objects.filter(pk=prompts[2].pk).update(status="failed")
     for prompt in sent:
-        Delivery.objects.create(prompt=prompt, channel="inbox", status="sent")
-        InboxMessage.objects.create(
+        DeliveryFactory(prompt=prompt, channel="inbox", status="sent")
+        InboxMessageFactory(
             client=a_client,
             prompt=prompt,
             break_obj=brk,
             category=prompt.category,
             text=prompt.text,
         )
-    check_in = CheckIn.objects.create(
+    check_in = CheckInFactory(
         client=a_client, break_obj=brk, distress=8, note="A hard night on the bridge."
     )
-    Escalation.objects.create(
-        check_in=check_in, client=a_client, acknowledge_by=NOW + timedelta(hours=2)
-    )
-    BreakReview.objects.create(break_obj=brk, what_helped="The river walks.")
+    EscalationFactory(check_in=check_in, client=a_client, acknowledge_by=NOW + timedelta(hours=2))
+    BreakReviewFactory(break_obj=brk, what_helped="The river walks.")
     return a_client
 
 
 @pytest.fixture
-def client_record(therapist, make_user):
-    from planner.models import Client
-
-    login = make_user("client", first_name="Robin")
-    return Client.objects.create(
+def client_record(therapist):
+    """Robin Example, a client of the therapist with a login, an email address and a phone,
+    quiet from 22:00 to 08:00."""
+    return ClientFactory(
         therapist=therapist,
-        user=login,
-        first_name="Robin",
+        with_login=True,
+        contactable=True,
         last_name="Example",
-        email="robin@example.com",
-        phone="+447700900123",
         quiet_hours_start=time(22, 0),
         quiet_hours_end=time(8, 0),
     )
