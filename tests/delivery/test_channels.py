@@ -21,7 +21,7 @@ from planner.delivery.channels.sms import (
     get_sms_backend,
     render_sms,
 )
-from tests.dispatch_factories import make_client
+from tests.factories import EmailClientFactory
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -42,7 +42,7 @@ def _message(client, **fields) -> OutboundMessage:
 
 
 def test_it_builds_a_neutral_email_unless_the_client_opted_in(therapist):
-    client = make_client(therapist)
+    client = EmailClientFactory(therapist=therapist)
     email = build_email(_message(client))
     assert email.subject == "A new message in Between"
     assert "breathing" not in email.body and "breathing" not in email.alternatives[0][0]
@@ -56,7 +56,7 @@ def test_it_builds_a_neutral_email_unless_the_client_opted_in(therapist):
 
 
 def test_it_renders_a_neutral_sms_with_the_link(therapist):
-    client = make_client(therapist)
+    client = EmailClientFactory(therapist=therapist)
     body = render_sms(_message(client))
     assert body.startswith("You have a new message in Between.")
     assert "/l/inbox/abc/" in body and "breathing" not in body

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from planner.delivery import links
 from planner.models import ConsentRecord
-from tests.dispatch_factories import make_client
+from tests.factories import EmailClientFactory
 
 # --- signed links --------------------------------------------------------------------------
 
@@ -17,7 +17,7 @@ from tests.dispatch_factories import make_client
 @pytest.fixture
 def client_with_login(therapist, make_user):
     user = make_user("client")
-    return make_client(therapist, user=user, channels=["inbox", "email", "sms"])
+    return EmailClientFactory(therapist=therapist, user=user, channels=["inbox", "email", "sms"])
 
 
 def test_the_inbox_link_logs_the_client_in_and_redirects(client, client_with_login):

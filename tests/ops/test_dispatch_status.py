@@ -9,18 +9,23 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from planner.models import Delivery, ScheduledPrompt
-from tests.dispatch_factories import make_break, make_client, make_prompt
+from planner.models import ScheduledPrompt
+from tests.factories import (
+    BreakFactory,
+    DeliveryFactory,
+    EmailClientFactory,
+    ScheduledPromptFactory,
+)
 
 
 @pytest.fixture
 def figures_data(therapist):
-    brk = make_break(make_client(therapist), now=timezone.now())
+    brk = BreakFactory(client=EmailClientFactory(therapist=therapist), now=timezone.now())
     now = timezone.now()
-    make_prompt(brk, send_at=now - timedelta(minutes=10))  # backlog
-    done = make_prompt(brk, send_at=now - timedelta(hours=1))
+    ScheduledPromptFactory(break_obj=brk, send_at=now - timedelta(minutes=10))  # backlog
+    done = ScheduledPromptFactory(break_obj=brk, send_at=now - timedelta(hours=1))
     ScheduledPrompt.objects.filter(pk=done.pk).update(status="unconfirmed", finished_at=now)
-    Delivery.objects.create(prompt=done, channel="email", status="unconfirmed")
+    DeliveryFactory(prompt=done, channel="email", status="unconfirmed")
 
 
 def test_dispatch_status_prints_the_figures(figures_data):
