@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 from rest_framework.authtoken.models import Token
 
-from core.models import Practice
 from planner.models import (
     Break,
     BreakReview,
@@ -22,6 +21,7 @@ from planner.models import (
     InboxMessage,
     ScheduledPrompt,
 )
+from tests.factories import ClientFactory, PracticeFactory
 from tests.security_helpers import url_patterns_with_ids
 
 ID_KINDS = {
@@ -98,10 +98,10 @@ def candidate_urls(ids: dict[str, int]) -> list[str]:
 @pytest.fixture
 def intruders(make_user, client_with_history):
     colleague = make_user("therapist", email="colleague@example.com")  # same practice
-    elsewhere = Practice.objects.create(name="Elsewhere")
+    elsewhere = PracticeFactory(name="Elsewhere")
     stranger = make_user("therapist", email="stranger@example.com", practice=elsewhere)
     other_login = make_user("client", email="other-client@example.com")
-    Client.objects.create(therapist=stranger, user=other_login, first_name="Other")
+    ClientFactory(therapist=stranger, user=other_login, first_name="Other")
     outside_staff = make_user(
         "staff", email="staff@elsewhere.example", practice=elsewhere, is_staff=True
     )

@@ -10,7 +10,8 @@ import pytest
 from django.utils.timezone import now
 
 from planner.breaks.prompts import library_load
-from planner.models import Break, CheckIn, Client, InboxMessage
+from planner.models import Break
+from tests.factories import CheckInFactory, ClientFactory, InboxMessageFactory
 from tests.helpers import draft_break, error_next_to
 
 pytestmark = pytest.mark.django_db
@@ -152,9 +153,7 @@ def test_it_edits_a_plan_and_keeps_typed_values_on_error(as_therapist, therapist
 
 
 def test_it_plans_and_activates_a_caseload_absence(as_therapist, therapist, client_record):
-    others = [
-        Client.objects.create(therapist=therapist, first_name=name) for name in ("Sam", "Alex")
-    ]
+    others = [ClientFactory(therapist=therapist, first_name=name) for name in ("Sam", "Alex")]
     data = {
         "kind": "holiday",
         "starts_at": local(20),
@@ -191,8 +190,8 @@ def test_the_dashboard_lists_warnings_check_ins_and_failures(
     as_therapist, therapist, client_record
 ):
     draft_break(therapist, client_record, starts_at=now() + timedelta(days=21))
-    CheckIn.objects.create(client=client_record, distress=9)
-    CheckIn.objects.create(client=client_record, distress=2)
+    CheckInFactory(client=client_record, distress=9)
+    CheckInFactory(client=client_record, distress=2)
     html = as_therapist.get("/").content.decode()
     assert "notice not yet given" in html
     assert "distress 9 of 10" in html and "distress 2 of 10" not in html
@@ -225,8 +224,8 @@ def test_someone_elses_objects_are_404(client, make_user, therapist, client_reco
 def test_a_client_cannot_reach_therapist_pages_or_others_messages(
     as_client, make_user, therapist, client_record
 ):
-    stranger = Client.objects.create(therapist=therapist, first_name="Sam")
-    message = InboxMessage.objects.create(client=stranger, category="hope", text="Not yours")
+    stranger = ClientFactory(therapist=therapist, first_name="Sam")
+    message = InboxMessageFactory(client=stranger, category="hope", text="Not yours")
     assert as_client.get(f"/clients/{client_record.pk}/").status_code == 404
     assert as_client.post(f"/me/inbox/{message.pk}/acknowledge/").status_code == 404
     assert as_client.get("/absences/new/").status_code == 404

@@ -20,10 +20,10 @@ from planner.models import (
     Break,
     BreakReview,
     CheckIn,
-    Client,
     ConsentRecord,
     Escalation,
 )
+from tests.factories import BreakFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,16 +53,12 @@ def covering(make_user):
 
 
 @pytest.fixture
-def client_user(make_user):
-    return make_user("client", first_name="Robin", last_name="Ashdown")
-
-
-@pytest.fixture
-def client(therapist, client_user):
-    return Client.objects.create(
+def client(therapist):
+    """Robin Ashdown, a client of the therapist with a login (a row, not the test client)."""
+    return ClientFactory(
         therapist=therapist,
-        user=client_user,
-        first_name="Robin",
+        with_login=True,
+        user__last_name="Ashdown",
         last_name="Ashdown",
         country="GB",
     )
@@ -100,7 +96,7 @@ def make_break(client, therapist, covering, *, consent: bool = True, **fields) -
         "share_check_ins_with_covering": True,
     }
     values.update(fields)
-    return Break.objects.create(**values)
+    return BreakFactory(**values)
 
 
 def record(client, capture, **kwargs):

@@ -12,7 +12,7 @@ from django.utils.timezone import now
 
 from planner.breaks import services
 from planner.breaks.prompts import library_load
-from planner.models import InboxMessage
+from tests.factories import InboxMessageFactory
 from tests.helpers import draft_break, error_next_to
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_an_ending_counts_days_since_the_last_session(as_client, therapist, clie
 
 
 def test_a_client_acknowledges_a_message(as_client, client_record):
-    message = InboxMessage.objects.create(client=client_record, category="hope", text="Hello")
+    message = InboxMessageFactory(client=client_record, category="hope", text="Hello")
     response = as_client.post(f"/me/inbox/{message.pk}/acknowledge/", {"next": "/me/inbox/"})
     assert response.status_code == 302
     message.refresh_from_db()

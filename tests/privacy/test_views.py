@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.factories import PracticeFactory
+
 # --- My data ----------------------------------------------------------------------------------
 
 
@@ -92,9 +94,7 @@ def test_the_audit_page_is_for_staff_only(client, make_user, therapist, a_client
 
 
 def test_staff_see_only_their_practices_audit_events(client, make_user, therapist, a_client):
-    from core.models import Practice
-
-    elsewhere = Practice.objects.create(name="Elsewhere")
+    elsewhere = PracticeFactory(name="Elsewhere")
     client.force_login(make_user("staff", is_staff=True, practice=elsewhere))
     response = client.get("/staff/audit/", {"client": a_client.pk})
     assert response.status_code == 200
