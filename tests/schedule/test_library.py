@@ -1,5 +1,4 @@
-"""Tests for the seed-file checks (planner.schedule.library, planner.crisis) and the shipped
-seed files."""
+"""The shipped prompt library (seeds/prompts.json) and its checks (planner.schedule.library)."""
 
 from __future__ import annotations
 
@@ -11,19 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from planner.crisis import (
-    FALLBACK_TEXT,
-    check_crisis_resources,
-    crisis_resources_for,
-    load_crisis_resources,
-)
 from planner.schedule.library import LibraryError, load_prompt_library
 from planner.schedule.text import PLACEHOLDERS
 from planner.schedule.types import Category, Kind
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROMPTS = ROOT / "seeds" / "prompts.json"
-CRISIS = ROOT / "seeds" / "crisis_resources.json"
 
 # Minimum number of templates per category (from the content brief).
 MIN_PER_CATEGORY = {
@@ -89,11 +81,6 @@ def library():
 @pytest.fixture(scope="module")
 def raw_prompts():
     return json.loads(PROMPTS.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def crisis():
-    return load_crisis_resources(CRISIS)
 
 
 def _write(tmp_path: Path, data, name: str = "prompts.json") -> Path:
@@ -278,173 +265,3 @@ def test_not_a_list_and_bad_json(tmp_path):
     bad.write_text("[{", encoding="utf-8")
     with pytest.raises(LibraryError, match="invalid JSON"):
         load_prompt_library(bad)
-
-
-# ------------------------------------------------------------------ crisis resources
-
-
-def test_shipped_crisis_resources_are_clean(crisis):
-    assert check_crisis_resources(crisis) == []
-    for code in ("US", "CA", "GB", "IE", "AU", "NZ", "DE", "FR", "NL"):
-        assert code in crisis["countries"], code
-    assert crisis["default"]["emergency"] is None
-    for code, block in crisis["countries"].items():
-        for entry in block["resources"]:
-            assert entry["checked_on"] == "2026-11-26", (code, entry["name"])
-            assert entry["source"].startswith("https://"), (code, entry["name"])
-
-
-def test_known_emergency_numbers(crisis):
-    expected = {"US": "911", "CA": "911", "GB": "999", "AU": "000", "NZ": "111", "IN": "112"}
-    for code, number in expected.items():
-        assert crisis["countries"][code]["emergency"] == number
-
-
-def _sample():
-    return {
-        "countries": {
-            "GB": {
-                "emergency": "999",
-                "resources": [
-                    {
-                        "name": "Samaritans",
-                        "phone": "116 123",
-                        "sms": None,
-                        "text_line": None,
-                        "hours": "24 hours, every day",
-                        "source": "https://www.samaritans.org/",
-                        "checked_on": "2026-11-26",
-                    }
-                ],
-            }
-        },
-        "default": {"emergency": None},
-    }
-
-
-def test_crisis_check_catches_bad_number_duplicate_and_missing_source():
-    data = _sample()
-    good = data["countries"]["GB"]["resources"][0]
-    bad_number = dict(good, name="Bad line", phone="0800-CALL-NOW")
-    duplicate = dict(good, name="Samaritans again")  # same number
-    same_name = dict(good, phone="+441234567890")  # same name
-    no_source = dict(good, name="No source", phone="0800 111 222")
-    del no_source["source"]
-    data["countries"]["GB"]["resources"] += [bad_number, duplicate, same_name, no_source]
-    problems = check_crisis_resources(data)
-    text = "\n".join(problems)
-    assert "GB resources[1] (Bad line): phone '0800-CALL-NOW' is neither E.164" in text
-    assert "GB resources[2] (Samaritans again): duplicate number 116123" in text
-    assert "GB resources[3] (Samaritans): duplicate name 'Samaritans'" in text
-    assert "GB resources[4] (No source): missing required field 'source'" in text
-
-
-@pytest.mark.parametrize(
-    ("mutate", "expected"),
-    [
-        (lambda d: d["countries"].update({"gb": d["countries"]["GB"]}), "'gb': invalid country"),
-        (lambda d: d["countries"].update({"XX": d["countries"]["GB"]}), "XX: unknown ISO"),
-        (lambda d: d["countries"]["GB"].pop("emergency"), "GB: missing 'emergency'"),
-        (lambda d: d["countries"]["GB"].update(emergency="9-9-9"), "emergency number '9-9-9'"),
-        (lambda d: d["countries"]["GB"].update(emergency=None), "GB: 'emergency' is empty"),
-        (
-            lambda d: d["countries"]["GB"]["resources"][0].update(source="http://x.org"),
-            "not an https",
-        ),
-        (
-            lambda d: d["countries"]["GB"]["resources"][0].update(checked_on="26/11/2026"),
-            "ISO date",
-        ),
-        (
-            lambda d: d["countries"]["GB"]["resources"][0].update(checked_on="2026-02-30"),
-            "ISO date",
-        ),
-        (lambda d: d["countries"]["GB"]["resources"][0].update(phone=None), "at least one of"),
-        (lambda d: d["countries"]["GB"]["resources"][0].update(phone="12"), "neither E.164"),
-        (lambda d: d["countries"]["GB"]["resources"][0].update(phone="+0441234567"), "neither"),
-        (lambda d: d["countries"]["GB"]["resources"][0].update(sms="SHOUT"), "sms 'SHOUT'"),
-        (lambda d: d["countries"]["GB"]["resources"][0].pop("hours"), "'hours'"),
-        (lambda d: d["countries"]["GB"]["resources"][0].pop("name"), "'name'"),
-        (lambda d: d.pop("default"), "missing 'default'"),
-    ],
-)
-def test_crisis_check_cases(mutate, expected):
-    data = _sample()
-    mutate(data)
-    problems = check_crisis_resources(data)
-    assert any(expected in p for p in problems), problems
-
-
-@pytest.mark.parametrize("number", ["+441234567890", "116 123", "988", "13 11 14", "000", "85258"])
-def test_valid_numbers_pass(number):
-    data = _sample()
-    data["countries"]["GB"]["resources"][0]["phone"] = number
-    assert check_crisis_resources(data) == []
-
-
-def test_load_crisis_resources_raises_with_all_problems(tmp_path):
-    data = _sample()
-    data["countries"]["GB"]["emergency"] = "abc"
-    data["countries"]["GB"]["resources"][0]["source"] = "ftp://example.org"
-    path = _write(tmp_path, data, "crisis.json")
-    with pytest.raises(LibraryError) as excinfo:
-        load_crisis_resources(path)
-    assert len(excinfo.value.problems) == 2
-
-
-# ------------------------------------------------------------------ crisis_resources_for
-
-
-@pytest.mark.parametrize("country", [None, "", "XX", "Narnia", "zz"])
-def test_unknown_or_missing_country_falls_back(crisis, country):
-    result = crisis_resources_for(crisis, country)
-    assert result["emergency"] is None
-    assert result["resources"] == []
-    assert result["fallback_text"] == FALLBACK_TEXT == "Call your local emergency number."
-
-
-def test_unknown_country_ignores_extra(crisis):
-    extra = [dict(_sample()["countries"]["GB"]["resources"][0], name="Practice line")]
-    assert crisis_resources_for(crisis, "XX", extra)["resources"] == []
-
-
-def test_known_country(crisis):
-    result = crisis_resources_for(crisis, " gb ")
-    assert result["country"] == "GB"
-    assert result["emergency"] == "999"
-    assert [r["name"] for r in result["resources"]] == ["Samaritans", "Shout"]
-    assert "999" in result["fallback_text"]
-
-
-def test_country_without_services_gives_only_emergency(crisis):
-    result = crisis_resources_for(crisis, "SE")
-    assert result == {
-        "country": "SE",
-        "emergency": "112",
-        "resources": [],
-        "fallback_text": "If you are in danger right now, call 112.",
-    }
-
-
-def test_extra_resources_are_appended_validated_and_deduplicated(crisis):
-    base = crisis_resources_for(crisis, "GB")
-    practice = {
-        "name": "Practice duty line",
-        "phone": "+442079460000",
-        "hours": "Weekdays 9:00-17:00",
-        "source": "https://practice.example/contact",
-        "checked_on": "2026-11-20",
-    }
-    invalid = dict(practice, name="Broken", phone="call us")
-    repeat = dict(practice, name="Samaritans copy", phone="116 123")
-    result = crisis_resources_for(crisis, "GB", [practice, invalid, repeat])
-    assert [r["name"] for r in result["resources"]] == [
-        *(r["name"] for r in base["resources"]),
-        "Practice duty line",
-    ]
-
-
-def test_result_does_not_alias_the_table(crisis):
-    result = crisis_resources_for(crisis, "GB")
-    result["resources"][0]["phone"] = "000"
-    assert crisis["countries"]["GB"]["resources"][0]["phone"] == "116 123"

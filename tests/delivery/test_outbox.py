@@ -10,21 +10,11 @@ from django.core import mail
 
 from planner.delivery import outbox as dispatch
 from planner.models import Break, ConsentRecord, Delivery, InboxMessage, ScheduledPrompt
-from tests.dispatch_factories import make_break, make_client, make_prompt
+from tests.factories import BreakFactory, EmailClientFactory, ScheduledPromptFactory
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PS = ScheduledPrompt.Status
 DS = Delivery.Status
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery():
-    """Tasks queued on commit (the therapist's note) run in-process."""
-    from core.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 @pytest.fixture
@@ -37,7 +27,7 @@ def enqueued(monkeypatch):
 
 @pytest.fixture
 def brk(therapist):
-    return make_break(make_client(therapist), now=NOW)
+    return BreakFactory(client=EmailClientFactory(therapist=therapist), now=NOW)
 
 
 def sweep_and_deliver(django_capture_on_commit_callbacks, enqueued, *, now=NOW, **kwargs):
@@ -52,8 +42,8 @@ def sweep_and_deliver(django_capture_on_commit_callbacks, enqueued, *, now=NOW, 
 def test_it_delivers_a_due_prompt_to_the_inbox_and_by_email(
     brk, enqueued, django_capture_on_commit_callbacks
 ):
-    prompt = make_prompt(brk, send_at=NOW - timedelta(minutes=1))
-    make_prompt(brk, send_at=NOW + timedelta(hours=1))  # not due yet
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW - timedelta(minutes=1))
+    ScheduledPromptFactory(break_obj=brk, send_at=NOW + timedelta(hours=1))  # not due yet
 
     assert sweep_and_deliver(django_capture_on_commit_callbacks, enqueued) == 1
 
@@ -85,7 +75,7 @@ def test_it_claims_in_batches_with_one_token_per_batch(
     brk, enqueued, django_capture_on_commit_callbacks
 ):
     for i in range(5):
-        make_prompt(brk, send_at=NOW - timedelta(minutes=i))
+        ScheduledPromptFactory(break_obj=brk, send_at=NOW - timedelta(minutes=i))
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch.sweep(now=NOW, batch_size=2) == 5
     assert [len(ids) for ids, _ in enqueued] == [2, 2, 1]
@@ -101,7 +91,7 @@ def test_it_claims_in_batches_with_one_token_per_batch(
 def test_it_sends_nothing_twice_when_a_batch_task_runs_twice(
     brk, enqueued, django_capture_on_commit_callbacks
 ):
-    prompt = make_prompt(brk, send_at=NOW)
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW)
     with django_capture_on_commit_callbacks(execute=True):
         dispatch.sweep(now=NOW)
     ids, token = enqueued[0]
@@ -112,7 +102,7 @@ def test_it_sends_nothing_twice_when_a_batch_task_runs_twice(
 
 
 def test_it_ignores_a_batch_with_a_stale_token(brk, enqueued, django_capture_on_commit_callbacks):
-    prompt = make_prompt(brk, send_at=NOW)
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW)
     with django_capture_on_commit_callbacks(execute=True):
         dispatch.sweep(now=NOW)
     summary = dispatch.deliver_batch([prompt.pk], str(uuid.uuid4()), now=NOW)
@@ -121,7 +111,7 @@ def test_it_ignores_a_batch_with_a_stale_token(brk, enqueued, django_capture_on_
 
 
 def test_it_reclaims_a_claim_whose_lease_ran_out(brk, enqueued, django_capture_on_commit_callbacks):
-    prompt = make_prompt(brk, send_at=NOW)
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW)
     with django_capture_on_commit_callbacks(execute=True):
         dispatch.sweep(now=NOW)  # the task is lost
     enqueued.clear()
@@ -134,7 +124,7 @@ def test_it_reclaims_a_claim_whose_lease_ran_out(brk, enqueued, django_capture_o
 def test_it_marks_unconfirmed_and_never_resends_after_a_crash_mid_call(
     brk, enqueued, django_capture_on_commit_callbacks
 ):
-    prompt = make_prompt(brk, send_at=NOW)
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW)
     with django_capture_on_commit_callbacks(execute=True):
         dispatch.sweep(now=NOW)
     ids, token = enqueued.pop()
@@ -154,7 +144,7 @@ def test_it_marks_unconfirmed_and_never_resends_after_a_crash_mid_call(
 def test_it_sends_a_queued_email_left_by_a_crash_before_the_call(
     brk, enqueued, django_capture_on_commit_callbacks
 ):
-    prompt = make_prompt(brk, send_at=NOW)
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW)
     with django_capture_on_commit_callbacks(execute=True):
         dispatch.sweep(now=NOW)
     ids, token = enqueued.pop()
@@ -178,7 +168,7 @@ def test_it_sends_a_queued_email_left_by_a_crash_before_the_call(
 def test_it_skips_prompts_of_a_break_that_changed(
     brk, enqueued, django_capture_on_commit_callbacks, change, reason
 ):
-    prompt = make_prompt(brk, send_at=NOW)
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW)
     Break.objects.filter(pk=brk.pk).update(**change)
     sweep_and_deliver(django_capture_on_commit_callbacks, enqueued)
     prompt.refresh_from_db()
@@ -189,9 +179,13 @@ def test_it_skips_prompts_of_a_break_that_changed(
 def test_it_skips_a_late_prompt_as_expired_rather_than_sending_it_at_night(
     therapist, enqueued, django_capture_on_commit_callbacks
 ):
-    client = make_client(therapist, quiet_hours_start=time(22), quiet_hours_end=time(7))
-    brk = make_break(client, now=NOW, quiet_hours_start=time(22), quiet_hours_end=time(7))
-    prompt = make_prompt(brk, send_at=NOW, valid_until=NOW + timedelta(hours=3))
+    client = EmailClientFactory(
+        therapist=therapist, quiet_hours_start=time(22), quiet_hours_end=time(7)
+    )
+    brk = BreakFactory(client=client, now=NOW, quiet_hours_start=time(22), quiet_hours_end=time(7))
+    prompt = ScheduledPromptFactory(
+        break_obj=brk, send_at=NOW, valid_until=NOW + timedelta(hours=3)
+    )
     two_am = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # workers were down for 17 hours
     sweep_and_deliver(django_capture_on_commit_callbacks, enqueued, now=two_am)
     prompt.refresh_from_db()
@@ -200,9 +194,11 @@ def test_it_skips_a_late_prompt_as_expired_rather_than_sending_it_at_night(
 
 
 def test_it_skips_prompts_in_quiet_hours(therapist, enqueued, django_capture_on_commit_callbacks):
-    client = make_client(therapist, timezone="Europe/London")
-    brk = make_break(client, now=NOW, quiet_hours_start=time(8, 30), quiet_hours_end=time(9, 30))
-    prompt = make_prompt(brk, send_at=NOW)
+    client = EmailClientFactory(therapist=therapist, timezone="Europe/London")
+    brk = BreakFactory(
+        client=client, now=NOW, quiet_hours_start=time(8, 30), quiet_hours_end=time(9, 30)
+    )
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW)
     sweep_and_deliver(django_capture_on_commit_callbacks, enqueued)
     prompt.refresh_from_db()
     assert (prompt.status, prompt.skip_reason) == (PS.SKIPPED, "quiet_hours")
@@ -211,13 +207,13 @@ def test_it_skips_prompts_in_quiet_hours(therapist, enqueued, django_capture_on_
 def test_it_sends_nothing_stale_when_the_break_is_edited_after_the_claim(
     brk, enqueued, django_capture_on_commit_callbacks
 ):
-    old = make_prompt(brk, send_at=NOW, text="old text")
+    old = ScheduledPromptFactory(break_obj=brk, send_at=NOW, text="old text")
     with django_capture_on_commit_callbacks(execute=True):
         dispatch.sweep(now=NOW)
     # The edit: the plan version goes up and new rows carry the new text.
     Break.objects.filter(pk=brk.pk).update(plan_version=2)
     old.status = PS.PENDING  # (the claim stays; the edit itself does not touch old rows)
-    new = make_prompt(brk, send_at=NOW, text="new text", plan_version=2)
+    new = ScheduledPromptFactory(break_obj=brk, send_at=NOW, text="new text", plan_version=2)
     for ids, token in enqueued:
         dispatch.deliver_batch(ids, token, now=NOW)
     enqueued.clear()
@@ -232,7 +228,7 @@ def test_it_sends_nothing_stale_when_the_break_is_edited_after_the_claim(
 def test_it_does_not_send_when_the_break_changes_between_claim_check_and_call(
     brk, enqueued, django_capture_on_commit_callbacks
 ):
-    prompt = make_prompt(brk, send_at=NOW)
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW)
     with django_capture_on_commit_callbacks(execute=True):
         dispatch.sweep(now=NOW)
     ids, token = enqueued.pop()
@@ -257,7 +253,7 @@ class FlakySms:
 
 @pytest.fixture
 def flaky_sms(settings):
-    settings.SMS_BACKEND = "tests.test_dispatch.FlakySms"
+    settings.SMS_BACKEND = "tests.delivery.test_outbox.FlakySms"
     FlakySms.calls = 0
     FlakySms.fail_with = None
     return FlakySms
@@ -269,8 +265,8 @@ def test_it_retries_a_transient_error_with_backoff_kept_in_the_row(
     from planner.delivery.channels import TransientChannelError
 
     settings.DISPATCH_MAX_ATTEMPTS = 3
-    client = make_client(therapist, channels=["inbox", "sms"])
-    prompt = make_prompt(make_break(client, now=NOW), send_at=NOW)
+    client = EmailClientFactory(therapist=therapist, channels=["inbox", "sms"])
+    prompt = ScheduledPromptFactory(break_obj=BreakFactory(client=client, now=NOW), send_at=NOW)
     flaky_sms.fail_with = TransientChannelError
 
     sweep_and_deliver(django_capture_on_commit_callbacks, enqueued)
@@ -302,8 +298,8 @@ def test_it_succeeds_on_retry_and_only_retries_the_failed_channel(
 ):
     from planner.delivery.channels import TransientChannelError
 
-    client = make_client(therapist, channels=["inbox", "email", "sms"])
-    prompt = make_prompt(make_break(client, now=NOW), send_at=NOW)
+    client = EmailClientFactory(therapist=therapist, channels=["inbox", "email", "sms"])
+    prompt = ScheduledPromptFactory(break_obj=BreakFactory(client=client, now=NOW), send_at=NOW)
     flaky_sms.fail_with = TransientChannelError
     sweep_and_deliver(django_capture_on_commit_callbacks, enqueued)
     flaky_sms.fail_with = None
@@ -318,9 +314,9 @@ def test_a_permanent_error_fails_at_once_switches_the_channel_off_and_tells_the_
 ):
     from planner.delivery.channels import PermanentChannelError
 
-    client = make_client(therapist, channels=["inbox", "sms"])
-    brk = make_break(client, now=NOW)
-    prompt = make_prompt(brk, send_at=NOW)
+    client = EmailClientFactory(therapist=therapist, channels=["inbox", "sms"])
+    brk = BreakFactory(client=client, now=NOW)
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW)
     flaky_sms.fail_with = PermanentChannelError
     with django_capture_on_commit_callbacks(execute=True):
         dispatch.sweep(now=NOW)
@@ -351,8 +347,8 @@ def test_it_records_a_withdrawn_channel_on_a_pending_retry(
 ):
     from planner.delivery.channels import TransientChannelError
 
-    client = make_client(therapist, channels=["inbox", "sms"])
-    prompt = make_prompt(make_break(client, now=NOW), send_at=NOW)
+    client = EmailClientFactory(therapist=therapist, channels=["inbox", "sms"])
+    prompt = ScheduledPromptFactory(break_obj=BreakFactory(client=client, now=NOW), send_at=NOW)
     flaky_sms.fail_with = TransientChannelError
     sweep_and_deliver(django_capture_on_commit_callbacks, enqueued)
     client.channels = ["inbox"]
@@ -368,7 +364,7 @@ def test_it_records_a_withdrawn_channel_on_a_pending_retry(
 def test_it_keeps_one_delivery_per_prompt_and_channel(brk):
     from django.db import IntegrityError, transaction
 
-    prompt = make_prompt(brk, send_at=NOW)
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=NOW)
     Delivery.objects.create(prompt=prompt, channel="email")
     with pytest.raises(IntegrityError), transaction.atomic():
         Delivery.objects.create(prompt=prompt, channel="email")

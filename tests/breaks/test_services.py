@@ -13,18 +13,20 @@ from core.models import User
 from planner.breaks import services
 from planner.me import services as me_services
 from planner.models import Break, ConsentRecord, ScheduledPrompt
+from tests.factories import ClientFactory, PracticeFactory
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def client_of(db):
+    """Robin (or another client) of a therapist, in London, quiet from 22:00 to 07:00."""
+
     def make(therapist, **fields):
-        fields.setdefault("first_name", "Robin")
         fields.setdefault("timezone", "Europe/London")
-        fields.setdefault("quiet_hours_start", "22:00")
-        fields.setdefault("quiet_hours_end", "07:00")
-        return services.client_create(therapist=therapist, **fields)
+        fields.setdefault("quiet_hours_start", time(22, 0))
+        fields.setdefault("quiet_hours_end", time(7, 0))
+        return ClientFactory(therapist=therapist, **fields)
 
     return make
 
@@ -170,11 +172,10 @@ def test_a_colleague_declares_an_unplanned_absence_with_a_neutral_first_message(
 
 
 def test_nobody_outside_the_practice_declares_an_absence(make_user, client_of):
-    from core.models import Practice
 
     ill = make_user("therapist")
     client_of(ill)
-    outsider = make_user("staff", practice=Practice.objects.create(name="Elsewhere"))
+    outsider = make_user("staff", practice=PracticeFactory(name="Elsewhere"))
     with pytest.raises(ValidationError) as excinfo:
         services.absence_plan(
             actor=outsider,

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from core.celery import app as celery_app
-from planner.models import AuditEvent, Break, BreakReview, CheckIn, Client, Escalation
+from planner.models import AuditEvent, Break, BreakReview, CheckIn, Escalation
+from tests.factories import BreakFactory, BreakReviewFactory, CheckInFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +18,8 @@ START = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _eager(monkeypatch):
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
+def _no_real_sms(monkeypatch):
     monkeypatch.setattr("planner.delivery.notify.send_sms", lambda to, body: "SM1")
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
@@ -32,16 +28,13 @@ def covering(make_user):
 
 
 @pytest.fixture
-def robin(therapist, make_user):
-    user = make_user("client", first_name="Robin")
-    return Client.objects.create(
-        therapist=therapist, user=user, first_name="Robin", phone="+447700900333", country="GB"
-    )
+def robin(therapist):
+    return ClientFactory(therapist=therapist, with_login=True, phone="+447700900333", country="GB")
 
 
 @pytest.fixture
 def brk(robin, therapist, covering):
-    return Break.objects.create(
+    return BreakFactory(
         client=robin,
         therapist=therapist,
         kind=Break.Kind.HOLIDAY,
@@ -169,8 +162,8 @@ def test_the_review_page_is_the_clients_own_only(client, robin, brk, make_user):
 
 
 def test_the_therapist_sees_check_ins_and_review_on_return(client, robin, brk, therapist):
-    CheckIn.objects.create(client=robin, break_obj=brk, distress=4, note="ok-ish", created_at=START)
-    BreakReview.objects.create(break_obj=brk, what_helped="the walks")
+    CheckInFactory(client=robin, break_obj=brk, distress=4, note="ok-ish", created_at=START)
+    BreakReviewFactory(break_obj=brk, what_helped="the walks")
     with time_machine.travel(START, tick=False):
         client.force_login(therapist)
         during = client.get(f"/breaks/{brk.pk}/check-ins/").content.decode()

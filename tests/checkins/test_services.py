@@ -11,7 +11,6 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from core.celery import app as celery_app
 from planner.breaks.selectors import previous_plan_for
 from planner.checkins import selectors
 from planner.checkins import services as checkins
@@ -21,10 +20,10 @@ from planner.models import (
     Break,
     BreakReview,
     CheckIn,
-    Client,
     ConsentRecord,
     Escalation,
 )
+from tests.factories import BreakFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +33,6 @@ COVERING_BODY = re.compile(
     r"^A client you are covering for asked for support in Between\. Please open: "
     r"http://127\.0\.0\.1:8000/l/escalation/[^/\s]+/$"
 )
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
@@ -62,16 +53,12 @@ def covering(make_user):
 
 
 @pytest.fixture
-def client_user(make_user):
-    return make_user("client", first_name="Robin", last_name="Ashdown")
-
-
-@pytest.fixture
-def client(therapist, client_user):
-    return Client.objects.create(
+def client(therapist):
+    """Robin Ashdown, a client of the therapist with a login (a row, not the test client)."""
+    return ClientFactory(
         therapist=therapist,
-        user=client_user,
-        first_name="Robin",
+        with_login=True,
+        user__last_name="Ashdown",
         last_name="Ashdown",
         country="GB",
     )
@@ -109,7 +96,7 @@ def make_break(client, therapist, covering, *, consent: bool = True, **fields) -
         "share_check_ins_with_covering": True,
     }
     values.update(fields)
-    return Break.objects.create(**values)
+    return BreakFactory(**values)
 
 
 def record(client, capture, **kwargs):
