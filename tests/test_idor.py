@@ -9,7 +9,6 @@ success, and nothing of Robin's may change.
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from core.models import Practice
 from planner.models import (
@@ -22,7 +21,7 @@ from planner.models import (
     InboxMessage,
     ScheduledPrompt,
 )
-from tests.security_helpers import url_patterns_with_ids
+from tests.security_helpers import api_token, url_patterns_with_ids
 from tests.test_security import a_client, client_with_history  # noqa: F401 - fixtures
 
 ID_KINDS = {
@@ -123,7 +122,7 @@ def _sweep(client, robin, intruders, method: str) -> int:
     checked = 0
     for who, user in intruders.items():
         client.force_login(user)
-        token = Token.objects.get_or_create(user=user)[0].key
+        token = api_token(user)
         for url in urls:
             headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if url.startswith("/api/") else {}
             if method == "get":

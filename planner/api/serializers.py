@@ -111,7 +111,10 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = Text()
+    token = Text(help_text="Send it as `Authorization: Token <token>`; it is shown only once.")
+    expiry = serializers.DateTimeField(
+        allow_null=True, help_text="When the token stops working (API_TOKEN_TTL_HOURS)."
+    )
 
 
 # --- Clients ------------------------------------------------------------------------------

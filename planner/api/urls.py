@@ -8,6 +8,8 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
     path("clients/", views.ClientListView.as_view(), name="clients"),
     path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client"),
     path("breaks/", views.BreakListView.as_view(), name="breaks"),

@@ -13,7 +13,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import BasePagination
@@ -21,15 +20,17 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
 from core.http import AuthenticatedRequest
 from core.models import User
+from core.tokens import issue_token, revoke_tokens
 from planner.api import serializers as s
+from planner.api.authentication import TokenWithProfileAuthentication
 from planner.api.pagination import InboxCursorPagination, PagePagination
 from planner.api.permissions import CanDeclareAbsence, IsClient, IsTherapist
+from planner.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from planner.breaks import selectors, services
 from planner.checkins import services as checkins
 from planner.delivery import selectors as delivery_selectors
@@ -88,8 +89,19 @@ def _body_is_object(request: AuthenticatedRequest) -> None:
 # --- Auth -----------------------------------------------------------------------------------
 
 
+class LockedOut(Throttled):
+    """The lockout's own sentence ("Try again in 15 minutes."), without DRF's "Expected
+    available in N seconds." after it; the seconds go in Retry-After and ``retry_after``."""
+
+    wait: float | None
+
+    def __init__(self, seconds: int, message: str) -> None:
+        super().__init__(detail=message)
+        self.wait = seconds
+
+
 class TokenView(BaseView):
-    """Exchange an email and password for an API token."""
+    """Exchange an email and password for an API token (it expires; see ``expiry``)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -113,13 +125,50 @@ class TokenView(BaseView):
                 request, email=data["username"].strip().lower(), password=data["password"]
             )
         except LoginLocked as locked:
-            raise Throttled(wait=locked.retry_after_seconds, detail=str(locked))
+            raise LockedOut(locked.retry_after_seconds, locked.message)
         except LoginFailed:
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to log in with the email and password given."]}
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        row, token = issue_token(user)
+        return Response(s.TokenSerializer({"token": token, "expiry": row.expiry}).data)
+
+
+class LogoutView(BaseView):
+    """Revoke the token this request carries (a session is logged out at /logout/)."""
+
+    authentication_classes = [TokenWithProfileAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="auth_logout",
+        request=None,
+        responses={204: None, **errors(401, 429)},
+        description="Deletes the calling token: it answers 401 from now on.",
+        tags=["auth"],
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        token = request.auth
+        if token is not None:
+            token.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(BaseView):
+    """Revoke every token of the caller (a lost phone, a token that may have leaked)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="auth_logout_all",
+        request=None,
+        responses={204: None, **errors(401, 429)},
+        description="Deletes every API token of the caller, this one included.",
+        tags=["auth"],
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        revoke_tokens(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Clients --------------------------------------------------------------------------------

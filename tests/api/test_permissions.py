@@ -96,6 +96,8 @@ MATRIX = [
     ("post", lambda w: f"{V}/me/erase/", lambda w: {"confirm": "DELETE", "password": "wrong"},
      (401, 400, 400, 403, 403, 403)),
     ("get", lambda w: f"{V}/ping/", None, (200, 200, 200, 200, 200, 200)),
+    ("post", lambda w: f"{V}/auth/logout/", None, (401, 204, 204, 204, 204, 204)),
+    ("post", lambda w: f"{V}/auth/logout-all/", None, (401, 204, 204, 204, 204, 204)),
 ]  # fmt: skip
 
 CASES = [
