@@ -157,3 +157,165 @@ def test_the_sweep_would_notice_a_leak(client, client_with_history, therapist): 
     }
     assert answers[f"/breaks/{ids['break']}/"] == 200
     assert answers[f"/clients/{ids['client']}/"] == 200
+
+
+# --- The Django admin, with two practices -------------------------------------------------------
+# Staff of practice B (the "Practice staff" group's permissions, not superusers) open every
+# admin changelist, and every admin page of every object of practice A (change, history,
+# delete, password), by GET and by POST: a 404 or 403 with none of practice A's data, and
+# nothing of practice A changes.
+
+A_MARKERS = (
+    "Robin",
+    "robin@example.com",
+    "+447700900123",
+    "bridge",
+    "river walks",
+    "You have done this before.",
+    "Test practice",
+    "PROMPT-OF-A",
+    "LINE-OF-A",
+)
+
+
+@pytest.fixture
+def two_practices(make_user, therapist, client_with_history):  # noqa: F811
+    from datetime import date
+
+    from planner.admin import practice_staff_group
+    from planner.models import PracticeCrisisResource, PromptTemplate
+
+    robin = client_with_history
+    practice_a = therapist.practice
+    PromptTemplate.objects.create(
+        key="a-own", practice=practice_a, category="coping", kinds=[], text="PROMPT-OF-A"
+    )
+    PracticeCrisisResource.objects.create(
+        practice=practice_a,
+        country="GB",
+        name="LINE-OF-A",
+        hours="always",
+        source="https://example.org/a",
+        checked_on=date(2026, 1, 1),
+    )
+    api_token(robin.user)
+    practice_b = Practice.objects.create(name="Elsewhere")
+    therapist_b = make_user("therapist", email="bea@elsewhere.example", practice=practice_b)
+    Client.objects.create(therapist=therapist_b, first_name="Bertha", channels=["inbox"])
+    staff_b = make_user("staff", email="staff@elsewhere.example", practice=practice_b)
+    staff_b.is_staff = True
+    staff_b.save(update_fields=["is_staff"])
+    staff_b.groups.add(practice_staff_group())
+    staff_a = make_user("staff", email="staff@a.example", practice=practice_a)
+    staff_a.is_staff = True
+    staff_a.save(update_fields=["is_staff"])
+    staff_a.groups.add(practice_staff_group())
+    return robin, staff_a, staff_b
+
+
+def practice_a_objects(robin: Client) -> dict[type, list]:
+    """Every admin-visible object of practice A, found without the admin's own scoping."""
+    from knox.models import AuthToken
+
+    from core.models import User
+    from planner.models import (
+        AuditEvent,
+        Delivery,
+        PracticeCrisisResource,
+        PromptTemplate,
+    )
+
+    therapist = robin.therapist
+    return {
+        Client: [robin],
+        Break: list(robin.breaks.all()),
+        ScheduledPrompt: list(ScheduledPrompt.objects.filter(client=robin)[:3]),
+        Delivery: list(Delivery.objects.filter(prompt__client=robin)),
+        InboxMessage: list(InboxMessage.objects.filter(client=robin)),
+        CheckIn: list(CheckIn.objects.filter(client=robin)),
+        Escalation: list(Escalation.objects.filter(client=robin)),
+        BreakReview: list(BreakReview.objects.filter(break_obj__client=robin)),
+        ConsentRecord: list(ConsentRecord.objects.filter(client=robin)),
+        AuditEvent: list(AuditEvent.objects.filter(client=robin)[:3]),
+        User: [therapist, robin.user],
+        Practice: [therapist.practice],
+        PromptTemplate: list(PromptTemplate.objects.filter(practice=therapist.practice)),
+        PracticeCrisisResource: list(PracticeCrisisResource.objects.all()),
+        AuthToken: list(AuthToken.objects.filter(user=robin.user)),
+    }
+
+
+def _admin_object_routes() -> dict[type, list]:
+    """model -> the admin URL patterns that take one of its objects' ids."""
+    from django.contrib import admin
+
+    routes: dict[type, list] = {}
+    for pattern in url_patterns_with_ids(exclude_prefixes=()):
+        if not pattern.route.startswith("admin/") or "object_id" not in str(pattern.params):
+            continue
+        for model in admin.site._registry:
+            prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+            if pattern.name and pattern.name.startswith(prefix):
+                routes.setdefault(model, []).append(pattern)
+    return routes
+
+
+def _assert_no_a_data(text: str, where: str) -> None:
+    leaked = [marker for marker in A_MARKERS if marker.lower() in text.lower()]
+    assert not leaked, f"{where} shows {leaked}"
+
+
+def test_staff_of_another_practice_see_nothing_of_practice_a_in_the_admin(client, two_practices):
+    from django.contrib import admin
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from core.models import LoginAttempt, WorkerHeartbeat
+    from planner.models import SignedLinkUse
+
+    robin, _staff_a, staff_b = two_practices
+    objects = practice_a_objects(robin)
+    operator_only = {LoginAttempt, WorkerHeartbeat, SignedLinkUse, Group}
+    # Every registered model is swept: a new one must join practice_a_objects (or be the
+    # operator's alone).
+    assert set(admin.site._registry) == set(objects) | operator_only
+    assert all(objects[model] for model in objects), "practice A has one of everything"
+    before = snapshot(robin)
+    client.force_login(staff_b)
+    checked = 0
+    for model in admin.site._registry:
+        changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        # Searches that match Robin's name and number without echoing a marker themselves.
+        for url in (changelist, f"{changelist}?q=obi", f"{changelist}?q=900123"):
+            response = client.get(url)
+            assert response.status_code in (200, 403), (url, response.status_code)
+            _assert_no_a_data(response.content.decode(), url)
+            checked += 1
+    routes = _admin_object_routes()
+    for model, rows in objects.items():
+        assert routes.get(model), f"no admin routes found for {model.__name__}"
+        for obj in rows:
+            for pattern in routes[model]:
+                url = pattern.url(object_id=obj.pk)
+                for method in ("get", "post"):
+                    response = getattr(client, method)(url)
+                    assert response.status_code in (403, 404), (
+                        f"{method.upper()} {url} answered {response.status_code}"
+                    )
+                    _assert_no_a_data(response.content.decode(), f"{method.upper()} {url}")
+                    checked += 1
+    assert snapshot(robin) == before
+    assert checked > 150
+
+
+def test_the_admin_sweep_would_notice_a_leak(client, two_practices):
+    """Practice A's own staff do see Robin, and practice B's staff see their own client: the
+    querysets are filtered, not empty."""
+    robin, staff_a, staff_b = two_practices
+    client.force_login(staff_a)
+    assert client.get(f"/admin/planner/client/{robin.pk}/change/").status_code == 200
+    assert "Robin" in client.get("/admin/planner/client/?q=Robin").content.decode()
+    client.force_login(staff_b)
+    page = client.get("/admin/planner/client/").content.decode()
+    bertha = Client.objects.get(first_name="Bertha")
+    assert f"/admin/planner/client/{bertha.pk}/change/" in page
