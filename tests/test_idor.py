@@ -8,6 +8,8 @@ success, and nothing of Robin's may change.
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 
 from core.models import Practice
@@ -319,3 +321,146 @@ def test_the_admin_sweep_would_notice_a_leak(client, two_practices):
     page = client.get("/admin/planner/client/").content.decode()
     bertha = Client.objects.get(first_name="Bertha")
     assert f"/admin/planner/client/{bertha.pk}/change/" in page
+
+
+# --- The covering clinician's pages against the API's covering view --------------------------
+# One selector (planner.breaks.selectors.covering_view) decides what a covering clinician sees;
+# the page marks each field it shows with data-field, and must show exactly the API's fields,
+# with the same values, and nothing the API withholds.
+
+
+class _Fields(HTMLParser):
+    """data-field elements: name -> {"value": data-value, "text": inner text, "times": [...]}."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, dict] = {}
+        self._open: list[tuple[str | None, str]] = []  # (field or None, tag)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("data-field")
+        if name is not None:
+            assert name not in self.fields, f"{name} shown twice"
+            self.fields[name] = {"value": attrs.get("data-value"), "text": "", "times": []}
+        if tag not in ("br", "img", "input", "meta", "link"):
+            self._open.append((name, tag))
+        for field, _tag in self._open:
+            if field is not None and tag == "time":
+                self.fields[field]["times"].append(attrs["datetime"])
+
+    def handle_endtag(self, tag):
+        if self._open and tag not in ("br", "img", "input", "meta", "link"):
+            self._open.pop()
+
+    def handle_data(self, data):
+        for field, _tag in self._open:
+            if field is not None:
+                self.fields[field]["text"] += data
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+@pytest.fixture
+def covered(make_user, client_with_history):  # noqa: F811
+    robin = client_with_history
+    covering = make_user("therapist", email="cory@example.com", first_name="Cory")
+    brk = robin.breaks.get()
+    Break.objects.filter(pk=brk.pk).update(
+        covering_user=covering,
+        covering_clinician={"name": "Cory Cover", "phone": "+441632960001", "email": "c@x.org"},
+        warning_signs=["WARN-SIGN-A"],
+        distractions=["PEOPLE-PLACES-A"],
+        reasons_for_hope=["HOPE-A"],
+        environment_safety=["SAFER-A"],
+        professional_contacts=["GP-A"],
+    )
+    brk.refresh_from_db()
+    return brk, covering
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["shared", "not-shared"])
+def test_the_covering_page_shows_exactly_the_apis_covering_view(client, covered, shared):
+    from datetime import datetime
+
+    from planner.api.serializers import BreakSerializer
+
+    brk, covering = covered
+    Break.objects.filter(pk=brk.pk).update(share_check_ins_with_covering=shared)
+    brk.refresh_from_db()
+    client.force_login(covering)
+    api = client.get(f"/api/v1/breaks/{brk.pk}/").json()
+    assert api["view"] == "covering"
+    response = client.get(f"/breaks/{brk.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    parser = _Fields()
+    parser.feed(page)
+    shown = parser.fields
+    assert set(shown) == set(api) - {"view"}, "the page's fields are the API's fields"
+    for name, value in api.items():
+        if name == "view":
+            continue
+        field = shown[name]
+        if isinstance(value, bool):
+            assert field["value"] == str(value).lower(), name
+        elif name.endswith("_at"):
+            times = [datetime.fromisoformat(t) for t in field["times"]]
+            expected = [] if value is None else [datetime.fromisoformat(value)]
+            assert times == expected, name
+        elif isinstance(value, str | int):
+            assert field["value"] == str(value), name
+        else:  # the covering clinician, the client's people: every value, and only those
+            for text in _strings(value):
+                assert text in field["text"], (name, text)
+    assert ("Jamie" in page) is shared  # the client's people only when shared
+    # Whatever the therapist's view holds and the covering view does not is not on the page.
+    full = BreakSerializer(brk).data
+    withheld = [
+        text
+        for name in set(full) - set(api)
+        for text in _strings(full[name])
+        if len(text) >= 4 and not text[:4].isdigit()
+    ]
+    assert "You have done this before." in withheld and "WARN-SIGN-A" in withheld
+    for text in withheld:
+        assert text not in page, text
+    for prompt in brk.prompts.all():
+        assert prompt.text not in page
+    for personal in ("Example", "robin@example.com", "+447700900123"):  # last name, contacts
+        assert personal not in page and personal not in str(api)
+
+
+def test_the_covering_check_ins_page_lists_what_the_api_lists(client, covered):
+    brk, covering = covered
+    Break.objects.filter(pk=brk.pk).update(share_check_ins_with_covering=True)
+    client.force_login(covering)
+    api = client.get(f"/api/v1/breaks/{brk.pk}/check-ins/").json()["results"]
+    page = client.get(f"/breaks/{brk.pk}/check-ins/").content.decode()
+    assert [c["note"] for c in api] == ["A hard night on the bridge."]
+    for check_in in api:
+        assert check_in["note"] in page
+    assert "river walks" not in page  # the after-break review is the therapist's only
+    Break.objects.filter(pk=brk.pk).update(share_check_ins_with_covering=False)
+    assert client.get(f"/breaks/{brk.pk}/check-ins/").status_code == 404
+    assert client.get(f"/api/v1/breaks/{brk.pk}/check-ins/").status_code == 404
+
+
+def test_a_soft_deleted_clients_break_is_gone_for_the_covering_clinician(client, covered):
+    brk, covering = covered
+    Break.objects.filter(pk=brk.pk).update(share_check_ins_with_covering=True)
+    Client.objects.filter(pk=brk.client_id).update(deleted_at=brk.starts_at)
+    client.force_login(covering)
+    for url in (f"/breaks/{brk.pk}/", f"/breaks/{brk.pk}/check-ins/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "bridge" not in response.content.decode()
+    assert client.get(f"/api/v1/breaks/{brk.pk}/check-ins/").status_code == 404

@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from planner.breaks.selectors import CoveringView, covering_view
 from planner.models import Break, Channel, CheckIn, Delivery, InboxMessage
 
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -240,8 +241,9 @@ class BreakUpdateSerializer(BreakWriteSerializer):
 
 
 class CoveringBreakSerializer(serializers.Serializer):
-    """What a break shares with the covering clinician: conservative on purpose (no note,
-    no warning signs); the client's people only when the client agreed to share."""
+    """What a break shares with the covering clinician: ``selectors.covering_view`` decides
+    (the page shows the same); conservative on purpose (no note, no warning signs); the
+    client's people only when the client agreed to share."""
 
     view = serializers.SerializerMethodField(help_text='Which view of the break: "covering".')
     id = serializers.IntegerField()
@@ -251,18 +253,18 @@ class CoveringBreakSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField(allow_null=True)
     return_session_at = serializers.DateTimeField(allow_null=True)
     timezone = Text()
-    client_first_name = Text(source="client.first_name")
+    client_first_name = Text()
     covering_clinician = CoveringClinicianSerializer(allow_null=True)
     escalation_enabled = serializers.BooleanField()
     share_check_ins_with_covering = serializers.BooleanField()
-    support_contacts = serializers.SerializerMethodField()
+    support_contacts = SupportContactSerializer(many=True)
 
-    @extend_schema_field(SupportContactSerializer(many=True))
-    def get_support_contacts(self, brk: Break) -> list[dict]:
-        return list(brk.support_contacts or []) if brk.share_check_ins_with_covering else []
+    def to_representation(self, instance):
+        view = instance if isinstance(instance, CoveringView) else covering_view(instance)
+        return super().to_representation(view)
 
     @extend_schema_field({"type": "string", "enum": ["covering"]})
-    def get_view(self, brk: Break) -> str:
+    def get_view(self, view: CoveringView) -> str:
         return "covering"
 
 
@@ -349,17 +351,18 @@ class CheckInSerializer(serializers.ModelSerializer):
 
 
 class CoverageSerializer(CoveringBreakSerializer):
-    support_check_ins = serializers.SerializerMethodField(
-        help_text="Check-ins that asked for support, when the client agreed to share them."
+    support_check_ins = CheckInSerializer(
+        many=True,
+        read_only=True,
+        help_text="Check-ins that asked for support, when the client agreed to share them.",
     )
 
-    @extend_schema_field(CheckInSerializer(many=True))
-    def get_support_check_ins(self, brk: Break) -> list[dict]:
-        if not brk.share_check_ins_with_covering:
-            return []
+    def to_representation(self, instance: Break) -> dict:
+        data = dict(CoveringBreakSerializer(instance, context=self.context).data)
         # support_check_ins: prefetched by selectors.api_coverage_for
-        rows = CheckInSerializer(brk.support_check_ins, many=True).data  # type: ignore[attr-defined]
-        return list(rows)
+        rows = instance.support_check_ins if instance.share_check_ins_with_covering else []  # type: ignore[attr-defined]
+        data["support_check_ins"] = list(CheckInSerializer(rows, many=True).data)
+        return data
 
 
 @extend_schema_field(

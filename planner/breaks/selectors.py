@@ -7,7 +7,7 @@ existence is not revealed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -148,6 +148,62 @@ def live_break_for_client(client: Client, *, at: datetime | None = None) -> Brea
         .select_related("therapist", "covering_user")
         .order_by("starts_at", "id")
         .first()
+    )
+
+
+# --- What a break shares with its covering clinician -----------------------------------------
+
+
+@dataclass(frozen=True)
+class CoveringView:
+    """What a break shares with its covering clinician, and all of it: the page
+    (``/breaks/<id>/``) and the API (``CoveringBreakSerializer``) both show exactly these
+    fields. Conservative on purpose: no warning signs, no note, no coping strategies, no
+    prompt texts, no contact details of the client; the client's people only when the client
+    agreed to share with the covering clinician."""
+
+    id: int
+    kind: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime | None
+    return_session_at: datetime | None
+    timezone: str
+    client_first_name: str
+    covering_clinician: dict | None
+    escalation_enabled: bool
+    share_check_ins_with_covering: bool
+    support_contacts: list[dict]
+
+    @property
+    def kind_label(self) -> str:
+        return str(Break.Kind(self.kind).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(Break.Status(self.status).label)
+
+
+COVERING_FIELDS = tuple(f.name for f in fields(CoveringView))
+
+
+def covering_view(brk: Break) -> CoveringView:
+    """The one decision of what a covering clinician sees of ``brk``."""
+    shared = brk.share_check_ins_with_covering
+    clinician = brk.covering_clinician if isinstance(brk.covering_clinician, dict) else None
+    return CoveringView(
+        id=brk.pk,
+        kind=brk.kind,
+        status=brk.status,
+        starts_at=brk.starts_at,
+        ends_at=brk.ends_at,
+        return_session_at=brk.return_session_at,
+        timezone=brk.timezone,
+        client_first_name=brk.client.first_name,
+        covering_clinician=dict(clinician) if clinician else None,
+        escalation_enabled=brk.escalation_enabled,
+        share_check_ins_with_covering=shared,
+        support_contacts=[dict(c) for c in brk.support_contacts or []] if shared else [],
     )
 
 

@@ -220,6 +220,10 @@ def break_detail(request: AuthenticatedHttpRequest, break_id: int) -> HttpRespon
     brk, role = services.break_read(user=request.user, break_id=break_id)
     if role == "client":
         return redirect("my-break")
+    if role == "covering":
+        # Exactly what the API's covering view shows: the one selector decides.
+        view = selectors.covering_view(brk)
+        return render(request, "planner/breaks/break_covering.html", {"view": view})
     return render(
         request,
         "planner/breaks/break.html",
