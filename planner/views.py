@@ -22,4 +22,8 @@ def home(request: HttpRequest) -> HttpResponseBase:
         return views_therapist.dashboard(request)
     if user.is_client:
         return views_client.my_break(request)
-    return render(request, "planner/home.html")
+    return render(
+        request,
+        "planner/home.html",
+        {"declared": views_therapist.declared_for_colleagues(user)},
+    )

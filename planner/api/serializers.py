@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from planner.breaks.selectors import CoveringView, covering_view
+from planner.breaks.selectors import CoveringView, DeclaredView, covering_view, declared_view
 from planner.models import Break, Channel, CheckIn, Delivery, InboxMessage
 
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -266,6 +266,35 @@ class CoveringBreakSerializer(serializers.Serializer):
     @extend_schema_field({"type": "string", "enum": ["covering"]})
     def get_view(self, view: CoveringView) -> str:
         return "covering"
+
+
+class DeclaredBreakSerializer(serializers.Serializer):
+    """An absence declared for another therapist, as its declarer sees it
+    (``selectors.declared_view``; the page shows the same): what was declared and where it
+    stands, never the plan the therapist writes into it."""
+
+    view = serializers.SerializerMethodField(help_text='Which view of the break: "declared".')
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Break.Kind.choices)
+    status = serializers.ChoiceField(choices=Break.Status.choices)
+    therapist = serializers.IntegerField(help_text="The therapist it was declared for.")
+    therapist_name = Text()
+    client = serializers.IntegerField()
+    client_first_name = Text()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    return_session_at = serializers.DateTimeField(allow_null=True)
+    covering_clinician = CoveringClinicianSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance):
+        view = instance if isinstance(instance, DeclaredView) else declared_view(instance)
+        return super().to_representation(view)
+
+    @extend_schema_field({"type": "string", "enum": ["declared"]})
+    def get_view(self, view: DeclaredView) -> str:
+        return "declared"
 
 
 class ClientBreakSerializer(serializers.Serializer):

@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("breaks/<int:pk>/check-ins/", views.BreakCheckInsView.as_view(), name="break-check-ins"),
     path("absences/", views.AbsenceView.as_view(), name="absences"),
+    path(
+        "absences/declared/",
+        views.DeclaredAbsencesView.as_view(),
+        name="absences-declared",
+    ),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("me/breaks/", views.MeBreaksView.as_view(), name="me-breaks"),
     path("me/inbox/", views.MeInboxView.as_view(), name="me-inbox"),

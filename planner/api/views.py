@@ -317,12 +317,14 @@ class BreakDetailView(BaseView):
                     serializers={
                         "therapist": s.BreakSerializer,
                         "covering": s.CoveringBreakSerializer,
+                        "declared": s.DeclaredBreakSerializer,
                         "client": s.ClientBreakSerializer,
                     },
                     resource_type_field_name="view",
                 ),
                 description="The therapist's view; a covering clinician gets only what the "
-                "break shares with them; the client their own view.",
+                "break shares with them; whoever declared an absence for a colleague what "
+                "they declared; the client their own view.",
             ),
             **errors(401, 404, 429),
         },
@@ -333,6 +335,7 @@ class BreakDetailView(BaseView):
         serializer = {
             "therapist": s.BreakSerializer,
             "covering": s.CoveringBreakSerializer,
+            "declarer": s.DeclaredBreakSerializer,
             "client": s.ClientBreakSerializer,
         }[role]
         return Response(serializer(brk).data)
@@ -383,20 +386,35 @@ class BreakActivateView(BaseView):
         return Response(s.BreakSerializer(brk).data)
 
 
+def therapist_or_declared(brk: Break, user: User) -> dict:
+    """The therapist's view of their own break; the declared view for whoever declared it."""
+    if brk.therapist_id == user.pk:
+        return s.BreakSerializer(brk).data
+    return s.DeclaredBreakSerializer(brk).data
+
+
+THERAPIST_OR_DECLARED = PolymorphicProxySerializer(
+    component_name="BreakOrDeclared",
+    serializers={"therapist": s.BreakSerializer, "declared": s.DeclaredBreakSerializer},
+    resource_type_field_name="view",
+)
+
+
 class BreakCancelView(BaseView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="breaks_cancel",
         request=None,
-        responses={200: s.BreakSerializer, **errors(400, 401, 404, 429)},
-        description="No further prompt of this break is sent.",
+        responses={200: THERAPIST_OR_DECLARED, **errors(400, 401, 404, 429)},
+        description="No further prompt of this break is sent. Its therapist, or whoever "
+        "declared it for them, may cancel it.",
         tags=["breaks"],
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
-        brk = selectors.access_break(request.user, pk)
+        brk = selectors.access_break_to_cancel(request.user, pk)
         brk = services.break_cancel(brk=brk, actor=request.user)
-        return Response(s.BreakSerializer(brk).data)
+        return Response(therapist_or_declared(brk, request.user))
 
 
 class BreakDeliveriesView(BaseView):
@@ -437,9 +455,23 @@ class AbsenceView(BaseView):
     @extend_schema(
         operation_id="absences_create",
         request=s.AbsenceSerializer,
-        responses={201: s.BreakSerializer(many=True), **errors(400, 401, 403, 429)},
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="BreakOrDeclared",
+                serializers={
+                    "therapist": s.BreakSerializer,
+                    "declared": s.DeclaredBreakSerializer,
+                },
+                resource_type_field_name="view",
+                many=True,
+            ),
+            **errors(400, 401, 403, 429),
+        },
         description="One draft break per client. An unplanned absence is activated at once. "
-        'Someone who may not declare for `therapist` gets 400 "Unknown therapist."',
+        "Only an unplanned absence can be declared for another therapist (`therapist`, staff "
+        'and colleagues of the same practice); anyone else gets 400 "Unknown therapist.". '
+        "You get the therapist's view of your own breaks and the declared view of a "
+        "colleague's.",
         tags=["breaks"],
     )
     def post(self, request: AuthenticatedRequest) -> Response:
@@ -456,7 +488,22 @@ class AbsenceView(BaseView):
             activate=data.pop("activate"),
             **data,
         )
-        return Response(s.BreakSerializer(breaks, many=True).data, status=status.HTTP_201_CREATED)
+        rows = [therapist_or_declared(brk, request.user) for brk in breaks]
+        return Response(rows, status=status.HTTP_201_CREATED)
+
+
+class DeclaredAbsencesView(BaseView):
+    permission_classes = [CanDeclareAbsence]
+
+    @extend_schema(
+        operation_id="absences_declared_list",
+        responses={200: s.DeclaredBreakSerializer(many=True), **errors(401, 403, 429)},
+        description="The absences you declared for another therapist, newest first, as "
+        "you declared them; cancel one with POST /breaks/{id}/cancel/.",
+        tags=["breaks"],
+    )
+    def get(self, request: AuthenticatedRequest) -> Response:
+        return self.paginated(selectors.breaks_declared_by(request.user), s.DeclaredBreakSerializer)
 
 
 class CoverageView(BaseView):
