@@ -21,6 +21,7 @@ urlpatterns = [
     path("me/check-in/", checkin_views.check_in, name="check-in"),
     path("me/breaks/<int:break_id>/review/", checkin_views.review, name="break-review"),
     path("l/escalation/<str:token>/", checkin_views.escalation_ack, name="escalation-ack"),
+    path("escalations/<int:escalation_id>/", checkin_views.escalation_page, name="escalation"),
     path(
         "breaks/<int:break_id>/check-ins/",
         checkin_views.break_check_ins,
