@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from core import views as core_views
 from core.forms import LockoutAuthenticationForm
+from core.middleware import limited_session_allowed
 from planner import views
 from planner.breaks import views as views_therapist
 from planner.checkins import views as checkin_views
@@ -14,10 +16,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "login/",
-        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        limited_session_allowed(
+            auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm)
+        ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/confirm/", core_views.password_confirm, name="password-confirm"),
+    path("logout/", limited_session_allowed(auth_views.LogoutView.as_view()), name="logout"),
     path("me/check-in/", checkin_views.check_in, name="check-in"),
     path("me/breaks/<int:break_id>/review/", checkin_views.review, name="break-review"),
     path("l/escalation/<str:token>/", checkin_views.escalation_ack, name="escalation-ack"),

@@ -9,10 +9,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from core.forms import LockoutAuthenticationForm
+from core.middleware import limited_session_allowed
 from planner.breaks import views as views_therapist
 from planner.me import views as views_client
 
 
+@limited_session_allowed
 def home(request: HttpRequest) -> HttpResponseBase:
     """The login form for visitors; the dashboard, "My break" or the admin link otherwise."""
     user = request.user
