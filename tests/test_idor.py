@@ -8,9 +8,11 @@ success, and nothing of Robin's may change.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
 
 from core.models import Practice
 from planner.models import (
@@ -24,7 +26,7 @@ from planner.models import (
     ScheduledPrompt,
 )
 from tests.security_helpers import api_token, url_patterns_with_ids
-from tests.test_security import a_client, client_with_history  # noqa: F401 - fixtures
+from tests.test_security import NOW, a_client, client_with_history  # noqa: F401 - fixtures
 
 ID_KINDS = {
     "clients/<": "client",
@@ -439,6 +441,7 @@ def test_the_covering_page_shows_exactly_the_apis_covering_view(client, covered,
         assert personal not in page and personal not in str(api)
 
 
+@time_machine.travel(NOW + timedelta(days=12), tick=False)  # during the break
 def test_the_covering_check_ins_page_lists_what_the_api_lists(client, covered):
     brk, covering = covered
     Break.objects.filter(pk=brk.pk).update(share_check_ins_with_covering=True)
