@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import time_machine
+
 from planner.models import AuditEvent
-from tests.test_security import a_client, client_with_history  # noqa: F401 - fixtures
+from tests.test_security import NOW, a_client, client_with_history  # noqa: F401 - fixtures
 
 
 def reads(action: str) -> list[tuple[int | None, str]]:
@@ -24,6 +28,7 @@ def test_a_therapist_reading_a_plan_and_contact_details_is_recorded_once(
     assert reads("client.read") == [(therapist.pk, str(client_with_history.pk))]
 
 
+@time_machine.travel(NOW + timedelta(days=12), tick=False)  # during the break, on any date
 def test_the_covering_clinician_reading_shared_check_ins_is_recorded(
     client,
     make_user,
