@@ -43,9 +43,9 @@ def _seed(messages: int, breaks: int) -> dict[str, str]:
 
     from django.db import transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from core.models import User
+    from core.tokens import issue_token
     from planner.models import Break, Client, InboxMessage
 
     with transaction.atomic():
@@ -92,8 +92,8 @@ def _seed(messages: int, breaks: int) -> dict[str, str]:
             for i in range(messages)
         )
         return {
-            "client": Token.objects.create(user=client_user).key,
-            "therapist": Token.objects.create(user=therapist).key,
+            "client": issue_token(client_user)[1],
+            "therapist": issue_token(therapist)[1],
         }
 
 

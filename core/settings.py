@@ -8,6 +8,7 @@ Every variable is documented in the README's "Configuration" section.
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,7 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "anymail",
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
+    "core.middleware.NoStoreMiddleware",
+    "core.middleware.LimitedSessionMiddleware",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -169,7 +172,20 @@ if "pytest" in sys.modules and not envbool("TEST_SECURE", False):
     CSRF_COOKIE_SECURE = False
 
 # --- Email and SMS -----------------------------------------------------------------------
-EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", CONSOLE_EMAIL_BACKEND)
+# The console backend prints whole messages (prompts, login links) to the process's output.
+ALLOW_CONSOLE_EMAIL = envbool("ALLOW_CONSOLE_EMAIL", False)
+if EMAIL_BACKEND == CONSOLE_EMAIL_BACKEND and not (
+    DEBUG or ALLOW_CONSOLE_EMAIL or "pytest" in sys.modules
+):
+    from core.startup import fail
+
+    fail(
+        "EMAIL_BACKEND is the console backend, which prints every message and link to the "
+        "logs. Set EMAIL_BACKEND (e.g. django.core.mail.backends.smtp.EmailBackend), or "
+        "ALLOW_CONSOLE_EMAIL=1 to keep it."
+    )
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
@@ -229,6 +245,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.worker_heartbeat", "schedule": 60.0},
     "breaks-advance": {"task": "planner.breaks_advance", "schedule": 300.0},
     "prune-login-attempts": {"task": "core.prune_login_attempts", "schedule": 86400.0},
+    "prune-expired-tokens": {"task": "core.prune_expired_tokens", "schedule": 86400.0},
     "escalation-fallback-sweep": {
         "task": "planner.escalation_fallback_sweep",
         "schedule": float(ESCALATION_SWEEP_SECONDS),
@@ -237,6 +254,14 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- REST framework ----------------------------------------------------------------------
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each token expires.
+API_TOKEN_TTL_HOURS = envint("API_TOKEN_TTL_HOURS", 12)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",  # Authorization: Token <token>, as before
+    "AUTO_REFRESH": False,  # a fixed lifetime: a read never writes
+    "TOKEN_LIMIT_PER_USER": None,
+}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "planner.api.authentication.TokenWithProfileAuthentication",
@@ -245,9 +270,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "PAGE_SIZE": 50,
+    # By the caller's address as core.auth.client_ip sees it (TRUSTED_PROXY_COUNT), never by
+    # a client-written X-Forwarded-For.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "planner.api.throttling.AnonRateThrottle",
+        "planner.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": envstr("THROTTLE_ANON", "60/minute"),
@@ -285,35 +312,26 @@ CACHES = {
 }
 
 # --- Logging: ids and event names only, never message text or personal data ------------
+LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        },
-    },
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Signed-link tokens in paths (django.request, django.server, ?next=) become [token].
+    "filters": {"scrub_tokens": {"()": "core.logscrub.ScrubSignedTokens"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["scrub_tokens"],
+        }
     },
-    # The request lines of runserver and Django's 4xx warnings hold paths, and some paths hold
-    # a link's token (/invitations/<token>/, /reset/<uid>/<token>/, /l/...): masked.
-    "filters": {"paths": {"()": "core.logfilters.RedactTokensInPaths"}},
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # runserver's request lines, as Django prints them by default, tokens masked
-        "django.server": {
-            "handlers": ["django.server"],
-            "level": "INFO",
-            "propagate": False,
-            "filters": ["paths"],
-        },
-        "django.request": {"filters": ["paths"]},
-        "django.security": {"filters": ["paths"]},
+        # Django's own console and mail_admins handlers would print unscrubbed lines: every
+        # django.* record goes to the root's console handler instead.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": "INFO"},
     },

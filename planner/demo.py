@@ -11,6 +11,7 @@ from datetime import time, timedelta
 from django.utils.timezone import now
 
 from core.models import Practice, User
+from planner.admin import practice_staff_group
 from planner.breaks import services
 from planner.models import Break, Client, Invitation
 from planner.onboarding import services as onboarding
@@ -66,7 +67,9 @@ def load(*, password: str) -> list[str]:
         practice=practice,
         phone="+447700900200",
     )
-    _user(
+    # Practice staff, not a superuser: the admin with the "Practice staff" group's
+    # permissions, scoped to this practice (a superuser is the installation's operator).
+    staff = _user(
         "staff@example.com",
         password,
         first_name="Lee",
@@ -74,8 +77,9 @@ def load(*, password: str) -> list[str]:
         role=User.Role.STAFF,
         practice=practice,
         is_staff=True,
-        is_superuser=True,
+        is_superuser=False,
     )
+    staff.groups.add(practice_staff_group())
     clients = [
         _client(therapist, first, last, email, phone, tz, country)
         for first, last, email, phone, tz, country in DEMO_CLIENTS
@@ -96,7 +100,7 @@ def load(*, password: str) -> list[str]:
         "therapist@example.com / " + password + " (therapist, five clients)",
         "therapist2@example.com / " + password + " (covering clinician of the demo break)",
         "client@example.com / " + password + " (client, break in progress)",
-        "staff@example.com / " + password + " (staff, admin)",
+        "staff@example.com / " + password + " (practice staff, the admin of this practice)",
         f"demo break id {demo_break.pk}",
         f"{invited.email} is invited, not yet joined: {link}",
     ]

@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from core import views as core_views
 from core.forms import LockoutAuthenticationForm
+from core.middleware import limited_session_allowed
 from planner import views
 from planner.breaks import views as views_therapist
 from planner.checkins import views as checkin_views
@@ -15,10 +17,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "login/",
-        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        limited_session_allowed(
+            auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm)
+        ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/confirm/", core_views.password_confirm, name="password-confirm"),
+    path("logout/", limited_session_allowed(auth_views.LogoutView.as_view()), name="logout"),
     # Onboarding: invitations and passwords (Django's views; the emailed reset link is
     # /reset/<uidb64>/<token>/)
     path("invitations/<str:token>/", onboarding_views.invitation, name="invitation"),
@@ -47,6 +52,7 @@ urlpatterns = [
     path("me/check-in/", checkin_views.check_in, name="check-in"),
     path("me/breaks/<int:break_id>/review/", checkin_views.review, name="break-review"),
     path("l/escalation/<str:token>/", checkin_views.escalation_ack, name="escalation-ack"),
+    path("escalations/<int:escalation_id>/", checkin_views.escalation_page, name="escalation"),
     path(
         "breaks/<int:break_id>/check-ins/",
         checkin_views.break_check_ins,

@@ -9,10 +9,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from core.forms import LockoutAuthenticationForm
+from core.middleware import limited_session_allowed
 from planner.breaks import views as views_therapist
 from planner.me import views as views_client
 
 
+@limited_session_allowed
 def home(request: HttpRequest) -> HttpResponseBase:
     """The login form for visitors; the dashboard, "My break" or the admin link otherwise."""
     user = request.user
@@ -22,4 +24,8 @@ def home(request: HttpRequest) -> HttpResponseBase:
         return views_therapist.dashboard(request)
     if user.is_client:
         return views_client.my_break(request)
-    return render(request, "planner/home.html")
+    return render(
+        request,
+        "planner/home.html",
+        {"declared": views_therapist.declared_for_colleagues(user)},
+    )

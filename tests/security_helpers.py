@@ -90,6 +90,16 @@ def url_patterns_with_ids(
             yield pattern
 
 
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def api_token(user) -> str:
+    """A fresh API token for ``user`` (django-rest-knox: only its digest is stored)."""
+    from core.tokens import issue_token
+
+    return issue_token(user)[1]
+
+
 # --- Personal data in text ----------------------------------------------------------------
 
 

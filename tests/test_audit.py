@@ -29,6 +29,7 @@ def test_a_therapist_reading_a_plan_and_contact_details_is_recorded_once(
     assert reads("client.read") == [(therapist.pk, str(client_with_history.pk))]
 
 
+@time_machine.travel(NOW + timedelta(days=12), tick=False)  # during the break, on any date
 def test_the_covering_clinician_reading_shared_check_ins_is_recorded(
     client,
     make_user,

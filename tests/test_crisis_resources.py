@@ -234,7 +234,7 @@ EXPECTED_LINES = [
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SECRET_KEY": "test-only", "DEBUG": ""}
+    env = {**os.environ, "SECRET_KEY": "test-only", "DEBUG": "", "ALLOW_CONSOLE_EMAIL": "1"}
     return subprocess.run(
         [sys.executable, "manage.py", "check_crisis_resources", *args],
         cwd=ROOT,

@@ -8,14 +8,13 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.utils.timezone import now
-from rest_framework.authtoken.models import Token
 
 from core.models import User
 from planner.breaks import services
 from planner.delivery import outbox as dispatch
 from planner.me import services as me_services
 from planner.models import Break, Client, InboxMessage
-from tests.security_helpers import assert_no_pii_in
+from tests.security_helpers import api_token, assert_no_pii_in
 
 DEMO_PASSWORD = "between-demo"
 CHECK_IN_NOTE = "Walked to the bridge again tonight and sat there for an hour."
@@ -88,8 +87,7 @@ def test_a_full_journey_logs_no_personal_data_or_message_text(
     client.logout()
 
     # And through the API.
-    token = Token.objects.create(user=robin.user)
-    api = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    api = {"HTTP_AUTHORIZATION": f"Token {api_token(robin.user)}"}
     assert client.get("/api/v1/me/inbox/", **api).status_code == 200
     assert client.get("/api/v1/me/breaks/", **api).status_code == 200
 

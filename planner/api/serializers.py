@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from planner.breaks.selectors import CoveringView, DeclaredView, covering_view, declared_view
 from planner.models import Break, Channel, CheckIn, Client, Delivery, InboxMessage
 from planner.onboarding.selectors import invitation_status_for_client
 
@@ -112,7 +113,10 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = Text()
+    token = Text(help_text="Send it as `Authorization: Token <token>`; it is shown only once.")
+    expiry = serializers.DateTimeField(
+        allow_null=True, help_text="When the token stops working (API_TOKEN_TTL_HOURS)."
+    )
 
 
 # --- Clients ------------------------------------------------------------------------------
@@ -257,8 +261,9 @@ class BreakUpdateSerializer(BreakWriteSerializer):
 
 
 class CoveringBreakSerializer(serializers.Serializer):
-    """What a break shares with the covering clinician: conservative on purpose (no note,
-    no warning signs); the client's people only when the client agreed to share."""
+    """What a break shares with the covering clinician: ``selectors.covering_view`` decides
+    (the page shows the same); conservative on purpose (no note, no warning signs); the
+    client's people only when the client agreed to share."""
 
     view = serializers.SerializerMethodField(help_text='Which view of the break: "covering".')
     id = serializers.IntegerField()
@@ -268,19 +273,48 @@ class CoveringBreakSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField(allow_null=True)
     return_session_at = serializers.DateTimeField(allow_null=True)
     timezone = Text()
-    client_first_name = Text(source="client.first_name")
+    client_first_name = Text()
     covering_clinician = CoveringClinicianSerializer(allow_null=True)
     escalation_enabled = serializers.BooleanField()
     share_check_ins_with_covering = serializers.BooleanField()
-    support_contacts = serializers.SerializerMethodField()
+    support_contacts = SupportContactSerializer(many=True)
 
-    @extend_schema_field(SupportContactSerializer(many=True))
-    def get_support_contacts(self, brk: Break) -> list[dict]:
-        return list(brk.support_contacts or []) if brk.share_check_ins_with_covering else []
+    def to_representation(self, instance):
+        view = instance if isinstance(instance, CoveringView) else covering_view(instance)
+        return super().to_representation(view)
 
     @extend_schema_field({"type": "string", "enum": ["covering"]})
-    def get_view(self, brk: Break) -> str:
+    def get_view(self, view: CoveringView) -> str:
         return "covering"
+
+
+class DeclaredBreakSerializer(serializers.Serializer):
+    """An absence declared for another therapist, as its declarer sees it
+    (``selectors.declared_view``; the page shows the same): what was declared and where it
+    stands, never the plan the therapist writes into it."""
+
+    view = serializers.SerializerMethodField(help_text='Which view of the break: "declared".')
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Break.Kind.choices)
+    status = serializers.ChoiceField(choices=Break.Status.choices)
+    therapist = serializers.IntegerField(help_text="The therapist it was declared for.")
+    therapist_name = Text()
+    client = serializers.IntegerField()
+    client_first_name = Text()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    return_session_at = serializers.DateTimeField(allow_null=True)
+    covering_clinician = CoveringClinicianSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance):
+        view = instance if isinstance(instance, DeclaredView) else declared_view(instance)
+        return super().to_representation(view)
+
+    @extend_schema_field({"type": "string", "enum": ["declared"]})
+    def get_view(self, view: DeclaredView) -> str:
+        return "declared"
 
 
 class ClientBreakSerializer(serializers.Serializer):
@@ -366,17 +400,18 @@ class CheckInSerializer(serializers.ModelSerializer):
 
 
 class CoverageSerializer(CoveringBreakSerializer):
-    support_check_ins = serializers.SerializerMethodField(
-        help_text="Check-ins that asked for support, when the client agreed to share them."
+    support_check_ins = CheckInSerializer(
+        many=True,
+        read_only=True,
+        help_text="Check-ins that asked for support, when the client agreed to share them.",
     )
 
-    @extend_schema_field(CheckInSerializer(many=True))
-    def get_support_check_ins(self, brk: Break) -> list[dict]:
-        if not brk.share_check_ins_with_covering:
-            return []
+    def to_representation(self, instance: Break) -> dict:
+        data = dict(CoveringBreakSerializer(instance, context=self.context).data)
         # support_check_ins: prefetched by selectors.api_coverage_for
-        rows = CheckInSerializer(brk.support_check_ins, many=True).data  # type: ignore[attr-defined]
-        return list(rows)
+        rows = instance.support_check_ins if instance.share_check_ins_with_covering else []  # type: ignore[attr-defined]
+        data["support_check_ins"] = list(CheckInSerializer(rows, many=True).data)
+        return data
 
 
 @extend_schema_field(

@@ -8,6 +8,8 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
     path("clients/", views.ClientListView.as_view(), name="clients"),
     path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client"),
     path("clients/<int:pk>/invite/", views.ClientInviteView.as_view(), name="client-invite"),
@@ -25,6 +27,11 @@ urlpatterns = [
     ),
     path("breaks/<int:pk>/check-ins/", views.BreakCheckInsView.as_view(), name="break-check-ins"),
     path("absences/", views.AbsenceView.as_view(), name="absences"),
+    path(
+        "absences/declared/",
+        views.DeclaredAbsencesView.as_view(),
+        name="absences-declared",
+    ),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("me/breaks/", views.MeBreaksView.as_view(), name="me-breaks"),
     path("me/inbox/", views.MeInboxView.as_view(), name="me-inbox"),

@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import BasePagination
@@ -26,15 +25,17 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
 from core.http import AuthenticatedRequest
 from core.models import User
+from core.tokens import issue_token, revoke_tokens
 from planner.api import serializers as s
+from planner.api.authentication import TokenWithProfileAuthentication
 from planner.api.pagination import InboxCursorPagination, PagePagination
 from planner.api.permissions import CanDeclareAbsence, IsClient, IsTherapist
+from planner.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from planner.breaks import selectors, services
 from planner.checkins import services as checkins
 from planner.delivery import selectors as delivery_selectors
@@ -95,8 +96,19 @@ def _body_is_object(request: AuthenticatedRequest) -> None:
 # --- Auth -----------------------------------------------------------------------------------
 
 
+class LockedOut(Throttled):
+    """The lockout's own sentence ("Try again in 15 minutes."), without DRF's "Expected
+    available in N seconds." after it; the seconds go in Retry-After and ``retry_after``."""
+
+    wait: float | None
+
+    def __init__(self, seconds: int, message: str) -> None:
+        super().__init__(detail=message)
+        self.wait = seconds
+
+
 class TokenView(BaseView):
-    """Exchange an email and password for an API token."""
+    """Exchange an email and password for an API token (it expires; see ``expiry``)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -120,13 +132,50 @@ class TokenView(BaseView):
                 request, email=data["username"].strip().lower(), password=data["password"]
             )
         except LoginLocked as locked:
-            raise Throttled(wait=locked.retry_after_seconds, detail=str(locked))
+            raise LockedOut(locked.retry_after_seconds, locked.message)
         except LoginFailed:
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to log in with the email and password given."]}
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        row, token = issue_token(user)
+        return Response(s.TokenSerializer({"token": token, "expiry": row.expiry}).data)
+
+
+class LogoutView(BaseView):
+    """Revoke the token this request carries (a session is logged out at /logout/)."""
+
+    authentication_classes = [TokenWithProfileAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="auth_logout",
+        request=None,
+        responses={204: None, **errors(401, 429)},
+        description="Deletes the calling token: it answers 401 from now on.",
+        tags=["auth"],
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        token = request.auth
+        if token is not None:
+            token.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(BaseView):
+    """Revoke every token of the caller (a lost phone, a token that may have leaked)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="auth_logout_all",
+        request=None,
+        responses={204: None, **errors(401, 429)},
+        description="Deletes every API token of the caller, this one included.",
+        tags=["auth"],
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        revoke_tokens(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Clients --------------------------------------------------------------------------------
@@ -348,12 +397,14 @@ class BreakDetailView(BaseView):
                     serializers={
                         "therapist": s.BreakSerializer,
                         "covering": s.CoveringBreakSerializer,
+                        "declared": s.DeclaredBreakSerializer,
                         "client": s.ClientBreakSerializer,
                     },
                     resource_type_field_name="view",
                 ),
                 description="The therapist's view; a covering clinician gets only what the "
-                "break shares with them; the client their own view.",
+                "break shares with them; whoever declared an absence for a colleague what "
+                "they declared; the client their own view.",
             ),
             **errors(401, 404, 429),
         },
@@ -364,6 +415,7 @@ class BreakDetailView(BaseView):
         serializer = {
             "therapist": s.BreakSerializer,
             "covering": s.CoveringBreakSerializer,
+            "declarer": s.DeclaredBreakSerializer,
             "client": s.ClientBreakSerializer,
         }[role]
         return Response(serializer(brk).data)
@@ -414,20 +466,35 @@ class BreakActivateView(BaseView):
         return Response(s.BreakSerializer(brk).data)
 
 
+def therapist_or_declared(brk: Break, user: User) -> dict:
+    """The therapist's view of their own break; the declared view for whoever declared it."""
+    if brk.therapist_id == user.pk:
+        return s.BreakSerializer(brk).data
+    return s.DeclaredBreakSerializer(brk).data
+
+
+THERAPIST_OR_DECLARED = PolymorphicProxySerializer(
+    component_name="BreakOrDeclared",
+    serializers={"therapist": s.BreakSerializer, "declared": s.DeclaredBreakSerializer},
+    resource_type_field_name="view",
+)
+
+
 class BreakCancelView(BaseView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="breaks_cancel",
         request=None,
-        responses={200: s.BreakSerializer, **errors(400, 401, 404, 429)},
-        description="No further prompt of this break is sent.",
+        responses={200: THERAPIST_OR_DECLARED, **errors(400, 401, 404, 429)},
+        description="No further prompt of this break is sent. Its therapist, or whoever "
+        "declared it for them, may cancel it.",
         tags=["breaks"],
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
-        brk = selectors.access_break(request.user, pk)
+        brk = selectors.access_break_to_cancel(request.user, pk)
         brk = services.break_cancel(brk=brk, actor=request.user)
-        return Response(s.BreakSerializer(brk).data)
+        return Response(therapist_or_declared(brk, request.user))
 
 
 class BreakDeliveriesView(BaseView):
@@ -468,9 +535,23 @@ class AbsenceView(BaseView):
     @extend_schema(
         operation_id="absences_create",
         request=s.AbsenceSerializer,
-        responses={201: s.BreakSerializer(many=True), **errors(400, 401, 403, 429)},
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="BreakOrDeclared",
+                serializers={
+                    "therapist": s.BreakSerializer,
+                    "declared": s.DeclaredBreakSerializer,
+                },
+                resource_type_field_name="view",
+                many=True,
+            ),
+            **errors(400, 401, 403, 429),
+        },
         description="One draft break per client. An unplanned absence is activated at once. "
-        'Someone who may not declare for `therapist` gets 400 "Unknown therapist."',
+        "Only an unplanned absence can be declared for another therapist (`therapist`, staff "
+        'and colleagues of the same practice); anyone else gets 400 "Unknown therapist.". '
+        "You get the therapist's view of your own breaks and the declared view of a "
+        "colleague's.",
         tags=["breaks"],
     )
     def post(self, request: AuthenticatedRequest) -> Response:
@@ -487,7 +568,22 @@ class AbsenceView(BaseView):
             activate=data.pop("activate"),
             **data,
         )
-        return Response(s.BreakSerializer(breaks, many=True).data, status=status.HTTP_201_CREATED)
+        rows = [therapist_or_declared(brk, request.user) for brk in breaks]
+        return Response(rows, status=status.HTTP_201_CREATED)
+
+
+class DeclaredAbsencesView(BaseView):
+    permission_classes = [CanDeclareAbsence]
+
+    @extend_schema(
+        operation_id="absences_declared_list",
+        responses={200: s.DeclaredBreakSerializer(many=True), **errors(401, 403, 429)},
+        description="The absences you declared for another therapist, newest first, as "
+        "you declared them; cancel one with POST /breaks/{id}/cancel/.",
+        tags=["breaks"],
+    )
+    def get(self, request: AuthenticatedRequest) -> Response:
+        return self.paginated(selectors.breaks_declared_by(request.user), s.DeclaredBreakSerializer)
 
 
 class CoverageView(BaseView):

@@ -7,7 +7,7 @@ existence is not revealed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -102,8 +102,38 @@ def access_break(user: User, break_id: object) -> Break:
         raise Http404("No such break.")
 
 
+def breaks_declared_by(user: User) -> QuerySet[Break]:
+    """Absences ``user`` declared for another therapist (staff, a colleague), newest first."""
+    if not user.is_authenticated:
+        return Break.objects.none()
+    return (
+        Break.objects.filter(created_by=user, client__deleted_at__isnull=True)
+        .exclude(therapist=user)
+        .select_related("client", "therapist")
+        .order_by("-created_at", "-id")
+    )
+
+
+def access_break_to_cancel(user: User, break_id: object) -> Break:
+    """A break the caller may cancel: their own client's, or one they declared for a
+    colleague. Anything else is a 404."""
+    try:
+        pk = int(str(break_id))
+    except ValueError:
+        raise Http404("No such break.")
+    if user.is_authenticated and user.is_therapist:
+        own = breaks_for_therapist(user).filter(pk=pk).select_related("client").first()
+        if own is not None:
+            return own
+    declared = breaks_declared_by(user).filter(pk=pk).first()
+    if declared is None:
+        raise Http404("No such break.")
+    return declared
+
+
 def access_break_for_reading(user: User, break_id: object) -> tuple[Break, str]:
-    """A break the caller may read, and as whom: "therapist", "covering" or "client"."""
+    """A break the caller may read, and as whom: "therapist", "covering", "declarer" (who
+    declared it for a colleague) or "client"."""
     try:
         pk = int(str(break_id))
     except ValueError:
@@ -118,6 +148,8 @@ def access_break_for_reading(user: User, break_id: object) -> tuple[Break, str]:
             return brk, "therapist"
         if brk.covering_user_id == user.pk and brk.is_live:
             return brk, "covering"
+        if brk.created_by_id == user.pk:
+            return brk, "declarer"
         if brk.client.user_id == user.pk and brk.status != Break.Status.DRAFT:
             return brk, "client"
     raise Http404("No such break.")
@@ -157,6 +189,116 @@ def live_break_for_client(client: Client, *, at: datetime | None = None) -> Brea
         .select_related("therapist", "covering_user")
         .order_by("starts_at", "id")
         .first()
+    )
+
+
+# --- What a break shares with its covering clinician -----------------------------------------
+
+
+@dataclass(frozen=True)
+class CoveringView:
+    """What a break shares with its covering clinician, and all of it: the page
+    (``/breaks/<id>/``) and the API (``CoveringBreakSerializer``) both show exactly these
+    fields. Conservative on purpose: no warning signs, no note, no coping strategies, no
+    prompt texts, no contact details of the client; the client's people only when the client
+    agreed to share with the covering clinician."""
+
+    id: int
+    kind: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime | None
+    return_session_at: datetime | None
+    timezone: str
+    client_first_name: str
+    covering_clinician: dict | None
+    escalation_enabled: bool
+    share_check_ins_with_covering: bool
+    support_contacts: list[dict]
+
+    @property
+    def kind_label(self) -> str:
+        return str(Break.Kind(self.kind).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(Break.Status(self.status).label)
+
+
+COVERING_FIELDS = tuple(f.name for f in fields(CoveringView))
+
+
+def covering_view(brk: Break) -> CoveringView:
+    """The one decision of what a covering clinician sees of ``brk``."""
+    shared = brk.share_check_ins_with_covering
+    clinician = brk.covering_clinician if isinstance(brk.covering_clinician, dict) else None
+    return CoveringView(
+        id=brk.pk,
+        kind=brk.kind,
+        status=brk.status,
+        starts_at=brk.starts_at,
+        ends_at=brk.ends_at,
+        return_session_at=brk.return_session_at,
+        timezone=brk.timezone,
+        client_first_name=brk.client.first_name,
+        covering_clinician=dict(clinician) if clinician else None,
+        escalation_enabled=brk.escalation_enabled,
+        share_check_ins_with_covering=shared,
+        support_contacts=[dict(c) for c in brk.support_contacts or []] if shared else [],
+    )
+
+
+# --- What whoever declared an absence for a colleague sees of it -----------------------------
+
+
+@dataclass(frozen=True)
+class DeclaredView:
+    """An absence declared for another therapist, as its declarer sees it: what they declared
+    and where it stands, never the plan the therapist writes into it afterwards."""
+
+    id: int
+    kind: str
+    status: str
+    therapist: int
+    therapist_name: str
+    client: int
+    client_first_name: str
+    starts_at: datetime
+    ends_at: datetime | None
+    return_session_at: datetime | None
+    covering_clinician: dict | None
+    created_at: datetime
+    cancelled_at: datetime | None
+
+    @property
+    def kind_label(self) -> str:
+        return str(Break.Kind(self.kind).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(Break.Status(self.status).label)
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status not in (Break.Status.CANCELLED, Break.Status.COMPLETED)
+
+
+def declared_view(brk: Break) -> DeclaredView:
+    clinician = brk.covering_clinician if isinstance(brk.covering_clinician, dict) else None
+    return DeclaredView(
+        id=brk.pk,
+        kind=brk.kind,
+        status=brk.status,
+        therapist=brk.therapist_id,
+        therapist_name=brk.therapist.full_name,
+        client=brk.client_id,
+        client_first_name=brk.client.first_name,
+        starts_at=brk.starts_at,
+        ends_at=brk.ends_at,
+        return_session_at=brk.return_session_at,
+        covering_clinician=dict(clinician) if clinician else None,
+        created_at=brk.created_at,
+        cancelled_at=brk.cancelled_at,
     )
 
 

@@ -252,11 +252,10 @@ def client_set_login(*, client: Client, user: User, actor: User | None) -> Clien
 
 
 def break_read(*, user: User, break_id: object) -> tuple[Break, str]:
-    """Open a break for reading, and as whom ("therapist", "covering" or "client"); a
-    therapist's or covering clinician's read of the plan goes in the audit trail (a client's
-    read of their own does not)."""
+    """Open a break for reading, and as whom ("therapist", "covering", "declarer" or
+    "client"); every read but a client's of their own goes in the audit trail."""
     brk, role = selectors.access_break_for_reading(user, break_id)
-    if role in ("therapist", "covering"):
+    if role in ("therapist", "covering", "declarer"):
         audit.record_read(user, "break", brk, brk.client_id)
     return brk, role
 
@@ -553,14 +552,22 @@ def _absence_clients(therapist: User, clients: Any) -> list[Client]:
     return found
 
 
-def can_declare_for(actor: User, therapist: User) -> bool:
-    """Staff and colleagues of the same practice may declare an absence for a therapist."""
+# What may be declared for another therapist: only an absence they could not declare
+# themselves. A holiday, a gap or an ending is the therapist's own decision with each client.
+DECLARABLE_FOR_ANOTHER = (Break.Kind.UNPLANNED,)
+
+
+def can_declare_for(actor: User, therapist: User, kind: str | None = None) -> bool:
+    """The one rule of who declares which absence for whom (pages and API alike): a therapist
+    any absence for themselves; staff and colleagues of the same practice only an unplanned
+    one (with ``kind`` None: whether they may declare for this therapist at all)."""
     if actor.pk == therapist.pk:
         return True
     same_practice = actor.practice_id is not None and actor.practice_id == therapist.practice_id
-    return same_practice and (
+    colleague = same_practice and (
         actor.is_staff or actor.role in (User.Role.STAFF, User.Role.THERAPIST)
     )
+    return colleague and (kind is None or kind in DECLARABLE_FOR_ANOTHER)
 
 
 @transaction.atomic
@@ -575,8 +582,9 @@ def absence_plan(
 ) -> list[Break]:
     """One draft break per client for a therapist's absence, in a fixed number of queries.
 
-    An unplanned absence (the therapist is ill) may be declared by staff or a colleague of
-    the same practice; it is activated at once so every client hears who covers.
+    Only an unplanned absence (the therapist is ill) may be declared by staff or a colleague
+    of the same practice (``can_declare_for``); it is activated at once so every client hears
+    who covers, and its declarer can see and cancel it (``created_by``).
     """
     at = at or current_time()
     if not therapist.is_therapist or not can_declare_for(actor, therapist):
@@ -585,6 +593,8 @@ def absence_plan(
     for required in ("kind", "starts_at"):
         if cleaned.get(required) is None:
             raise invalid(required, _("This field is required."))
+    if not can_declare_for(actor, therapist, cleaned["kind"]):
+        raise invalid("kind", _("Only an unplanned absence can be declared for another therapist."))
     chosen = _absence_clients(therapist, clients)
     practice = therapist.practice
     breaks = []

@@ -77,6 +77,11 @@ def plan_sections(brk: Break) -> list[tuple[StrOrPromise, list[str]]]:
 # --- Dashboard and clients ---------------------------------------------------------------
 
 
+def declared_for_colleagues(user) -> list[Break]:
+    """The live absences ``user`` declared for a colleague (on the dashboard, staff's home)."""
+    return list(selectors.breaks_declared_by(user).filter(status__in=Break.LIVE_STATUSES)[:50])
+
+
 @therapist_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
@@ -92,6 +97,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "warnings": selectors.upcoming_notice_warnings(user),
             "check_ins": checkin_selectors.support_check_ins_for_therapist(user)[:20],
             "failed": delivery_selectors.failed_deliveries_for_therapist(user)[:20],
+            "declared": declared_for_colleagues(user),
         },
     )
 
@@ -311,6 +317,14 @@ def break_detail(request: AuthenticatedHttpRequest, break_id: int) -> HttpRespon
     brk, role = services.break_read(user=request.user, break_id=break_id)
     if role == "client":
         return redirect("my-break")
+    if role == "covering":
+        # Exactly what the API's covering view shows: the one selector decides.
+        view = selectors.covering_view(brk)
+        return render(request, "planner/breaks/break_covering.html", {"view": view})
+    if role == "declarer":
+        # An absence declared for a colleague: what was declared, and a way to cancel it.
+        declared = selectors.declared_view(brk)
+        return render(request, "planner/breaks/break_declared.html", {"view": declared})
     return render(
         request,
         "planner/breaks/break.html",
@@ -342,12 +356,18 @@ BREAK_ACTIONS: dict[str, tuple[Callable[..., Break], Any]] = {
 }
 
 
-@therapist_required
+@login_required
 @require_POST
 def break_action(request: AuthenticatedHttpRequest, break_id: int, action: str) -> HttpResponse:
-    brk = selectors.access_break(request.user, break_id)
+    """The therapist's actions on a break; cancelling also for whoever declared it for them."""
     if action not in BREAK_ACTIONS:
         raise Http404("No such action.")
+    if action == "cancel":
+        brk = selectors.access_break_to_cancel(request.user, break_id)
+    elif request.user.is_therapist:
+        brk = selectors.access_break(request.user, break_id)
+    else:
+        raise Http404("Therapists only.")
     service, done = BREAK_ACTIONS[action]
     try:
         service(brk=brk, actor=request.user)

@@ -8,6 +8,7 @@ break is over. Nobody reads them in real time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from planner.models import (
     CheckIn,
     Client,
     ConsentRecord,
+    Escalation,
 )
 
 
@@ -260,3 +262,37 @@ def check_ins_visible_to(user: User, break_id: object) -> tuple[Break, str, Quer
     if role == "therapist" or (role == "covering" and brk.share_check_ins_with_covering):
         return brk, role, check_ins_for_break(brk=brk, viewer=user)
     raise Http404("No such break.")
+
+
+def access_escalation(
+    user: User | None, escalation_id: object, *, granted: Iterable[int] = ()
+) -> Escalation:
+    """An acknowledged escalation, for the person it was sent to; anyone else gets a 404.
+
+    That is the covering colleague of the break (or whoever acknowledged it) when logged in,
+    or, for a link bound to no account, the browser that confirmed the one-time code
+    (``granted``: the escalation ids its session holds, for a day). Never a soft-deleted
+    client's.
+    """
+    try:
+        pk = int(str(escalation_id))
+    except ValueError:
+        raise Http404("No such escalation.")
+    if not 0 < pk < 2**63:
+        raise Http404("No such escalation.")
+    escalation = (
+        Escalation.objects.select_related("client", "check_in__break_obj")
+        .filter(pk=pk, status=Escalation.Status.ACKNOWLEDGED, client__deleted_at__isnull=True)
+        .first()
+    )
+    if escalation is None:
+        raise Http404("No such escalation.")
+    if pk in set(granted):
+        return escalation
+    if user is not None and user.is_authenticated:
+        brk = escalation.check_in.break_obj
+        if escalation.acknowledged_by_id == user.pk or (
+            brk is not None and brk.covering_user_id == user.pk
+        ):
+            return escalation
+    raise Http404("No such escalation.")

@@ -14,6 +14,8 @@ is sent to anyone and the client is told so. At most one escalation per client w
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -31,6 +34,7 @@ from planner.breaks.selectors import break_in_progress
 from planner.checkins.selectors import (
     DEFAULT_DISTRESS_THRESHOLD,
     CoveringContact,
+    access_escalation,
     check_ins_visible_to,
     covering_contact,
     escalation_block_reason,
@@ -330,11 +334,14 @@ def escalation_notify(*, escalation_id: int, now: datetime | None = None) -> lis
     ).get(pk=escalation_id)
     brk = escalation.check_in.break_obj
     contact = covering_contact(brk)
+    # Bound to the covering colleague's account; a covering clinician named only in the plan
+    # (no account) confirms a one-time code sent to the same address instead.
     link = links.make_url(
         "escalation-ack",
         ACK_PATH,
         user_id=brk.covering_user_id if brk else None,
         object_id=escalation.pk,
+        recipient=RECIPIENT_COVERING,
     )
     body = SMS_BODY.format(link=link)
     sent, failed = _send_both(
@@ -370,47 +377,187 @@ def escalation_notify(*, escalation_id: int, now: datetime | None = None) -> lis
     return sent
 
 
-def escalation_for_token(*, token: str) -> Escalation:
-    """The escalation a still-valid ack link points to (raises ``links.LinkError``)."""
-    payload = links.read(token, "escalation-ack")
+RECIPIENT_COVERING = "covering"
+RECIPIENT_FALLBACK = "fallback"
+CODE_MINUTES = 10
+CODE_TRIES = 5
+CODES_PER_HOUR = 3
+CODE_BODY = "Your Between code is {code}. It works for {minutes} minutes. Do not share it."
+
+
+class LoginNeeded(Exception):
+    """The link was sent to a person with an account: they must be logged in as themselves."""
+
+
+@dataclass(frozen=True)
+class AckLink:
+    """What an escalation link is, once its signature and age are checked."""
+
+    escalation: Escalation
+    payload: links.LinkPayload
+
+    @property
+    def bound(self) -> bool:
+        """Sent to a colleague's account (who logs in), or to an address (a one-time code)."""
+        return self.payload.user_id is not None
+
+    @property
+    def recipient(self) -> str:
+        if self.payload.recipient in (RECIPIENT_COVERING, RECIPIENT_FALLBACK):
+            return self.payload.recipient
+        # A link made before links named their recipient.
+        fallback = self.escalation.fallback_notified_at is not None
+        return RECIPIENT_FALLBACK if fallback else RECIPIENT_COVERING
+
+
+def escalation_link(*, token: str, allow_used: bool = False) -> AckLink:
+    """The escalation a valid ack link points to (raises ``links.LinkError``)."""
+    payload = links.read(token, "escalation-ack", allow_used=allow_used)
     if payload.object_id is None:
         raise links.LinkError("invalid")
     escalation = (
-        Escalation.objects.select_related("client", "check_in").filter(pk=payload.object_id).first()
+        Escalation.objects.select_related("client", "check_in__break_obj__covering_user")
+        .filter(pk=payload.object_id)
+        .first()
     )
     if escalation is None:
         raise links.LinkError("invalid")
-    return escalation
+    return AckLink(escalation, payload)
+
+
+def escalation_for_token(*, token: str) -> Escalation:
+    """The escalation a still-valid ack link points to (raises ``links.LinkError``)."""
+    return escalation_link(token=token).escalation
+
+
+def check_link_holder(link: AckLink, user: User | None) -> None:
+    """A bound link needs its named recipient logged in: ``LoginNeeded`` for nobody,
+    ``PermissionDenied`` for somebody else."""
+    if not link.bound:
+        return
+    if user is None or not user.is_authenticated:
+        raise LoginNeeded()
+    if user.pk != link.payload.user_id:
+        raise PermissionDenied("This link was sent to someone else.")
+
+
+def _code_addresses(link: AckLink) -> tuple[str, str]:
+    """The email and phone the link itself was sent to: the code goes there too."""
+    escalation = link.escalation
+    if link.recipient == RECIPIENT_FALLBACK:
+        practice = escalation.client.therapist.practice
+        return (
+            practice.fallback_contact_email if practice else "",
+            practice.fallback_contact_phone if practice else "",
+        )
+    contact = covering_contact(escalation.check_in.break_obj)
+    return (contact.email, contact.phone) if contact else ("", "")
+
+
+def _code_digest(nonce: str, code: str) -> str:
+    return salted_hmac("between.escalation-code", f"{nonce}:{code}").hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """What the browser that asked for a code keeps (in its session): never the code."""
+
+    nonce: str
+    digest: str
+    expires_at: datetime
+    channels: list[str]
+
+
+def escalation_code_send(*, token: str, now: datetime | None = None) -> IssuedCode:
+    """Send a one-time code to the address a link bound to no account was sent to.
+
+    The link alone does not open the check-in: an email forwarded, a link copied from a log
+    or a shared phone is not enough, the code goes to the practice's (or the covering
+    clinician's) own address at the moment of use. At most CODES_PER_HOUR per escalation.
+    Raises ``links.LinkError`` and ``ValidationError``.
+    """
+    now = now or timezone.now()
+    link = escalation_link(token=token)
+    if link.bound:
+        raise ValidationError(_("This link is for a person with an account: log in instead."))
+    escalation = link.escalation
+    recent = AuditEvent.objects.filter(
+        action="escalation.code_sent",
+        object_type="escalation",
+        object_id=str(escalation.pk),
+        at__gt=now - timedelta(hours=1),
+    ).count()
+    if recent >= CODES_PER_HOUR:
+        raise ValidationError(_("Too many codes were sent for this request. Try again later."))
+    email, phone = _code_addresses(link)
+    code = f"{secrets.randbelow(10**6):06d}"
+    sent, failed = _send_both(
+        email=email,
+        phone=phone,
+        subject="Between: your code",
+        body=CODE_BODY.format(code=code, minutes=CODE_MINUTES),
+        escalation_id=escalation.pk,
+        step="escalation.code",
+    )
+    audit_write(
+        "escalation.code_sent",
+        client=escalation.client,
+        obj=escalation,
+        at=now,
+        recipient=link.recipient,
+        channels=sent,
+        failed=failed,
+    )
+    if not sent:
+        raise ValidationError(_("The code could not be sent. Please contact the practice."))
+    return IssuedCode(
+        nonce=link.payload.nonce,
+        digest=_code_digest(link.payload.nonce, code),
+        expires_at=now + timedelta(minutes=CODE_MINUTES),
+        channels=sent,
+    )
+
+
+def escalation_code_matches(
+    *, issued: IssuedCode, token: str, code: str, now: datetime | None = None
+) -> bool:
+    """Whether ``code`` is the one sent for this link, and still in time."""
+    now = now or timezone.now()
+    payload = links.read(token, "escalation-ack")
+    if issued.nonce != payload.nonce or now > issued.expires_at:
+        return False
+    cleaned = "".join(ch for ch in str(code) if ch.isdigit())
+    return constant_time_compare(issued.digest, _code_digest(payload.nonce, cleaned))
 
 
 def escalation_acknowledge(
-    *, token: str, user: User | None = None, now: datetime | None = None
+    *,
+    token: str,
+    user: User | None = None,
+    code_confirmed: bool = False,
+    now: datetime | None = None,
 ) -> Escalation:
-    """Acknowledge through the signed link: single use, bound to the covering colleague.
+    """Acknowledge through the signed link: single use, by the person it was sent to.
 
-    Raises ``links.LinkError`` for a bad, expired or used link and ``PermissionDenied``
-    when a logged-in person other than the one the link was sent to uses it.
+    A link bound to the covering colleague's account needs them logged in (``LoginNeeded``
+    otherwise, ``PermissionDenied`` for someone else logged in); a link bound to no account
+    (the practice's fallback contact, a covering clinician named only in the plan) needs the
+    one-time code sent to its address (``code_confirmed``). The acknowledgement is recorded
+    as whoever it really was: the logged-in user, or nobody with ``via: code``.
+    Raises ``links.LinkError`` for a bad, expired or used link.
     """
     now = now or timezone.now()
-    payload = links.read(token, "escalation-ack")
+    link = escalation_link(token=token)
+    check_link_holder(link, user)
+    if not link.bound and not code_confirmed:
+        raise PermissionDenied("A one-time code is needed.")
     signed_in = user is not None and user.is_authenticated
-    if (
-        payload.user_id is not None
-        and user is not None
-        and signed_in
-        and user.pk != payload.user_id
-    ):
-        raise PermissionDenied("This link was sent to someone else.")
-    if payload.object_id is None:
-        raise links.LinkError("invalid")
     with transaction.atomic():
-        escalation = Escalation.objects.select_for_update().filter(pk=payload.object_id).first()
+        escalation = Escalation.objects.select_for_update().filter(pk=link.escalation.pk).first()
         if escalation is None:
             raise links.LinkError("invalid")
-        links.consume(payload)
-        acknowledger = user.pk if user is not None and signed_in else payload.user_id
-        if acknowledger is not None and not User.objects.filter(pk=acknowledger).exists():
-            acknowledger = None
+        links.consume(link.payload)
+        acknowledger = user.pk if link.bound and user is not None else None
         after_fallback = escalation.status == Escalation.Status.FALLBACK_NOTIFIED
         changed = Escalation.objects.filter(
             pk=escalation.pk,
@@ -430,17 +577,28 @@ def escalation_acknowledge(
                 check_in=escalation.check_in_id,
                 acknowledged_by=acknowledger,
                 after_fallback=after_fallback,
+                via="login" if link.bound else "code",
+                recipient=link.recipient,
             )
             logger.info("escalation.acknowledged escalation=%s", escalation.pk)
         escalation.refresh_from_db()
-        # The page that acknowledges shows the check-in: that is a read of it.
-        audit.record_read(
-            user if signed_in else None,
-            "checkin",
-            escalation.check_in,
-            escalation.client,
-            detail={"escalation": escalation.pk},
-        )
+    return escalation
+
+
+def escalation_read(
+    *, user: User | None, escalation_id: object, granted: Iterable[int] = ()
+) -> Escalation:
+    """Open an acknowledged escalation's check-in for the person it was sent to (404 for
+    anyone else; see ``selectors.access_escalation``); the read goes in the audit trail."""
+    escalation = access_escalation(user, escalation_id, granted=granted)
+    signed_in = user is not None and user.is_authenticated
+    audit.record_read(
+        user if signed_in else None,
+        "checkin",
+        escalation.check_in,
+        escalation.client,
+        detail={"escalation": escalation.pk},
+    )
     return escalation
 
 
@@ -489,8 +647,15 @@ def _notify_fallback(*, escalation_id: int, now: datetime) -> None:
         )
         logger.error("escalation.fallback_missing escalation=%s", escalation.pk)
         return
-    # The fallback contact may have no account: their link is bound to nobody.
-    link = links.make_url("escalation-ack", ACK_PATH, user_id=None, object_id=escalation.pk)
+    # The fallback contact may have no account: their link is bound to nobody, and opening
+    # it needs a one-time code sent to the practice's fallback address at that moment.
+    link = links.make_url(
+        "escalation-ack",
+        ACK_PATH,
+        user_id=None,
+        object_id=escalation.pk,
+        recipient=RECIPIENT_FALLBACK,
+    )
     sent, failed = _send_both(
         email=email,
         phone=phone,

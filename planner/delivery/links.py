@@ -19,9 +19,13 @@ from django.db import IntegrityError, transaction
 
 from planner.models import SignedLinkUse
 
+# How long a link in an email or SMS opens the inbox (once); then the client logs in.
+INBOX_LINK_HOURS = 24
+
 # purpose -> (max age, single use)
 PURPOSES: dict[str, tuple[timedelta, bool]] = {
-    "inbox": (timedelta(days=7), False),  # opens the client's inbox (logs the client in)
+    # Opens the client's inbox and My break in a session limited to them (delivery/views.py).
+    "inbox": (timedelta(hours=INBOX_LINK_HOURS), True),
     "login": (timedelta(minutes=30), True),
     "escalation-ack": (timedelta(hours=24), True),
     "unsubscribe": (timedelta(days=60), False),
@@ -42,6 +46,7 @@ class LinkPayload:
     user_id: int | None
     object_id: int | None
     nonce: str
+    recipient: str | None = None  # who a link bound to no account was sent to ("fallback")
 
 
 def _signer(purpose: str) -> signing.TimestampSigner:
@@ -50,18 +55,39 @@ def _signer(purpose: str) -> signing.TimestampSigner:
     return signing.TimestampSigner(salt=f"between.link.{purpose}")
 
 
-def make_token(purpose: str, *, user_id: int | None, object_id: int | None = None) -> str:
-    payload = {"p": purpose, "u": user_id, "o": object_id, "n": secrets.token_urlsafe(12)}
+def make_token(
+    purpose: str,
+    *,
+    user_id: int | None,
+    object_id: int | None = None,
+    recipient: str | None = None,
+) -> str:
+    payload: dict = {"p": purpose, "u": user_id, "o": object_id, "n": secrets.token_urlsafe(12)}
+    if recipient is not None:
+        payload["r"] = recipient
     return _signer(purpose).sign_object(payload, compress=True)
 
 
-def make_url(purpose: str, path: str, *, user_id: int | None, object_id: int | None = None) -> str:
+def make_url(
+    purpose: str,
+    path: str,
+    *,
+    user_id: int | None,
+    object_id: int | None = None,
+    recipient: str | None = None,
+) -> str:
     """An absolute URL for `path` (which ends with '/') carrying a fresh token."""
-    token = make_token(purpose, user_id=user_id, object_id=object_id)
+    token = make_token(purpose, user_id=user_id, object_id=object_id, recipient=recipient)
     return f"{settings.SITE_URL}{path}{token}/"
 
 
-def read(token: str, purpose: str) -> LinkPayload:
+def max_age(purpose: str) -> timedelta:
+    return PURPOSES[purpose][0]
+
+
+def read(token: str, purpose: str, *, allow_used: bool = False) -> LinkPayload:
+    """The link's payload, or LinkError. ``allow_used``: a used single-use link still reads
+    (to point its owner to what it opened), though it can never be consumed again."""
     max_age, single_use = PURPOSES.get(purpose, (timedelta(0), True))
     try:
         data = _signer(purpose).unsign_object(token, max_age=max_age)
@@ -71,8 +97,9 @@ def read(token: str, purpose: str) -> LinkPayload:
         raise LinkError("invalid")
     if not isinstance(data, dict) or data.get("p") != purpose:
         raise LinkError("purpose")
-    payload = LinkPayload(purpose, data.get("u"), data.get("o"), str(data.get("n", "")))
-    if single_use and SignedLinkUse.objects.filter(nonce=payload.nonce).exists():
+    recipient = data.get("r") if isinstance(data.get("r"), str) else None
+    payload = LinkPayload(purpose, data.get("u"), data.get("o"), str(data.get("n", "")), recipient)
+    if single_use and not allow_used and SignedLinkUse.objects.filter(nonce=payload.nonce).exists():
         raise LinkError("used")
     return payload
 

@@ -26,23 +26,30 @@ class DispatchFigures:
     failed_count: int
 
 
-def dispatch_figures(*, now: datetime | None = None, limit: int = 50) -> DispatchFigures:
+def dispatch_figures(
+    *, now: datetime | None = None, limit: int = 50, practice_id: int | None = None
+) -> DispatchFigures:
+    """The delivery figures of the whole installation, or of one practice's clients
+    (``practice_id``: what its staff see on /staff/dispatch/)."""
     now = now or timezone.now()
-    open_due = ScheduledPrompt.objects.filter(
-        status__in=ScheduledPrompt.OPEN_STATUSES, send_at__lte=now
-    )
+    prompts = ScheduledPrompt.objects.all()
+    deliveries = Delivery.objects.all()
+    if practice_id is not None:
+        prompts = prompts.filter(client__therapist__practice_id=practice_id)
+        deliveries = deliveries.filter(prompt__client__therapist__practice_id=practice_id)
+    open_due = prompts.filter(status__in=ScheduledPrompt.OPEN_STATUSES, send_at__lte=now)
     agg = open_due.aggregate(n=Count("id"), oldest=Min("send_at"))
     finished = (
-        ScheduledPrompt.objects.filter(finished_at__gte=now - timedelta(hours=24))
+        prompts.filter(finished_at__gte=now - timedelta(hours=24))
         .values("status")
         .annotate(n=Count("id"))
     )
     open_counts = (
-        ScheduledPrompt.objects.filter(status__in=ScheduledPrompt.OPEN_STATUSES)
+        prompts.filter(status__in=ScheduledPrompt.OPEN_STATUSES)
         .values("status")
         .annotate(n=Count("id"))
     )
-    problems = Delivery.objects.only(
+    problems = deliveries.only(
         "id", "prompt_id", "channel", "status", "attempts", "last_error", "attempted_at"
     ).order_by("-attempted_at", "-id")
     unconfirmed = problems.filter(status=Delivery.Status.UNCONFIRMED)

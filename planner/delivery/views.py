@@ -1,6 +1,6 @@
 """Pages behind the signed links in email and SMS: open the inbox, unsubscribe from email.
 
-An expired or tampered link is a friendly 400 page, never a 500.
+An expired, used or tampered link is a friendly 400 page, never a 500.
 """
 
 from __future__ import annotations
@@ -8,12 +8,14 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model, login, logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.middleware import limit_session, limited_session_allowed
 from planner.delivery import links
 from planner.models import Client
 from planner.privacy.consent import channel_consent_set
@@ -27,8 +29,17 @@ def _link_error(request: HttpRequest) -> HttpResponse:
     return render(request, "planner/delivery/expired.html", status=400)
 
 
-@require_http_methods(["GET"])
+@limited_session_allowed
+@require_http_methods(["GET", "POST"])
 def inbox_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in an email or SMS prompt: opens the client's inbox, once, without a password.
+
+    GET never acts (a mail scanner that follows links spends nothing) and shows no message:
+    it asks "open your messages?", and, in a browser logged in as someone else, says so
+    first instead of switching. POST uses the link up and opens a session that reads the
+    inbox and My break only; everything else asks for the password first
+    (core.middleware.LimitedSessionMiddleware). A used or expired link says to log in.
+    """
     try:
         payload = links.read(token, "inbox")
     except links.LinkError:
@@ -38,13 +49,27 @@ def inbox_link(request: HttpRequest, token: str) -> HttpResponse:
     user = get_user_model().objects.filter(pk=payload.user_id, is_active=True).first()
     if user is None or not Client.objects.filter(user=user, deleted_at__isnull=True).exists():
         return _link_error(request)
-    if request.user.pk != user.pk:
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if request.user.pk == user.pk:
+        return redirect(INBOX_PATH)  # already logged in as them: the link stays unused
+    someone_else = request.user.is_authenticated
+    if request.method == "GET":
+        return render(request, "planner/delivery/inbox_link.html", {"someone_else": someone_else})
+    try:
+        with transaction.atomic():
+            links.consume(payload)
+    except links.LinkError:
+        return _link_error(request)
+    if someone_else:
+        logout(request)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    limit_session(request)
+    logger.info("link.inbox_opened user=%s", user.pk)
     return redirect(INBOX_PATH)
 
 
 # The signed token is what authorises this, and RFC 8058 one-click unsubscribe is a POST from
 # the mail provider without a session or CSRF token; GET never changes anything.
+@limited_session_allowed
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe_link(request: HttpRequest, token: str) -> HttpResponse:

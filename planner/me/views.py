@@ -1,5 +1,9 @@
 """The client's pages: My break, the inbox, preferences and the printable plan.
 
+A session opened by a link in a message (planner/delivery/views.inbox_link) reads My break,
+the inbox and the printable plan (``@limited_session_allowed``); preferences, check-ins and
+the data pages ask for the password first (core.middleware.LimitedSessionMiddleware).
+
 Every page starts from ``selectors.require_client``: a login without a client record (a
 therapist, staff) gets a 404, and a client only ever sees their own break and messages.
 """
@@ -24,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import AuthenticatedHttpRequest
+from core.middleware import limited_session_allowed
 from planner.breaks import selectors
 from planner.breaks import services as break_services
 from planner.breaks.timeline import TimelineSettings, timeline_context
@@ -76,6 +81,7 @@ def upcoming_rows(brk: Break, at: datetime) -> list:
     return [r for r in selectors.schedule_for_break(brk) if r.send_at >= at]
 
 
+@limited_session_allowed
 @client_required
 def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     at = current_time()
@@ -98,6 +104,7 @@ def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     )
 
 
+@limited_session_allowed
 @client_required
 def inbox(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     return render(
@@ -111,6 +118,7 @@ def inbox(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     )
 
 
+@limited_session_allowed
 @login_required
 @require_POST
 def inbox_acknowledge(request: AuthenticatedHttpRequest, message_id: int) -> HttpResponse:
@@ -176,6 +184,7 @@ def preferences_preview(request: AuthenticatedHttpRequest, client: Client) -> Ht
     )
 
 
+@limited_session_allowed
 @client_required
 def plan_print(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     brk = selectors.live_break_for_client(client)

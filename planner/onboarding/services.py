@@ -27,10 +27,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.timezone import now as current_time
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from core.auth import record_reset_request
 from core.models import Practice, User
+from core.tokens import revoke_tokens
 from planner import audit, enqueue
 from planner.breaks import services as break_services
 from planner.breaks.validation import (
@@ -457,7 +457,7 @@ def therapist_deactivate(*, therapist: User, actor: User) -> User:
         )
     therapist.is_active = False
     therapist.save(update_fields=["is_active"])
-    Token.objects.filter(user=therapist).delete()
+    revoke_tokens(therapist)
     audit.record(actor, "therapist.deactivated", obj=therapist)
     logger.info("practice.therapist_deactivated user=%s", therapist.pk)
     return therapist

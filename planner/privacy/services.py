@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.auth import email_hash
 from core.models import LoginAttempt, User
+from core.tokens import revoke_tokens
 from planner import audit
 from planner.breaks.validation import (
     CLIENT_FIELDS,
@@ -243,8 +244,6 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
 
 
 def _erase_login(user: User) -> None:
-    from rest_framework.authtoken.models import Token
-
     user.email = f"deleted-{user.pk}@invalid"
     user.first_name = ""
     user.last_name = ""
@@ -252,7 +251,7 @@ def _erase_login(user: User) -> None:
     user.is_active = False
     user.set_unusable_password()
     user.save(update_fields=["email", "first_name", "last_name", "phone", "is_active", "password"])
-    Token.objects.filter(user=user).delete()
+    revoke_tokens(user)
 
 
 def _tell_therapist(therapist: User, client_id: int, at: datetime) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django import forms
 from django.contrib.auth import logout
@@ -18,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
+from core.forms import PasswordConfirmForm
 from core.http import AuthenticatedHttpRequest
 from core.models import User
 from planner.breaks.selectors import require_client
@@ -28,23 +27,17 @@ from planner.privacy import services as privacy
 CONFIRM_WORD = "DELETE"
 
 
-class DeletionForm(forms.Form):
-    """Deleting is for good: the typed word and the password, each checked at its field."""
+class DeletionForm(PasswordConfirmForm):
+    """Deleting is for good: the typed word and the password (through the lockout: a borrowed
+    session cannot guess the password here either), each checked at its field."""
+
+    field_order = ["confirm", "password"]
 
     confirm = forms.CharField(
         label=_("Type DELETE to confirm"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
-    password = forms.CharField(
-        label=_("Your password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-
-    def __init__(self, *args: Any, request: AuthenticatedHttpRequest, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.request = request
 
     def clean_confirm(self) -> str:
         value = self.cleaned_data["confirm"].strip()
@@ -53,20 +46,6 @@ class DeletionForm(forms.Form):
                 _("Type the word DELETE in capitals to confirm."), code="confirm"
             )
         return value
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        user = self.request.user
-        try:
-            # Through the lockout: a borrowed session cannot guess the password here either.
-            checked = authenticate_with_lockout(self.request, email=user.email, password=password)
-        except LoginLocked as locked:
-            raise forms.ValidationError(locked.message, code="locked")
-        except LoginFailed:
-            checked = None
-        if checked is None or checked.pk != user.pk:
-            raise forms.ValidationError(_("That is not your password."), code="password")
-        return password
 
 
 def _page(request: AuthenticatedHttpRequest, form: DeletionForm, status: int = 200) -> HttpResponse:

@@ -7,15 +7,15 @@ text carries a marker (``NOTE-OF-A``...) so a test can prove it does not leak.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from django.utils.timezone import now
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import CheckInFactory, DeliveryFactory, InboxMessageFactory
+from tests.security_helpers import api_token
 
 ACTORS = ("anonymous", "client_a", "client_b", "therapist_a", "therapist_b", "covering")
 
@@ -42,13 +42,15 @@ class World:
     inbox_a: object
     inbox_b: object
     check_in_a: object
+    tokens: dict = field(default_factory=dict)
 
     def api(self, actor: str) -> APIClient:
         api = APIClient()
         user = self.users.get(actor)
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            if actor not in self.tokens:
+                self.tokens[actor] = api_token(user)
+            api.credentials(HTTP_AUTHORIZATION=f"Token {self.tokens[actor]}")
         return api
 
 

@@ -90,11 +90,12 @@ def test_it_refuses_a_bad_absence(world, plan, body, field):
 def test_a_therapist_of_another_practice_is_unknown(world, plan, make_user):
     elsewhere = PracticeFactory(name="Elsewhere")
     outsider = make_user("therapist", practice=elsewhere)
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from tests.security_helpers import api_token
+
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=outsider).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(outsider)}")
     body = {**plan(kind="unplanned"), "clients": "all", "therapist": world.users["therapist_a"].pk}
     response = api.post(f"{V}/absences/", body, format="json")
     assert response.status_code == 400

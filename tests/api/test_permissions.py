@@ -88,6 +88,7 @@ MATRIX = [
     ("get", lambda w: f"{V}/breaks/{w.break_a.pk}/check-ins/", None,
      (401, 404, 404, 200, 404, 200)),
     ("post", lambda w: f"{V}/absences/", _absence_body, (401, 403, 403, 201, 201, 201)),
+    ("get", lambda w: f"{V}/absences/declared/", None, (401, 403, 403, 200, 200, 200)),
     ("get", lambda w: f"{V}/coverage/", None, (401, 403, 403, 200, 200, 200)),
     ("get", lambda w: f"{V}/me/breaks/", None, (401, 200, 200, 403, 403, 403)),
     ("get", lambda w: f"{V}/me/inbox/", None, (401, 200, 200, 403, 403, 403)),
@@ -103,6 +104,8 @@ MATRIX = [
     ("post", lambda w: f"{V}/me/erase/", lambda w: {"confirm": "DELETE", "password": "wrong"},
      (401, 400, 400, 403, 403, 403)),
     ("get", lambda w: f"{V}/ping/", None, (200, 200, 200, 200, 200, 200)),
+    ("post", lambda w: f"{V}/auth/logout/", None, (401, 204, 204, 204, 204, 204)),
+    ("post", lambda w: f"{V}/auth/logout-all/", None, (401, 204, 204, 204, 204, 204)),
 ]  # fmt: skip
 
 CASES = [

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 
 def test_the_api_exports_and_erases(client_with_history, django_capture_on_commit_callbacks):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
     from rest_framework.test import APIClient
 
     from planner.models import Client
+    from tests.security_helpers import api_token
 
-    token = Token.objects.create(user=client_with_history.user)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(client_with_history.user)}")
     export = api.get("/api/v1/me/export/")
     assert export.status_code == 200
     assert export.json()["client"]["first_name"] == "Robin"
@@ -25,7 +25,7 @@ def test_the_api_exports_and_erases(client_with_history, django_capture_on_commi
         )
     assert erased.status_code == 200
     assert Client.objects.get(pk=client_with_history.pk).deleted_at is not None
-    assert not Token.objects.filter(pk=token.pk).exists()
+    assert not AuthToken.objects.filter(user=client_with_history.user).exists()
     assert api.get("/api/v1/me/export/").status_code == 401
 
 

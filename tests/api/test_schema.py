@@ -24,7 +24,7 @@ def test_the_absences_answer_is_documented_as_the_plain_list_it_is(world):
     schema = SchemaGenerator().get_schema(request=None, public=True)
     created = schema["paths"]["/api/v1/absences/"]["post"]["responses"]["201"]
     body = created["content"]["application/json"]["schema"]
-    assert body == {"type": "array", "items": {"$ref": "#/components/schemas/Break"}}
+    assert body == {"type": "array", "items": {"$ref": "#/components/schemas/BreakOrDeclared"}}
     answer = world.api("therapist_a").post(
         "/api/v1/absences/",
         {

@@ -348,14 +348,22 @@ def test_acknowledging_stops_the_fallback(escalated, covering, sms):
         "check_in": result.check_in.pk,
         "acknowledged_by": covering.pk,
         "after_fallback": False,
+        "via": "login",
+        "recipient": "covering",
     }
 
 
-def test_an_anonymous_click_acknowledges_as_the_person_it_was_sent_to(escalated, covering):
+def test_an_anonymous_click_acknowledges_nothing(escalated, covering):
+    """The link alone is not the covering clinician: they must be logged in as themselves."""
     _result, token = escalated
     with time_machine.travel(START + timedelta(minutes=5), tick=False):
-        escalation = checkins.escalation_acknowledge(token=token, user=None)
-    assert escalation.acknowledged_by == covering
+        with pytest.raises(checkins.LoginNeeded):
+            checkins.escalation_acknowledge(token=token, user=None)
+        with pytest.raises(checkins.LoginNeeded):  # nor does a code stand in for the login
+            checkins.escalation_acknowledge(token=token, user=None, code_confirmed=True)
+        with pytest.raises(ValidationError):
+            checkins.escalation_code_send(token=token)
+    assert Escalation.objects.get().status == Escalation.Status.NOTIFIED
 
 
 def test_the_fallback_fires_after_the_timeout(escalated, sms, practice_fallback, caplog):
@@ -392,11 +400,22 @@ def test_the_fallback_fires_after_the_timeout(escalated, sms, practice_fallback,
         assert checkins.escalation_fallback_sweep() == 0
     assert len(mail.outbox) == 1 and len(sms) == 1
 
-    # The fallback contact's link is bound to nobody and can acknowledge late.
+    # The fallback contact's link is bound to nobody: it acknowledges late, with the
+    # one-time code sent to the practice's fallback address, and never without it.
+    token = ack_token_from(body)
     with time_machine.travel(START + timedelta(minutes=40), tick=False):
-        late = checkins.escalation_acknowledge(token=ack_token_from(body))
-    assert late.status == Escalation.Status.ACKNOWLEDGED
-    assert AuditEvent.objects.get(action="escalation.acknowledged").detail["after_fallback"]
+        with pytest.raises(PermissionDenied):
+            checkins.escalation_acknowledge(token=token)
+        issued = checkins.escalation_code_send(token=token)
+        code = re.search(r"code is (\d{6})", mail.outbox[-1].body).group(1)
+        assert mail.outbox[-1].to == ["duty@example.org"] and sms[-1]["to"] == "+447700900999"
+        assert not checkins.escalation_code_matches(issued=issued, token=token, code="000000")
+        assert checkins.escalation_code_matches(issued=issued, token=token, code=code)
+        late = checkins.escalation_acknowledge(token=token, code_confirmed=True)
+    assert late.status == Escalation.Status.ACKNOWLEDGED and late.acknowledged_by is None
+    detail = AuditEvent.objects.get(action="escalation.acknowledged").detail
+    assert detail["after_fallback"] and detail["via"] == "code"
+    assert detail["recipient"] == "fallback"
 
 
 def test_the_fallback_task_runs_the_sweep(escalated):

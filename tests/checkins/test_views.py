@@ -115,18 +115,33 @@ def test_the_ack_link_confirms_then_shows_the_check_in_once(
         client.logout()
         path = re.search(r"http://127\.0\.0\.1:8000(/l/escalation/\S+/)", mail.outbox[0].body)[1]
     with time_machine.travel(START + timedelta(minutes=5), tick=False):
+        # Without a session the link asks its recipient to log in, and shows nothing.
+        anonymous = client.get(path)
+        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+        assert client.post(path).status_code == 302
+        assert Escalation.objects.get().status == Escalation.Status.NOTIFIED
+        client.force_login(covering)
         confirm = client.get(path)
         assert confirm.status_code == 200
         assert "hard day" not in confirm.content.decode()
         assert Escalation.objects.get().status == Escalation.Status.NOTIFIED
         done = client.post(path)
-        assert done.status_code == 200
-        assert "hard day" in done.content.decode()
-        assert Escalation.objects.get().status == Escalation.Status.ACKNOWLEDGED
+        escalation = Escalation.objects.get()
+        assert done.status_code == 302 and done["Location"] == f"/escalations/{escalation.pk}/"
+        assert escalation.status == Escalation.Status.ACKNOWLEDGED
+        assert escalation.acknowledged_by == covering
+        page = client.get(done["Location"])
+        assert "hard day" in page.content.decode()
         assert AuditEvent.objects.filter(action="checkin.read").count() == 1
+        # The link works once; the check-in stays readable to them.
         again = client.post(path)
-        assert again.status_code == 410
-        assert "already been used" in again.content.decode()
+        assert again.status_code == 302 and again["Location"] == done["Location"]
+        assert client.get(done["Location"]).status_code == 200
+        client.logout()
+        used = client.post(path)
+        assert used.status_code == 410
+        assert "already been used" in used.content.decode()
+        assert client.get(done["Location"]).status_code == 404
     with time_machine.travel(START + timedelta(days=2), tick=False):
         assert client.get(path).status_code == 410
 

@@ -36,6 +36,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 60 + "-production-like-secret-key-for-the-deploy-check",
     "ALLOWED_HOSTS": "between.example.org",
     "DEBUG": "0",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 

@@ -345,11 +345,14 @@ def test_the_api_refuses_bad_invitations(world):
 
 
 def test_the_log_filter_masks_the_tokens_of_links_in_paths():
-    from core.logfilters import redact
+    from core.logscrub import scrub
 
     assert (
-        redact('"GET /invitations/abc-DEF_1/ HTTP/1.1" 200') == '"GET /invitations/…/ HTTP/1.1" 200'
+        scrub('"GET /invitations/abc-DEF_1/ HTTP/1.1" 200')
+        == '"GET /invitations/[token]/ HTTP/1.1" 200'
     )
-    assert redact("Not Found: /reset/MQ/c3x-1a2b/") == "Not Found: /reset/…/…/"
-    assert redact("Gone: /l/inbox/eyJ.x:y/") == "Gone: /l/inbox/…/"
-    assert redact("GET /reset/done/ and /clients/12/") == "GET /reset/done/ and /clients/12/"
+    # The user's id in a reset link is not a secret; the token is.
+    assert scrub("Not Found: /reset/MQ/c3x-1a2b/") == "Not Found: /reset/MQ/[token]/"
+    assert scrub("Gone: /l/inbox/eyJ.x:y/") == "Gone: /l/inbox/[token]/"
+    assert scrub("next=%2Finvitations%2Fsecret123%2F") == "next=%2Finvitations%2F[token]%2F"
+    assert scrub("GET /reset/done/ and /clients/12/") == "GET /reset/done/ and /clients/12/"

@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import time_machine
 from django.core import mail
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from core.models import Practice, User
 from planner.breaks import services
 from planner.breaks.prompts import library_load
 from planner.models import Break, Client, Invitation, PracticeCrisisResource
 from tests.onboarding.helpers import eager_tasks, invitation_token
+from tests.security_helpers import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +173,7 @@ def test_a_therapist_with_live_breaks_is_handed_over_before_deactivation(
     library_load()
     robin = services.client_create(therapist=therapist, first_name="Robin", last_name="Ex")
     brk = _live_holiday(therapist, robin)
-    Token.objects.create(user=therapist)
+    api_token(therapist)
     colleague = make_user("therapist", first_name="Priya", last_name="Shah")
     page = as_staff.get(f"/practice/therapists/{therapist.pk}/").content.decode()
     assert "Robin Ex: Holiday, scheduled" in page
@@ -189,7 +190,7 @@ def test_a_therapist_with_live_breaks_is_handed_over_before_deactivation(
     assert robin.therapist == colleague and brk.therapist == colleague
     as_staff.post(f"/practice/therapists/{therapist.pk}/deactivate/")
     therapist.refresh_from_db()
-    assert not therapist.is_active and not Token.objects.filter(user=therapist).exists()
+    assert not therapist.is_active and not AuthToken.objects.filter(user=therapist).exists()
     as_staff.logout()
     response = as_staff.post(
         "/login/", {"username": therapist.email, "password": "a-long-test-password-1"}
