@@ -256,6 +256,7 @@ REST_FRAMEWORK = {
         "user": envstr("THROTTLE_USER", "1200/minute"),
         "token": envstr("THROTTLE_TOKEN", "10/minute"),
     },
+    "DEFAULT_METADATA_CLASS": "planner.api.metadata.BodyAwareMetadata",  # OPTIONS
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "planner.api.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "planner.api.pagination.PagePagination",
