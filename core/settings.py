@@ -266,6 +266,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Plans and prompts for breaks in therapy. Not an emergency service.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Path ids (core/converters.py): 1 to 2**63 - 1; any other path is a 404.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "BreakStatusEnum": "planner.models.Break.Status",

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+import core.converters  # noqa: F401  (registers the <id:...> path converter)
 from core.forms import LockoutAuthenticationForm
 from planner import views
 from planner.breaks import views as views_therapist
@@ -19,10 +20,10 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/check-in/", checkin_views.check_in, name="check-in"),
-    path("me/breaks/<int:break_id>/review/", checkin_views.review, name="break-review"),
+    path("me/breaks/<id:break_id>/review/", checkin_views.review, name="break-review"),
     path("l/escalation/<str:token>/", checkin_views.escalation_ack, name="escalation-ack"),
     path(
-        "breaks/<int:break_id>/check-ins/",
+        "breaks/<id:break_id>/check-ins/",
         checkin_views.break_check_ins,
         name="break-check-ins",
     ),
@@ -35,18 +36,18 @@ urlpatterns = [
     path("me/data/delete/", privacy_views.my_data_delete, name="privacy-delete"),
     path("staff/audit/", privacy_views.audit_list, name="ops-audit"),
     # The therapist
-    path("clients/<int:client_id>/", views_therapist.client_detail, name="client"),
-    path("clients/<int:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),
+    path("clients/<id:client_id>/", views_therapist.client_detail, name="client"),
+    path("clients/<id:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),
     path("breaks/preview/", views_therapist.break_preview, name="break-preview"),
-    path("breaks/<int:break_id>/", views_therapist.break_detail, name="break"),
-    path("breaks/<int:break_id>/edit/", views_therapist.break_edit, name="break-edit"),
+    path("breaks/<id:break_id>/", views_therapist.break_detail, name="break"),
+    path("breaks/<id:break_id>/edit/", views_therapist.break_edit, name="break-edit"),
     path(
-        "breaks/<int:break_id>/deliveries/",
+        "breaks/<id:break_id>/deliveries/",
         views_therapist.break_deliveries,
         name="break-deliveries",
     ),
     path(
-        "breaks/<int:break_id>/<slug:action>/",
+        "breaks/<id:break_id>/<slug:action>/",
         views_therapist.break_action,
         name="break-action",
     ),
@@ -57,7 +58,7 @@ urlpatterns = [
     path("me/", views_client.my_break, name="my-break"),
     path("me/inbox/", views_client.inbox, name="inbox"),
     path(
-        "me/inbox/<int:message_id>/acknowledge/",
+        "me/inbox/<id:message_id>/acknowledge/",
         views_client.inbox_acknowledge,
         name="inbox-acknowledge",
     ),

@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.converters import MAX_ID
 from planner.models import Break, Channel, CheckIn, Delivery, InboxMessage
 
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -21,8 +22,6 @@ HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 # plan (or overflow) over centuries; refused as a 400 before any service runs.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-# The largest id a path or body may name (PostgreSQL's bigint).
-MAX_ID = 2**63 - 1
 
 
 class Text(serializers.CharField):

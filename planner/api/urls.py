@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+import core.converters  # noqa: F401  (registers the <id:...> path converter)
 from planner.api import privacy, views
 
 app_name = "api"
@@ -9,24 +10,24 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("clients/", views.ClientListView.as_view(), name="clients"),
-    path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client"),
+    path("clients/<id:pk>/", views.ClientDetailView.as_view(), name="client"),
     path("breaks/", views.BreakListView.as_view(), name="breaks"),
-    path("breaks/<int:pk>/", views.BreakDetailView.as_view(), name="break"),
-    path("breaks/<int:pk>/prompts/", views.BreakPromptsView.as_view(), name="break-prompts"),
-    path("breaks/<int:pk>/activate/", views.BreakActivateView.as_view(), name="break-activate"),
-    path("breaks/<int:pk>/cancel/", views.BreakCancelView.as_view(), name="break-cancel"),
+    path("breaks/<id:pk>/", views.BreakDetailView.as_view(), name="break"),
+    path("breaks/<id:pk>/prompts/", views.BreakPromptsView.as_view(), name="break-prompts"),
+    path("breaks/<id:pk>/activate/", views.BreakActivateView.as_view(), name="break-activate"),
+    path("breaks/<id:pk>/cancel/", views.BreakCancelView.as_view(), name="break-cancel"),
     path(
-        "breaks/<int:pk>/deliveries/",
+        "breaks/<id:pk>/deliveries/",
         views.BreakDeliveriesView.as_view(),
         name="break-deliveries",
     ),
-    path("breaks/<int:pk>/check-ins/", views.BreakCheckInsView.as_view(), name="break-check-ins"),
+    path("breaks/<id:pk>/check-ins/", views.BreakCheckInsView.as_view(), name="break-check-ins"),
     path("absences/", views.AbsenceView.as_view(), name="absences"),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("me/breaks/", views.MeBreaksView.as_view(), name="me-breaks"),
     path("me/inbox/", views.MeInboxView.as_view(), name="me-inbox"),
     path(
-        "me/inbox/<int:pk>/acknowledge/",
+        "me/inbox/<id:pk>/acknowledge/",
         views.MeInboxAcknowledgeView.as_view(),
         name="me-inbox-acknowledge",
     ),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.converters import parse_id
 from core.http import AuthenticatedHttpRequest
 from planner.breaks import selectors, services
 from planner.breaks.forms import PLAN_SECTIONS, AbsenceForm, BreakForm
@@ -299,7 +300,8 @@ def absence_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _review_breaks(request: AuthenticatedHttpRequest) -> list[Break]:
     raw = request.POST.get("ids") or request.GET.get("ids") or ""
-    ids = [int(part) for part in raw.split(",") if part.strip().isdigit()][:MAX_ABSENCE_REVIEW]
+    ids = [pk for part in raw.split(",") if (pk := parse_id(part)) is not None]
+    ids = ids[:MAX_ABSENCE_REVIEW]
     return list(
         selectors.breaks_for_therapist(request.user)
         .filter(pk__in=ids)
