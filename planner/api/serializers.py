@@ -8,20 +8,17 @@ the services' job; their ``ValidationError`` becomes a 400 with the same field k
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, time
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.converters import MAX_ID
+from planner.breaks.validation import DATE_RANGE_MESSAGE, in_date_range
 from planner.models import Break, Channel, CheckIn, Delivery, InboxMessage
 
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-# Dates outside this window are typing mistakes, and they would make the schedule engine
-# plan (or overflow) over centuries; refused as a 400 before any service runs.
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class Text(serializers.CharField):
@@ -58,13 +55,14 @@ class HHMMField(Text):
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 date and time, between the years 2000 and 2099."""
+    """An ISO 8601 date and time, between the years 2000 and 2099 (the pages' and the services'
+    rule: planner.breaks.validation.in_date_range)."""
 
-    default_error_messages = {"out_of_range": "Give a date between the years 2000 and 2099."}
+    default_error_messages = {"out_of_range": DATE_RANGE_MESSAGE}
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
-        if not EARLIEST <= parsed < LATEST:
+        if not in_date_range(parsed):
             self.fail("out_of_range")
         return parsed
 

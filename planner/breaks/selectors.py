@@ -18,8 +18,9 @@ from django.utils.timezone import now as current_time
 from core.converters import parse_id
 from core.models import User
 from planner.breaks.preview import break_preview
-from planner.breaks.validation import PLAN_CONTENT_FIELDS, SCHEDULE_FIELDS
+from planner.breaks.validation import PLAN_CONTENT_FIELDS, SCHEDULE_FIELDS, dates_problem
 from planner.models import Break, CheckIn, Client, ScheduledPrompt
+from planner.schedule.types import ScheduleError
 
 
 def client_profile(user: User) -> Client | None:
@@ -165,9 +166,15 @@ class ScheduleRow:
 
 
 def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[ScheduleRow]:
-    """A draft's preview, or the stored prompts of a break that was activated."""
+    """A draft's preview, or the stored prompts of a break that was activated.
+
+    Raises ScheduleError for a draft that cannot be planned (a date outside the window,
+    stored before the rule existed): the API answers 400, the pages say so."""
     tz = ZoneInfo(brk.timezone)
     if brk.status == Break.Status.DRAFT:
+        problem = dates_problem(brk)
+        if problem is not None:
+            raise ScheduleError(*problem)
         return [
             ScheduleRow(
                 None,

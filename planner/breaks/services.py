@@ -26,10 +26,12 @@ from planner.breaks.prompts import library_for
 from planner.breaks.selectors import previous_plan_for
 from planner.breaks.validation import (
     CARRIED_OVER_FIELDS,
+    check_datetime,
     check_prompt_times,
     check_quiet_hours,
     clean_break_fields,
     clean_client_fields,
+    dates_problem,
     invalid,
     parse_hhmm,
 )
@@ -130,6 +132,7 @@ def _follow_client_preferences(client: Client, changes: dict[str, Any]) -> None:
 @transaction.atomic
 def client_pause(*, client: Client, until: datetime | None, actor: User) -> Client:
     """Pause every prompt until ``until`` (None resumes)."""
+    until = check_datetime(until, "paused_until")
     if until is not None and until <= current_time():
         raise invalid("paused_until", _("Choose a moment in the future."))
     client.paused_until = until
@@ -196,6 +199,9 @@ MAX_BREAK_SPAN = timedelta(days=400)
 
 def validate_break(brk: Break) -> None:
     """Check a break's settings with the schedule engine; field errors, never a 500."""
+    problem = dates_problem(brk)  # a stored draft from before the date rule
+    if problem is not None:
+        raise invalid(*problem)
     for name in ("ends_at", "return_session_at"):
         other = getattr(brk, name)
         if (

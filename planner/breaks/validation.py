@@ -7,12 +7,13 @@ API answers 400 with field messages and the pages show the message next to the f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from planner.models import Break
 
@@ -54,6 +55,17 @@ SCHEDULE_FIELDS = (
 )
 MAX_ITEM_LENGTH = 500
 MAX_ITEMS = 30
+# The dates a plan holds, as the services take them (aware datetimes).
+DATE_FIELDS = ("starts_at", "ends_at", "return_session_at", "notice_given_at")
+
+# One window for every date a person gives, in the pages, the API and the services alike:
+# anything outside is a typing mistake (year 1, year 9999), and would make the schedule engine
+# plan over centuries or overflow (a 500 on every page that draws the plan).
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2099
+EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(LATEST_YEAR + 1, 1, 1, tzinfo=UTC)
+DATE_RANGE_MESSAGE = gettext_lazy("Give a date between the years 2000 and 2099.")
 
 
 # --- Small validators shared by the API, the forms and the services -----------------------
@@ -69,6 +81,37 @@ def parse_hhmm(value: Any, field: str) -> time:
     raise invalid(
         field, _("Use a 24-hour time like 09:30, not %(value)s.") % {"value": repr(str(value)[:20])}
     )
+
+
+def in_date_range(value: datetime) -> bool:
+    """Within the window: an aware datetime by its instant, a naive one (a wall-clock time
+    typed into a form, before its zone is known) by its year."""
+    if not EARLIEST_YEAR - 1 <= value.year <= LATEST_YEAR + 1:
+        return False  # decided by the year alone (no offset arithmetic near year 1 or 9999)
+    if value.tzinfo is None:
+        return EARLIEST_YEAR <= value.year <= LATEST_YEAR
+    return EARLIEST <= value < LATEST
+
+
+def check_datetime(value: Any, field: str) -> datetime | None:
+    """An aware datetime within the window, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise invalid(field, _("Give a date and time with a time zone offset."))
+    if not in_date_range(value):
+        raise invalid(field, str(DATE_RANGE_MESSAGE))
+    return value
+
+
+def dates_problem(brk: Break) -> tuple[str, str] | None:
+    """The first date of a stored break outside the window, as (field, message): rows saved
+    before the rule existed must not break the pages that draw them."""
+    for name in DATE_FIELDS:
+        value = getattr(brk, name)
+        if value is not None and not in_date_range(value):
+            return name, str(DATE_RANGE_MESSAGE)
+    return None
 
 
 def format_hhmm(value: time | None) -> str | None:
@@ -261,9 +304,7 @@ def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             "notice_given_at",
             "escalation_consent_at",
         ):
-            if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-                raise invalid(key, _("Give a date and time with a time zone offset."))
-            cleaned[key] = value
+            cleaned[key] = check_datetime(value, key)
         elif key == "timezone":
             cleaned[key] = check_timezone(value)
         elif key in ("quiet_hours_start", "quiet_hours_end"):
