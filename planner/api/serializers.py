@@ -135,8 +135,16 @@ class ClientSerializer(ClientSettingsSerializer):
     first_name = Text(max_length=100)
     last_name = Text(max_length=100, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
-    phone = Text(max_length=32, allow_blank=True, required=False)
-    country = Text(min_length=2, max_length=2, required=False, help_text="ISO 3166 code, e.g. GB.")
+    phone = Text(
+        max_length=40,
+        allow_blank=True,
+        required=False,
+        help_text="Stored and shown in E.164 (+447700900123); a national number is read in "
+        "the client's country.",
+    )
+    country = Text(
+        min_length=2, max_length=2, required=False, help_text="ISO 3166-1 alpha-2 code, e.g. GB."
+    )
     paused_until = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 

@@ -71,7 +71,7 @@ def client_create(*, therapist: User, actor: User | None = None, **data: Any) ->
 
 @transaction.atomic
 def client_update(*, client: Client, actor: User, source: str = "web", **data: Any) -> Client:
-    cleaned = clean_client_fields(data)
+    cleaned = clean_client_fields(data, country=client.country)
     if "quiet_hours_start" in cleaned or "quiet_hours_end" in cleaned:
         check_quiet_hours(
             cleaned.get("quiet_hours_start", client.quiet_hours_start),

@@ -6,16 +6,19 @@ API answers 400 with field messages and the pages show the message next to the f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import available_timezones
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from planner.models import Break
+from planner.crisis import ISO_COUNTRY_CODES
+from planner.models import Break, Client
 
 
 def invalid(field: str, message: str) -> ValidationError:
@@ -225,6 +228,57 @@ def check_covering(value: Any) -> dict[str, str] | None:
     return covering
 
 
+def check_country(value: Any, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 code (the crisis lines are looked up by it), upper-cased."""
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if code not in ISO_COUNTRY_CODES:
+        raise invalid(field, _("Use a two-letter ISO country code such as GB or IE."))
+    return code
+
+
+# What a typed phone number may hold: digits, spaces and the usual punctuation, and a leading
+# "+"; no letters, no line breaks or other control characters.
+PHONE_TEXT = re.compile(r"^\+?[0-9 ().\-/]{3,40}$")
+
+
+def normalise_phone(value: Any, *, country: str | None, field: str = "phone") -> str:
+    """A phone number in E.164 (+447700900123), as the SMS provider writes it back to the
+    webhook, so that STOP finds the client; "" for none.
+
+    Read with the ``phonenumbers`` library (Google's libphonenumber), a national number in
+    the client's country. It must be a *possible* number (the right length for its
+    country's plan); a stricter "valid" would refuse the ranges reserved for drama and tests
+    (07700 900xxx in the UK) and follows allocation tables that change monthly, while a number
+    that is possible but not in service is refused by the provider, which switches SMS off
+    for the client and tells the therapist."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise invalid(field, _("Give the phone number as text."))
+    text = value.strip()
+    if not text:
+        return ""
+    message = _("Give a phone number like +44 7700 900123 (digits, spaces and a leading +).")
+    if not PHONE_TEXT.match(text):
+        raise invalid(field, message)
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        raise invalid(field, message)
+    if not phonenumbers.is_possible_number(number):
+        raise invalid(field, _("This is not a possible phone number for its country."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_for_lookup(value: str) -> str | None:
+    """A number from outside (the SMS webhook's ``From``) in the form the clients' numbers are
+    stored in, or None when it is not one."""
+    try:
+        return normalise_phone(value, country=None) or None
+    except ValidationError:
+        return None
+
+
 CLIENT_FIELDS = (
     "first_name",
     "last_name",
@@ -240,8 +294,13 @@ CLIENT_FIELDS = (
 )
 
 
-def clean_client_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+def clean_client_fields(data: Mapping[str, Any], *, country: str | None = None) -> dict[str, Any]:
+    """The client fields in ``data``, checked; ``country`` is the client's (a new client's is
+    the model's default), to read a national phone number in when ``data`` names none."""
     cleaned: dict[str, Any] = {}
+    country = country or str(Client._meta.get_field("country").get_default())
+    if "country" in data:
+        cleaned["country"] = country = check_country(data["country"])
     for key, value in data.items():
         if key == "timezone":
             cleaned[key] = check_timezone(value)
@@ -252,9 +311,9 @@ def clean_client_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "channels":
             cleaned[key] = check_channels(value)
         elif key == "country":
-            if not isinstance(value, str) or len(value) != 2 or not value.isalpha():
-                raise invalid(key, _("Use a two-letter country code such as GB."))
-            cleaned[key] = value.upper()
+            continue  # checked first: the phone number is read in it
+        elif key == "phone":
+            cleaned[key] = normalise_phone(value, country=country)
         elif key in CLIENT_FIELDS:
             cleaned[key] = value
     return cleaned

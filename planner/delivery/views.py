@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from planner.breaks.validation import phone_for_lookup
 from planner.delivery import links
 from planner.models import Client
 from planner.privacy.consent import channel_consent_set
@@ -98,7 +99,8 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden("invalid signature")
     words = request.POST.get("Body", "").strip().split(maxsplit=1)
     keyword = words[0].upper() if words else ""
-    number = request.POST.get("From", "")
+    # Stored numbers are E.164, as Twilio writes From; read it the same way all the same.
+    number = phone_for_lookup(request.POST.get("From", ""))
     granted = True if keyword in START_WORDS else False if keyword in STOP_WORDS else None
     if granted is not None and number:
         source = "sms-stop" if not granted else "sms-start"

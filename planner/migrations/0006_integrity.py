@@ -36,6 +36,26 @@ def cancel_drafts_outside_the_date_window(apps, schema_editor):
         )
 
 
+def phones_to_e164(apps, schema_editor):
+    """Clients' phone numbers in E.164, as the SMS webhook receives them (a STOP from
+    +447700900124 never matched a stored "+44 7700 900124"). A number read in the client's
+    country; one that does not parse as a possible number is left as it is."""
+    import phonenumbers
+
+    Client = apps.get_model("planner", "Client")
+    for client in Client.objects.exclude(phone="").only("id", "phone", "country"):
+        region = client.country.upper() if len(client.country or "") == 2 else None
+        try:
+            number = phonenumbers.parse(client.phone.strip(), region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_possible_number(number):
+            continue
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if e164 != client.phone:
+            Client.objects.filter(pk=client.pk).update(phone=e164)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -44,4 +64,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(cancel_drafts_outside_the_date_window, migrations.RunPython.noop),
+        migrations.RunPython(phones_to_e164, migrations.RunPython.noop),
     ]
