@@ -19,6 +19,7 @@ DISPATCH_SWEEP = "planner.dispatch_sweep"
 DELIVER_BATCH = "planner.deliver_batch"
 BREAKS_ADVANCE = "planner.breaks_advance"
 NOTIFY_CHANNEL_OFF = "planner.notify_channel_off"
+NOTIFY_CLIENT_ERASED = "planner.notify_client_erased"
 ESCALATION_NOTIFY = "planner.escalation_notify"
 ESCALATION_FALLBACK_SWEEP = "planner.escalation_fallback_sweep"
 

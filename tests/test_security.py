@@ -396,8 +396,19 @@ def prompt_counts(client):
     )
 
 
+@pytest.fixture
+def eager_tasks():
+    """The therapist's notice of an erasure is sent by a task: run it in-process."""
+    from core.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 def test_erase_removes_personal_data_and_text_and_keeps_counts(
-    therapist, client_with_history, django_capture_on_commit_callbacks, mailoutbox
+    therapist, client_with_history, django_capture_on_commit_callbacks, mailoutbox, eager_tasks
 ):
     from django.db.models import Q
 
@@ -463,7 +474,7 @@ def test_erase_removes_personal_data_and_text_and_keeps_counts(
 
 
 def test_the_data_page_deletes_after_the_word_and_the_password(
-    client, client_with_history, django_capture_on_commit_callbacks, mailoutbox
+    client, client_with_history, django_capture_on_commit_callbacks, mailoutbox, eager_tasks
 ):
     from planner.models import Client
 
