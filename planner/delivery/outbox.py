@@ -20,7 +20,9 @@ Life of a prompt (``ScheduledPrompt.status``)::
    break's current plan version (this is what makes a duplicated or stale task harmless); then
    the provider is called and the result stored at once. So at most one message per worker
    process is ever between "provider called" and "result stored": a crash there leaves one
-   ``attempting`` row, which the reaper turns into ``unconfirmed`` and never resends.
+   ``attempting`` row, which the reaper turns into ``unconfirmed`` and never resends. A
+   provider that had the message and gave no answer (the SMTP connection dropped or timed out
+   after DATA) is ``unconfirmed`` at once, for the same reason.
 4. Phase 3, one transaction: the prompts' final states with one bulk update; permanent provider
    errors switch the channel off for the client (with a consent record) and, after commit,
    tell the therapist.
@@ -55,6 +57,7 @@ from planner.delivery.channels import (
     OutboundMessage,
     PermanentChannelError,
     TransientChannelError,
+    UnconfirmedChannelError,
     get_channel,
 )
 from planner.delivery.channels.inbox import InboxChannel
@@ -155,7 +158,7 @@ def _settle_crashed_claims(prompt_ids: list[int], *, now: datetime) -> set[int]:
         status=DS.SKIPPED, last_error="prompt-unconfirmed", next_attempt_at=None
     )
     Prompt.objects.filter(id__in=crashed).update(
-        status=PS.UNCONFIRMED, finished_at=now, claim_token=None, claimed_until=None
+        status=PS.UNCONFIRMED, finished_at=now, claim_token=None, claimed_until=None, last_error=""
     )
     for pk in sorted(crashed):
         logger.warning("dispatch.unconfirmed prompt=%s", pk)
@@ -176,7 +179,7 @@ class _Send:
 @dataclass
 class _Result:
     send: _Send
-    outcome: str  # sent | retry | failed | permanent | lost
+    outcome: str  # sent | retry | failed | permanent | unconfirmed | lost
     provider_id: str = ""
     error: str = ""
 
@@ -451,6 +454,8 @@ def _call(channel, send: _Send) -> _Result:
         provider_id = channel.send(build_message(send))
     except PermanentChannelError as exc:
         return _Result(send, "permanent", error=f"permanent:{exc.code}")
+    except UnconfirmedChannelError as exc:
+        return _Result(send, "unconfirmed", error=f"unconfirmed:{exc.code}")
     except TransientChannelError as exc:
         return _Result(send, "retry", error=f"transient:{exc.code}")
     except Exception as exc:  # an unknown error is treated as transient
@@ -469,6 +474,11 @@ def _store_result(result: _Result, *, now: datetime) -> None:
     if result.outcome == "sent":
         row(status=DS.SENT, provider_id=result.provider_id, sent_at=now, last_error="")
         logger.info("dispatch.sent prompt=%s channel=%s", send.prompt.pk, send.channel)
+        return
+    if result.outcome == "unconfirmed":
+        # Handed over, no answer: it may have arrived, so it is never sent again.
+        row(status=DS.UNCONFIRMED, last_error=result.error, next_attempt_at=None)
+        logger.warning("dispatch.unconfirmed prompt=%s channel=%s", send.prompt.pk, send.channel)
         return
     if result.outcome == "retry" and send.attempts < settings.DISPATCH_MAX_ATTEMPTS:
         delay = settings.DISPATCH_RETRY_BASE_SECONDS * 2 ** (send.attempts - 1)
@@ -541,6 +551,7 @@ def _apply_outcome(prompt: ScheduledPrompt, dels: list[Delivery], *, now: dateti
         return
     if any(d.status == DS.UNCONFIRMED for d in dels):
         _mark_done(prompt, PS.UNCONFIRMED, now=now)
+        prompt.last_error = ""  # no "retrying" left behind: the delivery row says why
     elif any(d.status == DS.FAILED and d.last_error.startswith("transient:") for d in dels):
         _mark_done(prompt, PS.FAILED, now=now)
         prompt.last_error = "retries-exhausted"
