@@ -217,6 +217,10 @@ ESCALATION_ACK_MINUTES = envint("ESCALATION_ACK_MINUTES", 30)
 ESCALATION_RATE_LIMIT_MINUTES = envint("ESCALATION_RATE_LIMIT_MINUTES", 240)
 ESCALATION_SWEEP_SECONDS = envint("ESCALATION_SWEEP_SECONDS", 60)
 DISPATCH_RETRY_BASE_SECONDS = envint("DISPATCH_RETRY_BASE_SECONDS", 60)
+# The circuit breaker (planner/delivery/circuit.py): this many transient provider failures in
+# a row pause the channel for DISPATCH_BREAKER_PAUSE_SECONDS, spending no prompt's attempts.
+DISPATCH_BREAKER_FAILURES = envint("DISPATCH_BREAKER_FAILURES", 10)
+DISPATCH_BREAKER_PAUSE_SECONDS = envint("DISPATCH_BREAKER_PAUSE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {
         "task": "planner.dispatch_sweep",  # the names: planner/enqueue.py

@@ -369,6 +369,28 @@ class Delivery(models.Model):
         return f"Delivery {self.pk} ({self.channel}, {self.status})"
 
 
+class ChannelCircuit(models.Model):
+    """A provider's health, per external channel (the outbox's circuit breaker).
+
+    Consecutive transient failures are counted; at DISPATCH_BREAKER_FAILURES the channel is
+    paused until ``paused_until``, and no prompt spends an attempt on it meanwhile. A success
+    resets it. Holds no personal data: the error is a short code."""
+
+    channel = models.CharField(max_length=16, choices=Channel.choices, unique=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    paused_since = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["channel"]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.consecutive_failures} failures"
+
+
 class InboxMessage(models.Model):
     """A prompt delivered to the client's in-app inbox; one per prompt, exactly once."""
 

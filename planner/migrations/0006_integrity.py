@@ -1,9 +1,10 @@
-# Data written before the input rules of issue 13 existed, made to fit them. Named 0006 for
-# the merge: the lead renumbers it after the other branches' migrations.
+# Issue 13 (integrity): the delivery channels' circuit breaker, and data written before the
+# input rules existed, made to fit them. Named 0006 for the merge: the lead renumbers it
+# after the other branches' migrations.
 
 from datetime import UTC, datetime
 
-from django.db import migrations
+from django.db import migrations, models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -63,6 +64,20 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name="ChannelCircuit",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("channel", models.CharField(choices=[("inbox", "In-app inbox"), ("email", "Email"), ("sms", "SMS")], max_length=16, unique=True)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("paused_since", models.DateTimeField(blank=True, null=True)),
+                ("paused_until", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, max_length=200)),
+                ("last_failure_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+            ],
+            options={"ordering": ["channel"]},
+        ),
         migrations.RunPython(cancel_drafts_outside_the_date_window, migrations.RunPython.noop),
         migrations.RunPython(phones_to_e164, migrations.RunPython.noop),
     ]
