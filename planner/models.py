@@ -538,6 +538,18 @@ class AuditEvent(AppendOnly):
         return f"{self.action} {self.object_type}:{self.object_id}"
 
 
+class InboundSms(models.Model):
+    """An SMS webhook call already acted on, by the provider's message id (Twilio's
+    MessageSid): a replayed request (the same signed STOP or START again) changes nothing.
+    Holds no number and no text."""
+
+    message_sid = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"SMS {self.message_sid[:10]}"
+
+
 class SignedLinkUse(models.Model):
     """A single-use signed link that has been used (its nonce), so it cannot be used again."""
 

@@ -4,6 +4,7 @@
 
 from datetime import UTC, datetime
 
+import django.utils.timezone
 from django.db import migrations, models
 from django.db.models import Q
 from django.utils import timezone
@@ -77,6 +78,14 @@ class Migration(migrations.Migration):
                 ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={"ordering": ["channel"]},
+        ),
+        migrations.CreateModel(
+            name="InboundSms",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("message_sid", models.CharField(max_length=64, unique=True)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+            ],
         ),
         migrations.RunPython(cancel_drafts_outside_the_date_window, migrations.RunPython.noop),
         migrations.RunPython(phones_to_e164, migrations.RunPython.noop),
