@@ -21,7 +21,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.auth import LoginFailed, LoginLocked, authenticate_with_lockout
@@ -30,6 +29,7 @@ from core.models import User
 from planner.api import serializers as s
 from planner.api.pagination import InboxCursorPagination, PagePagination
 from planner.api.permissions import CanDeclareAbsence, IsClient, IsTherapist
+from planner.api.throttling import FailOpenAnonRateThrottle, FailOpenScopedRateThrottle
 from planner.breaks import selectors, services
 from planner.checkins import services as checkins
 from planner.delivery import selectors as delivery_selectors
@@ -93,7 +93,7 @@ class TokenView(BaseView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
+    throttle_classes = [FailOpenAnonRateThrottle, FailOpenScopedRateThrottle]
     throttle_scope = "token"
     serializer_class = s.TokenRequestSerializer  # the body (also what OPTIONS describes)
 
