@@ -25,15 +25,20 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+def free_port() -> int:
+    """A local port nothing listens on (yet)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class SmtpSink:
-    def __init__(self, *, drop_after_data: int = 0) -> None:
+    def __init__(self, *, drop_after_data: int = 0, port: int | None = None) -> None:
         self.messages: list[Message] = []
         self.drop_after_data = drop_after_data
         self.dropped = 0
         self._lock = threading.Lock()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = port or free_port()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def add(self, message: Message) -> bool:
@@ -50,12 +55,7 @@ class SmtpSink:
             return [str(m["Message-ID"]) for m in self.messages]
 
     def worker_env(self) -> dict[str, str]:
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(self.port),
-            "EMAIL_TIMEOUT": "5",
-        }
+        return smtp_env(self.port)
 
     def start(self) -> SmtpSink:
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
@@ -64,3 +64,13 @@ class SmtpSink:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+def smtp_env(port: int) -> dict[str, str]:
+    """What a worker needs to send email by SMTP to 127.0.0.1:``port``."""
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(port),
+        "EMAIL_TIMEOUT": "5",
+    }
