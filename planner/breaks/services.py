@@ -78,7 +78,7 @@ def client_update(*, client: Client, actor: User, source: str = "web", **data: A
     loaded (a STOP from the SMS webhook, an unsubscribe) is neither undone nor compared
     against stale values; fields given with the values they already have are no change, and
     a call that changes nothing writes nothing (no row, no consent record, no audit event)."""
-    client.refresh_from_db(from_queryset=Client.objects.select_for_update())
+    client.refresh_from_db(from_queryset=Client.objects.select_for_update(no_key=True))
     cleaned = clean_client_fields(data, country=client.country)
     if "quiet_hours_start" in cleaned or "quiet_hours_end" in cleaned:
         check_quiet_hours(
@@ -286,7 +286,9 @@ def _start_from_previous_plan(brk: Break, client: Client, explicit: set[str]) ->
 
 
 def _locked_breaks() -> QuerySet[Break]:
-    return Break.objects.select_for_update(of=("self",)).select_related(
+    # No key update: rows that refer to the break (its prompts, inbox messages) can still be
+    # written by others while we hold it, so a lock here never closes a cycle with them.
+    return Break.objects.select_for_update(of=("self",), no_key=True).select_related(
         "client", "therapist", "therapist__practice", "covering_user"
     )
 

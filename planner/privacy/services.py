@@ -183,7 +183,9 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     nothing more.
     """
     at = at or current_time()
-    client = Client.objects.select_for_update().get(pk=client.pk)
+    # FOR NO KEY UPDATE: rows written meanwhile that refer to the client (an edit's prompts,
+    # an inbox message) only need its key, so they do not wait for us while we wait for them.
+    client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
     if client.deleted_at is not None:
         return
     therapist = client.therapist
