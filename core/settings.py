@@ -237,6 +237,10 @@ ESCALATION_ACK_MINUTES = envint("ESCALATION_ACK_MINUTES", 30)
 ESCALATION_RATE_LIMIT_MINUTES = envint("ESCALATION_RATE_LIMIT_MINUTES", 240)
 ESCALATION_SWEEP_SECONDS = envint("ESCALATION_SWEEP_SECONDS", 60)
 DISPATCH_RETRY_BASE_SECONDS = envint("DISPATCH_RETRY_BASE_SECONDS", 60)
+# The circuit breaker (planner/delivery/circuit.py): this many transient provider failures in
+# a row pause the channel for DISPATCH_BREAKER_PAUSE_SECONDS, spending no prompt's attempts.
+DISPATCH_BREAKER_FAILURES = envint("DISPATCH_BREAKER_FAILURES", 10)
+DISPATCH_BREAKER_PAUSE_SECONDS = envint("DISPATCH_BREAKER_PAUSE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {
         "task": "planner.dispatch_sweep",  # the names: planner/enqueue.py
@@ -269,9 +273,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's three, with a JSON parser that refuses deeply nested bodies (a 400, not a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "planner.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     # By the caller's address as core.auth.client_ip sees it (TRUSTED_PROXY_COUNT), never by
-    # a client-written X-Forwarded-For.
+    # a client-written X-Forwarded-For; letting requests through while the cache is down
+    # (planner/api/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
         "planner.api.throttling.AnonRateThrottle",
         "planner.api.throttling.UserRateThrottle",
@@ -281,6 +292,7 @@ REST_FRAMEWORK = {
         "user": envstr("THROTTLE_USER", "1200/minute"),
         "token": envstr("THROTTLE_TOKEN", "10/minute"),
     },
+    "DEFAULT_METADATA_CLASS": "planner.api.metadata.BodyAwareMetadata",  # OPTIONS
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "planner.api.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "planner.api.pagination.PagePagination",
@@ -290,6 +302,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Plans and prompts for breaks in therapy. Not an emergency service.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Path ids (core/converters.py): 1 to 2**63 - 1; any other path is a 404.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "BreakStatusEnum": "planner.models.Break.Status",

@@ -371,6 +371,28 @@ class Delivery(models.Model):
         return f"Delivery {self.pk} ({self.channel}, {self.status})"
 
 
+class ChannelCircuit(models.Model):
+    """A provider's health, per external channel (the outbox's circuit breaker).
+
+    Consecutive transient failures are counted; at DISPATCH_BREAKER_FAILURES the channel is
+    paused until ``paused_until``, and no prompt spends an attempt on it meanwhile. A success
+    resets it. Holds no personal data: the error is a short code."""
+
+    channel = models.CharField(max_length=16, choices=Channel.choices, unique=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    paused_since = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["channel"]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.consecutive_failures} failures"
+
+
 class InboxMessage(models.Model):
     """A prompt delivered to the client's in-app inbox; one per prompt, exactly once."""
 
@@ -516,6 +538,18 @@ class AuditEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+class InboundSms(models.Model):
+    """An SMS webhook call already acted on, by the provider's message id (Twilio's
+    MessageSid): a replayed request (the same signed STOP or START again) changes nothing.
+    Holds no number and no text."""
+
+    message_sid = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"SMS {self.message_sid[:10]}"
 
 
 class SignedLinkUse(models.Model):

@@ -9,6 +9,7 @@ Celery-level retry is for a database hiccup, a few seconds later.
 from __future__ import annotations
 
 import smtplib
+from datetime import datetime
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -18,6 +19,7 @@ from planner.breaks import services as break_services
 from planner.checkins import services as checkin_services
 from planner.delivery import notify, outbox
 from planner.onboarding import services as onboarding_services
+from planner.privacy import services as privacy_services
 
 
 @shared_task(name=enqueue.DISPATCH_SWEEP, time_limit=120, soft_time_limit=100)
@@ -61,6 +63,22 @@ def deliver_batch(prompt_ids: list[int], claim_token: str) -> dict:
 def notify_channel_off(client_id: int, break_id: int | None, channel: str) -> None:
     """Tell the therapist that a channel was switched off after a permanent provider error."""
     notify.channel_off_notify(client_id=client_id, break_id=break_id, channel=channel)
+
+
+@shared_task(
+    name=enqueue.NOTIFY_CLIENT_ERASED,
+    time_limit=60,
+    soft_time_limit=45,
+    autoretry_for=(privacy_services.NoticeNotSent,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=8,
+)
+def notify_client_erased(therapist_id: int, client_id: int, erased_at: str) -> None:
+    """Tell the therapist, after the commit, that a client's data was erased (no name)."""
+    privacy_services.erasure_notice_send(
+        therapist_id=therapist_id, client_id=client_id, at=datetime.fromisoformat(erased_at)
+    )
 
 
 # Escalation: no automatic retries. The covering clinician's message is claimed before it is

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+import core.converters  # noqa: F401  (registers the <id:...> path converter)
 from core import views as core_views
 from core.forms import LockoutAuthenticationForm
 from core.middleware import limited_session_allowed
@@ -50,11 +51,11 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("me/check-in/", checkin_views.check_in, name="check-in"),
-    path("me/breaks/<int:break_id>/review/", checkin_views.review, name="break-review"),
+    path("me/breaks/<id:break_id>/review/", checkin_views.review, name="break-review"),
     path("l/escalation/<str:token>/", checkin_views.escalation_ack, name="escalation-ack"),
-    path("escalations/<int:escalation_id>/", checkin_views.escalation_page, name="escalation"),
+    path("escalations/<id:escalation_id>/", checkin_views.escalation_page, name="escalation"),
     path(
-        "breaks/<int:break_id>/check-ins/",
+        "breaks/<id:break_id>/check-ins/",
         checkin_views.break_check_ins,
         name="break-check-ins",
     ),
@@ -66,17 +67,17 @@ urlpatterns = [
     path("practice/", onboarding_views.practice, name="practice"),
     path("practice/invite/", onboarding_views.practice_invite, name="practice-invite"),
     path(
-        "practice/invitations/<int:invitation_id>/<slug:action>/",
+        "practice/invitations/<id:invitation_id>/<slug:action>/",
         onboarding_views.practice_invitation_action,
         name="practice-invitation-action",
     ),
     path(
-        "practice/therapists/<int:therapist_id>/",
+        "practice/therapists/<id:therapist_id>/",
         onboarding_views.practice_therapist,
         name="practice-therapist",
     ),
     path(
-        "practice/therapists/<int:therapist_id>/<slug:action>/",
+        "practice/therapists/<id:therapist_id>/<slug:action>/",
         onboarding_views.practice_therapist_action,
         name="practice-therapist-action",
     ),
@@ -86,7 +87,7 @@ urlpatterns = [
         name="practice-crisis-line-add",
     ),
     path(
-        "practice/crisis-lines/<int:line_id>/remove/",
+        "practice/crisis-lines/<id:line_id>/remove/",
         onboarding_views.practice_crisis_line_remove,
         name="practice-crisis-line-remove",
     ),
@@ -97,22 +98,24 @@ urlpatterns = [
     # The therapist
     path("clients/new/", views_therapist.client_new, name="client-new"),
     path("clients/archived/", views_therapist.clients_archived, name="clients-archived"),
-    path("clients/<int:client_id>/", views_therapist.client_detail, name="client"),
-    path("clients/<int:client_id>/edit/", views_therapist.client_edit, name="client-edit"),
-    path("clients/<int:client_id>/invite/", onboarding_views.client_invite, name="client-invite"),
-    path("clients/<int:client_id>/archive/", views_therapist.client_archive, name="client-archive"),
-    path("clients/<int:client_id>/restore/", views_therapist.client_restore, name="client-restore"),
-    path("clients/<int:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),
+    path("clients/<id:client_id>/", views_therapist.client_detail, name="client"),
+    path("clients/<id:client_id>/edit/", views_therapist.client_edit, name="client-edit"),
+    path("clients/<id:client_id>/invite/", onboarding_views.client_invite, name="client-invite"),
+    path("clients/<id:client_id>/archive/", views_therapist.client_archive, name="client-archive"),
+    path("clients/<id:client_id>/restore/", views_therapist.client_restore, name="client-restore"),
+    path("clients/<id:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),
+    path("clients/<id:client_id>/", views_therapist.client_detail, name="client"),
+    path("clients/<id:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),
     path("breaks/preview/", views_therapist.break_preview, name="break-preview"),
-    path("breaks/<int:break_id>/", views_therapist.break_detail, name="break"),
-    path("breaks/<int:break_id>/edit/", views_therapist.break_edit, name="break-edit"),
+    path("breaks/<id:break_id>/", views_therapist.break_detail, name="break"),
+    path("breaks/<id:break_id>/edit/", views_therapist.break_edit, name="break-edit"),
     path(
-        "breaks/<int:break_id>/deliveries/",
+        "breaks/<id:break_id>/deliveries/",
         views_therapist.break_deliveries,
         name="break-deliveries",
     ),
     path(
-        "breaks/<int:break_id>/<slug:action>/",
+        "breaks/<id:break_id>/<slug:action>/",
         views_therapist.break_action,
         name="break-action",
     ),
@@ -123,7 +126,7 @@ urlpatterns = [
     path("me/", views_client.my_break, name="my-break"),
     path("me/inbox/", views_client.inbox, name="inbox"),
     path(
-        "me/inbox/<int:message_id>/acknowledge/",
+        "me/inbox/<id:message_id>/acknowledge/",
         views_client.inbox_acknowledge,
         name="inbox-acknowledge",
     ),

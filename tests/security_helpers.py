@@ -28,7 +28,7 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 class PatternWithIds:
     """One URL pattern that takes parameters."""
 
-    route: str  # the full route, e.g. "clients/<int:client_id>/breaks/<int:pk>/"
+    route: str  # the full route, e.g. "clients/<id:client_id>/breaks/<id:pk>/"
     name: str | None  # the full name with namespaces, e.g. "api:break-detail"
     params: dict[str, str] = field(default_factory=dict)  # name -> converter ("int", "str"...)
 
@@ -46,6 +46,7 @@ class PatternWithIds:
 
 _CONVERTER_NAMES = {
     "IntConverter": "int",
+    "IdConverter": "id",  # core/converters.py: object ids
     "StringConverter": "str",
     "SlugConverter": "slug",
     "UUIDConverter": "uuid",

@@ -8,6 +8,7 @@ success, and nothing of Robin's may change.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -79,8 +80,8 @@ def candidate_urls(ids: dict[str, int]) -> list[str]:
         options: list[dict[str, object]] = [{}]
         for name in pattern.params:
             # The kind of object from the parameter's name, or for a generic "pk" from the
-            # route segment in front of it ("breaks/<int:pk>/").
-            segment = pattern.route.split(f"<int:{name}>")[0][-12:] + "<"
+            # route segment in front of it ("breaks/<id:pk>/").
+            segment = re.split(rf"<\w+:{name}>", pattern.route)[0][-12:] + "<"
             kind = next(
                 (
                     v

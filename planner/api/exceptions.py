@@ -5,6 +5,8 @@
   field, as a safety net behind the services' own checks;
 - ``Http404`` (the ``access_*`` helpers) -> 404 ``{"detail": "Not found."}``, whatever the
   helper's message was, so nothing about the object leaks;
+- a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django's ``RequestDataTooBig``) -> 413,
+  and too many form fields (``TooManyFieldsSent``) -> 400, each with a JSON detail;
 - ``Throttled`` -> 429 with ``Retry-After``, a detail saying when to retry and ``retry_after``;
 - anything else -> a logged JSON 500 with no detail. There should be none.
 """
@@ -14,7 +16,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -44,6 +47,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.ValidationError({exc.field: [exc.message]})
     elif isinstance(exc, Http404):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        detail = f"The request body is too large: at most {limit} bytes."
+        return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ParseError("Too many form fields.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, exceptions.APIException):

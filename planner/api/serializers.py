@@ -8,23 +8,19 @@ the services' job; their ``ValidationError`` becomes a 400 with the same field k
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, time
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.converters import MAX_ID
 from planner.breaks.selectors import CoveringView, DeclaredView, covering_view, declared_view
+from planner.breaks.validation import DATE_RANGE_MESSAGE, in_date_range
 from planner.models import Break, Channel, CheckIn, Client, Delivery, InboxMessage
 from planner.onboarding.selectors import invitation_status_for_client
 
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-# Dates outside this window are typing mistakes, and they would make the schedule engine
-# plan (or overflow) over centuries; refused as a 400 before any service runs.
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-# The largest id a path or body may name (PostgreSQL's bigint).
-MAX_ID = 2**63 - 1
 
 
 class Text(serializers.CharField):
@@ -61,13 +57,14 @@ class HHMMField(Text):
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 date and time, between the years 2000 and 2099."""
+    """An ISO 8601 date and time, between the years 2000 and 2099 (the pages' and the services'
+    rule: planner.breaks.validation.in_date_range)."""
 
-    default_error_messages = {"out_of_range": "Give a date between the years 2000 and 2099."}
+    default_error_messages = {"out_of_range": DATE_RANGE_MESSAGE}
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
-        if not EARLIEST <= parsed < LATEST:
+        if not in_date_range(parsed):
             self.fail("out_of_range")
         return parsed
 
@@ -154,8 +151,16 @@ class ClientSerializer(ClientSettingsSerializer):
     first_name = Text(max_length=100)
     last_name = Text(max_length=100, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
-    phone = Text(max_length=32, allow_blank=True, required=False)
-    country = Text(min_length=2, max_length=2, required=False, help_text="ISO 3166 code, e.g. GB.")
+    phone = Text(
+        max_length=40,
+        allow_blank=True,
+        required=False,
+        help_text="Stored and shown in E.164 (+447700900123); a national number is read in "
+        "the client's country.",
+    )
+    country = Text(
+        min_length=2, max_length=2, required=False, help_text="ISO 3166-1 alpha-2 code, e.g. GB."
+    )
     paused_until = serializers.DateTimeField(read_only=True, allow_null=True)
     archived_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="Therapy has ended (POST .../archive/)."

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+import core.converters  # noqa: F401  (registers the <id:...> path converter)
 from planner.api import privacy, views
 
 app_name = "api"
@@ -11,21 +12,21 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
     path("clients/", views.ClientListView.as_view(), name="clients"),
-    path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client"),
-    path("clients/<int:pk>/invite/", views.ClientInviteView.as_view(), name="client-invite"),
-    path("clients/<int:pk>/archive/", views.ClientArchiveView.as_view(), name="client-archive"),
-    path("clients/<int:pk>/restore/", views.ClientRestoreView.as_view(), name="client-restore"),
+    path("clients/<id:pk>/", views.ClientDetailView.as_view(), name="client"),
+    path("clients/<id:pk>/invite/", views.ClientInviteView.as_view(), name="client-invite"),
+    path("clients/<id:pk>/archive/", views.ClientArchiveView.as_view(), name="client-archive"),
+    path("clients/<id:pk>/restore/", views.ClientRestoreView.as_view(), name="client-restore"),
     path("breaks/", views.BreakListView.as_view(), name="breaks"),
-    path("breaks/<int:pk>/", views.BreakDetailView.as_view(), name="break"),
-    path("breaks/<int:pk>/prompts/", views.BreakPromptsView.as_view(), name="break-prompts"),
-    path("breaks/<int:pk>/activate/", views.BreakActivateView.as_view(), name="break-activate"),
-    path("breaks/<int:pk>/cancel/", views.BreakCancelView.as_view(), name="break-cancel"),
+    path("breaks/<id:pk>/", views.BreakDetailView.as_view(), name="break"),
+    path("breaks/<id:pk>/prompts/", views.BreakPromptsView.as_view(), name="break-prompts"),
+    path("breaks/<id:pk>/activate/", views.BreakActivateView.as_view(), name="break-activate"),
+    path("breaks/<id:pk>/cancel/", views.BreakCancelView.as_view(), name="break-cancel"),
     path(
-        "breaks/<int:pk>/deliveries/",
+        "breaks/<id:pk>/deliveries/",
         views.BreakDeliveriesView.as_view(),
         name="break-deliveries",
     ),
-    path("breaks/<int:pk>/check-ins/", views.BreakCheckInsView.as_view(), name="break-check-ins"),
+    path("breaks/<id:pk>/check-ins/", views.BreakCheckInsView.as_view(), name="break-check-ins"),
     path("absences/", views.AbsenceView.as_view(), name="absences"),
     path(
         "absences/declared/",
@@ -36,7 +37,7 @@ urlpatterns = [
     path("me/breaks/", views.MeBreaksView.as_view(), name="me-breaks"),
     path("me/inbox/", views.MeInboxView.as_view(), name="me-inbox"),
     path(
-        "me/inbox/<int:pk>/acknowledge/",
+        "me/inbox/<id:pk>/acknowledge/",
         views.MeInboxAcknowledgeView.as_view(),
         name="me-inbox-acknowledge",
     ),

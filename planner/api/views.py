@@ -114,6 +114,7 @@ class TokenView(BaseView):
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
     throttle_scope = "token"
+    serializer_class = s.TokenRequestSerializer  # the body (also what OPTIONS describes)
 
     @extend_schema(
         operation_id="auth_token_create",
@@ -183,6 +184,7 @@ class LogoutAllView(BaseView):
 
 class ClientListView(BaseView):
     permission_classes = [IsTherapist]
+    serializer_class = s.ClientSerializer
 
     @extend_schema(
         operation_id="clients_list",
@@ -355,6 +357,7 @@ class BreakListView(BaseView):
     permission_classes = [IsTherapist]
     filter_backends = [DjangoFilterBackend]
     filterset_class = BreakFilter
+    serializer_class = s.BreakWriteSerializer
 
     def get_queryset(self) -> QuerySet[Break]:
         return selectors.api_breaks_for_therapist(cast(User, self.request.user))
@@ -531,6 +534,7 @@ class AbsenceView(BaseView):
     permission_classes = [CanDeclareAbsence]
     # The answer is the plain list of the breaks just made, never a page of them.
     pagination_class = None
+    serializer_class = s.AbsenceSerializer
 
     @extend_schema(
         operation_id="absences_create",
@@ -650,6 +654,7 @@ class MeInboxAcknowledgeView(BaseView):
 
 class MeCheckInView(BaseView):
     permission_classes = [IsClient]
+    serializer_class = s.CheckInCreateSerializer
 
     @extend_schema(
         operation_id="me_check_ins_create",

@@ -64,13 +64,19 @@ class LocalDateTimeField(forms.DateTimeField):
         if value in self.empty_values:
             return None
         if isinstance(value, datetime):
-            return value.replace(tzinfo=None)
+            value = value.replace(tzinfo=None)
+            if not validation.in_date_range(value):
+                raise ValidationError(validation.DATE_RANGE_MESSAGE, code="out_of_range")
+            return value
         text = str(value).strip()
         for fmt in LOCAL_FORMATS:
             try:
-                return datetime.strptime(text, fmt)
+                parsed = datetime.strptime(text, fmt)
             except ValueError:
                 continue
+            if not validation.in_date_range(parsed):  # the API's and the services' rule
+                raise ValidationError(validation.DATE_RANGE_MESSAGE, code="out_of_range")
+            return parsed
         raise ValidationError(_("Enter a date and time, like 2026-03-02 09:30."), code="invalid")
 
 

@@ -15,10 +15,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.timezone import now as current_time
 
+from core.converters import parse_id
 from core.models import User
 from planner.breaks.preview import break_preview
-from planner.breaks.validation import PLAN_CONTENT_FIELDS, SCHEDULE_FIELDS
+from planner.breaks.validation import PLAN_CONTENT_FIELDS, SCHEDULE_FIELDS, dates_problem
 from planner.models import Break, CheckIn, Client, ScheduledPrompt
+from planner.schedule.types import ScheduleError
 
 
 def client_profile(user: User) -> Client | None:
@@ -59,9 +61,9 @@ def archived_clients_for_therapist(therapist: User) -> QuerySet[Client]:
 
 def access_client(user: User, client_id: object) -> Client:
     """A client of the calling therapist; anything else is a 404."""
-    try:
-        client = clients_for_therapist(user).get(pk=int(str(client_id)))
-    except (Client.DoesNotExist, ValueError):
+    pk = parse_id(client_id)
+    client = None if pk is None else clients_for_therapist(user).filter(pk=pk).first()
+    if client is None:
         raise Http404("No such client.")
     return client
 
@@ -92,14 +94,12 @@ def breaks_covered_by(user: User) -> QuerySet[Break]:
 
 def access_break(user: User, break_id: object) -> Break:
     """A break the caller may change: the therapist's own client's. Else 404."""
-    try:
-        return (
-            breaks_for_therapist(user)
-            .select_related("client", "therapist", "covering_user")
-            .get(pk=int(str(break_id)))
-        )
-    except (Break.DoesNotExist, ValueError):
+    pk = parse_id(break_id)
+    breaks = breaks_for_therapist(user).select_related("client", "therapist", "covering_user")
+    brk = None if pk is None else breaks.filter(pk=pk).first()
+    if brk is None:
         raise Http404("No such break.")
+    return brk
 
 
 def breaks_declared_by(user: User) -> QuerySet[Break]:
@@ -134,9 +134,8 @@ def access_break_to_cancel(user: User, break_id: object) -> Break:
 def access_break_for_reading(user: User, break_id: object) -> tuple[Break, str]:
     """A break the caller may read, and as whom: "therapist", "covering", "declarer" (who
     declared it for a colleague) or "client"."""
-    try:
-        pk = int(str(break_id))
-    except ValueError:
+    pk = parse_id(break_id)
+    if pk is None:
         raise Http404("No such break.")
     brk = (
         Break.objects.select_related("client", "therapist", "covering_user")
@@ -174,10 +173,11 @@ def break_in_progress(client: Client, *, at: datetime | None = None) -> Break | 
 def access_own_break(user: User, break_id: object) -> Break:
     """A client's own break (never a draft), for the client's pages; anything else is a 404."""
     client = require_client(user)
-    try:
-        return breaks_for_client(client).get(pk=int(str(break_id)))
-    except (Break.DoesNotExist, ValueError):
+    pk = parse_id(break_id)
+    brk = None if pk is None else breaks_for_client(client).filter(pk=pk).first()
+    if brk is None:
         raise Http404("No such break.")
+    return brk
 
 
 def live_break_for_client(client: Client, *, at: datetime | None = None) -> Break | None:
@@ -317,9 +317,15 @@ class ScheduleRow:
 
 
 def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[ScheduleRow]:
-    """A draft's preview, or the stored prompts of a break that was activated."""
+    """A draft's preview, or the stored prompts of a break that was activated.
+
+    Raises ScheduleError for a draft that cannot be planned (a date outside the window,
+    stored before the rule existed): the API answers 400, the pages say so."""
     tz = ZoneInfo(brk.timezone)
     if brk.status == Break.Status.DRAFT:
+        problem = dates_problem(brk)
+        if problem is not None:
+            raise ScheduleError(*problem)
         return [
             ScheduleRow(
                 None,
@@ -402,19 +408,16 @@ def api_coverage_for(user: User) -> QuerySet[Break]:
 
 def user_or_none(user_id: object) -> User | None:
     """A user by id for a body field (the service decides whether the caller may use it)."""
-    try:
-        return User.objects.filter(pk=int(str(user_id))).first()
-    except (ValueError, OverflowError):
-        return None
+    pk = parse_id(user_id)
+    return None if pk is None else User.objects.filter(pk=pk).first()
 
 
 def colleague_of(user: User, user_id: object) -> User | None:
     """Another therapist of the caller's practice, to name as a break's covering clinician."""
     if user.practice_id is None:
         return None
-    try:
-        pk = int(str(user_id))
-    except ValueError:
+    pk = parse_id(user_id)
+    if pk is None:
         return None
     return (
         User.objects.filter(pk=pk, role=User.Role.THERAPIST, practice_id=user.practice_id)

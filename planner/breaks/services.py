@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.timezone import now as current_time
 from django.utils.translation import gettext as _
 
@@ -26,10 +27,12 @@ from planner.breaks.prompts import library_for
 from planner.breaks.selectors import previous_plan_for
 from planner.breaks.validation import (
     CARRIED_OVER_FIELDS,
+    check_datetime,
     check_prompt_times,
     check_quiet_hours,
     clean_break_fields,
     clean_client_fields,
+    dates_problem,
     invalid,
     parse_hhmm,
 )
@@ -99,7 +102,14 @@ def _check_email_free(therapist: User, email: Any, *, client: Client | None) -> 
 
 @transaction.atomic
 def client_update(*, client: Client, actor: User, source: str = "web", **data: Any) -> Client:
-    cleaned = clean_client_fields(data)
+    """Change what ``data`` names and nothing else.
+
+    The row is locked and read again into ``client`` first, so a change made since it was
+    loaded (a STOP from the SMS webhook, an unsubscribe) is neither undone nor compared
+    against stale values; fields given with the values they already have are no change, and
+    a call that changes nothing writes nothing (no row, no consent record, no audit event)."""
+    client.refresh_from_db(from_queryset=Client.objects.select_for_update(no_key=True))
+    cleaned = clean_client_fields(data, country=client.country)
     if "quiet_hours_start" in cleaned or "quiet_hours_end" in cleaned:
         check_quiet_hours(
             cleaned.get("quiet_hours_start", client.quiet_hours_start),
@@ -108,15 +118,18 @@ def client_update(*, client: Client, actor: User, source: str = "web", **data: A
     if "email" in cleaned:
         _check_email_free(client.therapist, cleaned["email"], client=client)
     _check_preferences_leave_room(client, cleaned)
+    changed = {key: value for key, value in cleaned.items() if getattr(client, key) != value}
+    if not changed:
+        return client
     before = set(client.channels)
     full_text_before = client.full_text_opt_in
-    for key, value in cleaned.items():
+    for key, value in changed.items():
         setattr(client, key, value)
     client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
-    client.save(update_fields=list(cleaned) or None)
-    if "channels" in cleaned:
+    client.save(update_fields=list(changed))
+    if "channels" in changed:
         _record_channel_consents(client, before, set(client.channels), actor, source)
-    if "full_text_opt_in" in cleaned and bool(cleaned["full_text_opt_in"]) != full_text_before:
+    if "full_text_opt_in" in changed and bool(changed["full_text_opt_in"]) != full_text_before:
         consent.consent_record(
             client=client,
             subject=ConsentRecord.Subject.FULL_TEXT,
@@ -124,10 +137,10 @@ def client_update(*, client: Client, actor: User, source: str = "web", **data: A
             source=source,
             actor=actor,
         )
-    audit.record(actor, "client.updated", client=client, detail={"fields": sorted(cleaned)})
+    audit.record(actor, "client.updated", client=client, detail={"fields": sorted(changed)})
     schedule_fields = {"timezone", "quiet_hours_start", "quiet_hours_end", "prompt_times"}
-    if schedule_fields & set(cleaned):
-        _follow_client_preferences(client, {k: cleaned[k] for k in schedule_fields & set(cleaned)})
+    if schedule_fields & set(changed):
+        _follow_client_preferences(client, {k: changed[k] for k in schedule_fields & set(changed)})
     return client
 
 
@@ -200,6 +213,7 @@ def _follow_client_preferences(client: Client, changes: dict[str, Any]) -> None:
 @transaction.atomic
 def client_pause(*, client: Client, until: datetime | None, actor: User) -> Client:
     """Pause every prompt until ``until`` (None resumes)."""
+    until = check_datetime(until, "paused_until")
     if until is not None and until <= current_time():
         raise invalid("paused_until", _("Choose a moment in the future."))
     client.paused_until = until
@@ -265,6 +279,9 @@ MAX_BREAK_SPAN = timedelta(days=400)
 
 def validate_break(brk: Break) -> None:
     """Check a break's settings with the schedule engine; field errors, never a 500."""
+    problem = dates_problem(brk)  # a stored draft from before the date rule
+    if problem is not None:
+        raise invalid(*problem)
     for name in ("ends_at", "return_session_at"):
         other = getattr(brk, name)
         if (
@@ -339,26 +356,56 @@ def _start_from_previous_plan(brk: Break, client: Client, explicit: set[str]) ->
         brk.covering_user_id = previous["covering_user_id"]
 
 
-@transaction.atomic
-def break_update(*, brk: Break, actor: User, **data: Any) -> Break:
-    """Edit a break; a scheduled or active break gets its unsent prompts planned again."""
+def _locked_breaks() -> QuerySet[Break]:
+    # No key update: rows that refer to the break (its prompts, inbox messages) can still be
+    # written by others while we hold it, so a lock here never closes a cycle with them.
+    return Break.objects.select_for_update(of=("self",), no_key=True).select_related(
+        "client", "therapist", "therapist__practice", "covering_user"
+    )
+
+
+def _lock(brk: Break) -> Break:
+    """Lock the break's row until the transaction ends (PostgreSQL; SQLite serialises writers)
+    and read it again into ``brk``. A service checks the state on this, never on what the
+    caller loaded, which may predate a cancel, a pause or an erasure."""
+    brk.refresh_from_db(from_queryset=_locked_breaks())
+    return brk
+
+
+def _check_changeable(brk: Break) -> None:
     if brk.status in (Break.Status.COMPLETED, Break.Status.CANCELLED):
         raise invalid("status", _("A %(status)s break cannot be changed.") % {"status": brk.status})
+    if brk.client.deleted_at is not None:
+        raise invalid("client", _("This client's record was deleted."))
+
+
+@transaction.atomic
+def break_update(*, brk: Break, actor: User, **data: Any) -> Break:
+    """Edit a break; a scheduled or active break gets its unsent prompts planned again.
+
+    Only the fields that change are written, on the row as stored now (locked): an edit that
+    was in flight while the break was cancelled, or its client's data erased, is refused
+    instead of writing the old state or the erased plan back."""
     cleaned = clean_break_fields(data)
+    _lock(brk)
+    _check_changeable(brk)
     if "kind" in cleaned and cleaned["kind"] != brk.kind and brk.status != Break.Status.DRAFT:
         raise invalid(
             "kind", _("The kind of a scheduled break cannot change; cancel it and plan a new one.")
         )
+    changed = {key: value for key, value in cleaned.items() if getattr(brk, key) != value}
+    if not changed:
+        return brk
     consent_before = consent.break_consent_state(brk)
-    for key, value in cleaned.items():
+    for key, value in changed.items():
         setattr(brk, key, value)
     validate_break(brk)
-    brk.save()
+    brk.save(update_fields=[*changed, "updated_at"])
     consent.record_break_consents(brk, before=consent_before, actor=actor)
     if brk.is_live:
         reschedule(brk)
     audit.record(
-        actor, "break.updated", client=brk.client, obj=brk, detail={"fields": sorted(cleaned)}
+        actor, "break.updated", client=brk.client, obj=brk, detail={"fields": sorted(changed)}
     )
     return brk
 
@@ -455,8 +502,18 @@ def break_activate(*, brk: Break, actor: User, at: datetime | None = None) -> Br
 
 @transaction.atomic
 def breaks_activate(*, breaks: list[Break], actor: User, at: datetime | None = None) -> list[Break]:
-    """Activate several drafts at once (a caseload absence) with a fixed number of queries."""
+    """Activate several drafts at once (a caseload absence) with a fixed number of queries.
+
+    The breaks are locked and read again first: one cancelled since it was loaded is
+    refused, not scheduled."""
     at = at or current_time()
+    # Locked and read again in one query (as _lock does for one): a cancel since is seen.
+    stored = _locked_breaks().in_bulk([b.pk for b in breaks])
+    for brk in breaks:
+        fresh = stored[brk.pk]
+        for field in Break._meta.concrete_fields:
+            setattr(brk, field.attname, getattr(fresh, field.attname))
+        brk.client, brk.therapist = fresh.client, fresh.therapist
     for brk in breaks:
         if brk.status != Break.Status.DRAFT:
             raise invalid(
@@ -478,6 +535,7 @@ def breaks_activate(*, breaks: list[Break], actor: User, at: datetime | None = N
 def break_cancel(*, brk: Break, actor: User, at: datetime | None = None) -> Break:
     """No further prompt of this break is sent: every pending prompt is skipped."""
     at = at or current_time()
+    _lock(brk)
     if brk.status in (Break.Status.CANCELLED, Break.Status.COMPLETED):
         raise invalid("status", _("The break is already %(status)s.") % {"status": brk.status})
     brk.status = Break.Status.CANCELLED
@@ -494,6 +552,7 @@ def break_cancel(*, brk: Break, actor: User, at: datetime | None = None) -> Brea
 
 @transaction.atomic
 def break_pause(*, brk: Break, actor: User, at: datetime | None = None) -> Break:
+    _lock(brk)
     if not brk.is_live:
         raise invalid("status", _("Only a scheduled or active break can be paused."))
     brk.paused_at = at or current_time()
@@ -504,6 +563,10 @@ def break_pause(*, brk: Break, actor: User, at: datetime | None = None) -> Break
 
 @transaction.atomic
 def break_resume(*, brk: Break, actor: User) -> Break:
+    """A paused break runs again. Only a paused one: a cancelled or completed break stays so."""
+    _lock(brk)
+    if not brk.is_live or brk.paused_at is None:
+        raise invalid("status", _("Only a paused break can be resumed."))
     brk.paused_at = None
     brk.save(update_fields=["paused_at", "updated_at"])
     audit.record(actor, "break.resumed", client=brk.client, obj=brk)

@@ -6,16 +6,19 @@ API answers 400 with field messages and the pages show the message next to the f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import available_timezones
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from planner.crisis import ISO_COUNTRY_CODES
-from planner.models import Break
+from planner.models import Break, Client
 
 
 def invalid(field: str, message: str) -> ValidationError:
@@ -55,6 +58,17 @@ SCHEDULE_FIELDS = (
 )
 MAX_ITEM_LENGTH = 500
 MAX_ITEMS = 30
+# The dates a plan holds, as the services take them (aware datetimes).
+DATE_FIELDS = ("starts_at", "ends_at", "return_session_at", "notice_given_at")
+
+# One window for every date a person gives, in the pages, the API and the services alike:
+# anything outside is a typing mistake (year 1, year 9999), and would make the schedule engine
+# plan over centuries or overflow (a 500 on every page that draws the plan).
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2099
+EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(LATEST_YEAR + 1, 1, 1, tzinfo=UTC)
+DATE_RANGE_MESSAGE = gettext_lazy("Give a date between the years 2000 and 2099.")
 
 
 # --- Small validators shared by the API, the forms and the services -----------------------
@@ -72,6 +86,37 @@ def parse_hhmm(value: Any, field: str) -> time:
     )
 
 
+def in_date_range(value: datetime) -> bool:
+    """Within the window: an aware datetime by its instant, a naive one (a wall-clock time
+    typed into a form, before its zone is known) by its year."""
+    if not EARLIEST_YEAR - 1 <= value.year <= LATEST_YEAR + 1:
+        return False  # decided by the year alone (no offset arithmetic near year 1 or 9999)
+    if value.tzinfo is None:
+        return EARLIEST_YEAR <= value.year <= LATEST_YEAR
+    return EARLIEST <= value < LATEST
+
+
+def check_datetime(value: Any, field: str) -> datetime | None:
+    """An aware datetime within the window, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise invalid(field, _("Give a date and time with a time zone offset."))
+    if not in_date_range(value):
+        raise invalid(field, str(DATE_RANGE_MESSAGE))
+    return value
+
+
+def dates_problem(brk: Break) -> tuple[str, str] | None:
+    """The first date of a stored break outside the window, as (field, message): rows saved
+    before the rule existed must not break the pages that draw them."""
+    for name in DATE_FIELDS:
+        value = getattr(brk, name)
+        if value is not None and not in_date_range(value):
+            return name, str(DATE_RANGE_MESSAGE)
+    return None
+
+
 def format_hhmm(value: time | None) -> str | None:
     return None if value is None else value.strftime("%H:%M")
 
@@ -84,13 +129,6 @@ def check_timezone(name: Any, field: str = "timezone") -> str:
             % {"name": repr(str(name)[:64])},
         )
     return name
-
-
-def check_country(code: Any, field: str = "country") -> str:
-    """An ISO 3166-1 alpha-2 code (any case in, upper case out)."""
-    if not isinstance(code, str) or code.strip().upper() not in ISO_COUNTRY_CODES:
-        raise invalid(field, _("Choose a country (an ISO 3166 code such as GB)."))
-    return code.strip().upper()
 
 
 def _zones() -> set[str]:
@@ -190,6 +228,57 @@ def check_covering(value: Any) -> dict[str, str] | None:
     return covering
 
 
+def check_country(value: Any, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 code (the crisis lines are looked up by it), upper-cased."""
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if code not in ISO_COUNTRY_CODES:
+        raise invalid(field, _("Use a two-letter ISO country code such as GB or IE."))
+    return code
+
+
+# What a typed phone number may hold: digits, spaces and the usual punctuation, and a leading
+# "+"; no letters, no line breaks or other control characters.
+PHONE_TEXT = re.compile(r"^\+?[0-9 ().\-/]{3,40}$")
+
+
+def normalise_phone(value: Any, *, country: str | None, field: str = "phone") -> str:
+    """A phone number in E.164 (+447700900123), as the SMS provider writes it back to the
+    webhook, so that STOP finds the client; "" for none.
+
+    Read with the ``phonenumbers`` library (Google's libphonenumber), a national number in
+    the client's country. It must be a *possible* number (the right length for its
+    country's plan); a stricter "valid" would refuse the ranges reserved for drama and tests
+    (07700 900xxx in the UK) and follows allocation tables that change monthly, while a number
+    that is possible but not in service is refused by the provider, which switches SMS off
+    for the client and tells the therapist."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise invalid(field, _("Give the phone number as text."))
+    text = value.strip()
+    if not text:
+        return ""
+    message = _("Give a phone number like +44 7700 900123 (digits, spaces and a leading +).")
+    if not PHONE_TEXT.match(text):
+        raise invalid(field, message)
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        raise invalid(field, message)
+    if not phonenumbers.is_possible_number(number):
+        raise invalid(field, _("This is not a possible phone number for its country."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_for_lookup(value: str) -> str | None:
+    """A number from outside (the SMS webhook's ``From``) in the form the clients' numbers are
+    stored in, or None when it is not one."""
+    try:
+        return normalise_phone(value, country=None) or None
+    except ValidationError:
+        return None
+
+
 CLIENT_FIELDS = (
     "first_name",
     "last_name",
@@ -205,8 +294,13 @@ CLIENT_FIELDS = (
 )
 
 
-def clean_client_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+def clean_client_fields(data: Mapping[str, Any], *, country: str | None = None) -> dict[str, Any]:
+    """The client fields in ``data``, checked; ``country`` is the client's (a new client's is
+    the model's default), to read a national phone number in when ``data`` names none."""
     cleaned: dict[str, Any] = {}
+    country = country or str(Client._meta.get_field("country").get_default())
+    if "country" in data:
+        cleaned["country"] = country = check_country(data["country"])
     for key, value in data.items():
         if key == "timezone":
             cleaned[key] = check_timezone(value)
@@ -217,7 +311,9 @@ def clean_client_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "channels":
             cleaned[key] = check_channels(value)
         elif key == "country":
-            cleaned[key] = check_country(value)
+            continue  # checked first: the phone number is read in it
+        elif key == "phone":
+            cleaned[key] = normalise_phone(value, country=country)
         elif key in CLIENT_FIELDS:
             cleaned[key] = value
     return cleaned
@@ -267,9 +363,7 @@ def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             "notice_given_at",
             "escalation_consent_at",
         ):
-            if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-                raise invalid(key, _("Give a date and time with a time zone offset."))
-            cleaned[key] = value
+            cleaned[key] = check_datetime(value, key)
         elif key == "timezone":
             cleaned[key] = check_timezone(value)
         elif key in ("quiet_hours_start", "quiet_hours_end"):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.converters import parse_id
 from core.http import AuthenticatedHttpRequest
 from planner.breaks import places, selectors, services
 from planner.breaks.forms import PLAN_SECTIONS, AbsenceForm, BreakForm, ClientForm
@@ -34,6 +35,7 @@ from planner.checkins.selectors import review_for_break
 from planner.delivery import selectors as delivery_selectors
 from planner.models import Break, Client
 from planner.onboarding.selectors import invitation_status_for_client
+from planner.schedule.types import ScheduleError
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -63,8 +65,14 @@ def _safe_next(request: AuthenticatedHttpRequest, default: str) -> str:
     return default
 
 
-def schedule_picture(brk: Break, *, id_prefix: str = "timeline", show_text: bool = True) -> dict:
-    rows = selectors.schedule_for_break(brk)
+def schedule_picture(
+    brk: Break, *, id_prefix: str = "timeline", show_text: bool = True
+) -> dict | None:
+    """The timeline of a break, or None for a draft that cannot be planned (the page says so)."""
+    try:
+        rows = selectors.schedule_for_break(brk)
+    except ScheduleError:
+        return None
     return timeline_context(
         rows, TimelineSettings.from_break(brk), id_prefix=id_prefix, show_text=show_text
     )
@@ -410,7 +418,8 @@ def absence_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _review_breaks(request: AuthenticatedHttpRequest) -> list[Break]:
     raw = request.POST.get("ids") or request.GET.get("ids") or ""
-    ids = [int(part) for part in raw.split(",") if part.strip().isdigit()][:MAX_ABSENCE_REVIEW]
+    ids = [pk for part in raw.split(",") if (pk := parse_id(part)) is not None]
+    ids = ids[:MAX_ABSENCE_REVIEW]
     return list(
         selectors.breaks_for_therapist(request.user)
         .filter(pk__in=ids)
@@ -419,13 +428,21 @@ def _review_breaks(request: AuthenticatedHttpRequest) -> list[Break]:
     )
 
 
+def _prompt_count(brk: Break) -> int | None:
+    """How many prompts the break has (or its draft would get); None when it cannot be planned."""
+    try:
+        return len(selectors.schedule_for_break(brk))
+    except ScheduleError:
+        return None
+
+
 @therapist_required
 def absence_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     breaks = _review_breaks(request)
     if not breaks:
         raise Http404("No such drafts.")
     ids = ",".join(str(b.pk) for b in breaks)
-    rows = [(brk, len(selectors.schedule_for_break(brk))) for brk in breaks]
+    rows = [(brk, _prompt_count(brk)) for brk in breaks]
     return render(
         request,
         "planner/breaks/absence_review.html",

@@ -20,7 +20,9 @@ Life of a prompt (``ScheduledPrompt.status``)::
    break's current plan version (this is what makes a duplicated or stale task harmless); then
    the provider is called and the result stored at once. So at most one message per worker
    process is ever between "provider called" and "result stored": a crash there leaves one
-   ``attempting`` row, which the reaper turns into ``unconfirmed`` and never resends.
+   ``attempting`` row, which the reaper turns into ``unconfirmed`` and never resends. A
+   provider that had the message and gave no answer (the SMTP connection dropped or timed out
+   after DATA) is ``unconfirmed`` at once, for the same reason.
 4. Phase 3, one transaction: the prompts' final states with one bulk update; permanent provider
    errors switch the channel off for the client (with a consent record) and, after commit,
    tell the therapist.
@@ -55,9 +57,11 @@ from planner.delivery.channels import (
     OutboundMessage,
     PermanentChannelError,
     TransientChannelError,
+    UnconfirmedChannelError,
     get_channel,
 )
 from planner.delivery.channels.inbox import InboxChannel
+from planner.delivery.circuit import PAUSED, Breakers
 from planner.models import Break, Delivery, InboxMessage, ScheduledPrompt
 from planner.privacy.consent import channel_consent_set
 from planner.schedule.localtime import in_quiet_hours
@@ -155,7 +159,7 @@ def _settle_crashed_claims(prompt_ids: list[int], *, now: datetime) -> set[int]:
         status=DS.SKIPPED, last_error="prompt-unconfirmed", next_attempt_at=None
     )
     Prompt.objects.filter(id__in=crashed).update(
-        status=PS.UNCONFIRMED, finished_at=now, claim_token=None, claimed_until=None
+        status=PS.UNCONFIRMED, finished_at=now, claim_token=None, claimed_until=None, last_error=""
     )
     for pk in sorted(crashed):
         logger.warning("dispatch.unconfirmed prompt=%s", pk)
@@ -176,9 +180,10 @@ class _Send:
 @dataclass
 class _Result:
     send: _Send
-    outcome: str  # sent | retry | failed | permanent | lost
+    outcome: str  # sent | retry | failed | permanent | unconfirmed | deferred | lost
     provider_id: str = ""
     error: str = ""
+    retry_at: datetime | None = None  # deferred: when its paused channel opens again
 
 
 @dataclass
@@ -196,9 +201,10 @@ def deliver_batch(
     now = clock()
     token = uuid.UUID(str(claim_token))
     summary = BatchSummary()
-    sends = _prepare(prompt_ids, token, now=now, summary=summary)
-    results = _send_all(sends, token, now=now) if sends else []
-    summary.attempted = len(results)
+    breakers = Breakers.load(now=now)  # paused channels (planner/delivery/circuit.py)
+    sends = _prepare(prompt_ids, token, now=now, summary=summary, paused=breakers.paused)
+    results = _send_all(sends, token, now=now, breakers=breakers) if sends else []
+    summary.attempted = sum(1 for r in results if r.outcome != "deferred")
     if results:
         # A prompt is sent when its last channel is: phase 3's time, not the batch's start.
         _finish(results, token, now=clock(), summary=summary)
@@ -234,9 +240,17 @@ def wanted_channels(prompt: ScheduledPrompt) -> list[str]:
 
 
 def _prepare(
-    prompt_ids: list[int], token: uuid.UUID, *, now: datetime, summary: BatchSummary
+    prompt_ids: list[int],
+    token: uuid.UUID,
+    *,
+    now: datetime,
+    summary: BatchSummary,
+    paused: dict[str, datetime] | None = None,
 ) -> list[_Send]:
-    """Phase 1: lock, re-check, write the inbox and the attempt records; one transaction."""
+    """Phase 1: lock, re-check, write the inbox and the attempt records; one transaction.
+
+    ``paused``: channels paused by the circuit breaker, and until when."""
+    paused = paused or {}
     with transaction.atomic():
         mine = Prompt.objects.filter(id__in=prompt_ids, status=PS.CLAIMED, claim_token=token)
         prompts = list(_locking(mine.select_related("break_obj", "client")))
@@ -261,7 +275,7 @@ def _prepare(
                     attempted_at=now, sent_at=now,
                 )  # fmt: skip
                 new_deliveries.append(dels["inbox"])
-            _plan_external(prompt, dels, reason, now, new_deliveries, changed)
+            _plan_external(prompt, dels, reason, now, new_deliveries, changed, paused)
         InboxMessage.objects.bulk_create(new_inbox)
         # (prompt, channel) is unique; the rows are locked, so the pre-check above is exact
         # and a duplicated task finds the rows instead of writing them again.
@@ -302,15 +316,24 @@ def _deliveries_by_prompt(prompt_ids: list[int]) -> dict[int, dict[str, Delivery
     return by_prompt
 
 
-def _plan_external(prompt, dels, reason, now, new_deliveries, changed) -> None:
-    """Queue the email/SMS deliveries this pass should attempt (first pass or a due retry)."""
+def _plan_external(prompt, dels, reason, now, new_deliveries, changed, paused) -> None:
+    """Queue the email/SMS deliveries this pass should attempt (first pass or a due retry).
+
+    A channel that is paused (its provider kept failing) is not attempted: its delivery waits
+    as ``retry`` until the pause ends, and spends no attempt."""
     wanted = wanted_channels(prompt)
     for channel in EXTERNAL_CHANNELS:
         d = dels.get(channel)
+        until = paused.get(channel)
         if d is None:
             if channel in wanted and not reason:
-                dels[channel] = Delivery(prompt=prompt, channel=channel, status=DS.QUEUED)
-                new_deliveries.append(dels[channel])
+                if until is not None:
+                    d = Delivery(prompt=prompt, channel=channel, status=DS.RETRY)
+                    d.next_attempt_at, d.last_error = until, PAUSED
+                else:
+                    d = Delivery(prompt=prompt, channel=channel, status=DS.QUEUED)
+                dels[channel] = d
+                new_deliveries.append(d)
             continue
         if d.status not in (DS.QUEUED, DS.RETRY):
             continue  # terminal, or attempting in another process
@@ -318,6 +341,10 @@ def _plan_external(prompt, dels, reason, now, new_deliveries, changed) -> None:
         if skip:
             d.status, d.last_error, d.next_attempt_at = DS.SKIPPED, str(skip), None
             changed.append(d)
+        elif until is not None:
+            if (d.status, d.next_attempt_at) != (DS.RETRY, until):
+                d.status, d.last_error, d.next_attempt_at = DS.RETRY, PAUSED, until
+                changed.append(d)
         elif d.status == DS.RETRY and d.next_attempt_at and d.next_attempt_at <= now:
             d.status, d.next_attempt_at = DS.QUEUED, None
             changed.append(d)
@@ -340,12 +367,24 @@ def _settle_prepared(prompts, existing, *, now: datetime) -> list[_Send]:
     return sends
 
 
-def _send_all(sends: list[_Send], token: uuid.UUID, *, now: datetime) -> list[_Result]:
-    """Phase 2: call the providers, outside any transaction, one message at a time."""
+def _send_all(
+    sends: list[_Send], token: uuid.UUID, *, now: datetime, breakers: Breakers | None = None
+) -> list[_Result]:
+    """Phase 2: call the providers, outside any transaction, one message at a time.
+
+    A channel paused before or during the batch is not called again: its remaining messages
+    are deferred (one update per channel at the end) to when the pause ends."""
+    breakers = breakers or Breakers.load(now=now)
     channels = {}
     results: list[_Result] = []
+    deferred: dict[datetime, list[int]] = defaultdict(list)
     try:
         for send in sends:
+            until = breakers.paused_until(send.channel)
+            if until is not None:
+                deferred[until].append(send.delivery_id)
+                results.append(_Result(send, "deferred"))
+                continue
             if not _mark_attempting(send, token, now=now):
                 results.append(_Result(send, "lost"))
                 continue
@@ -354,12 +393,30 @@ def _send_all(sends: list[_Send], token: uuid.UUID, *, now: datetime) -> list[_R
                 # (transient) result rather than an exception that strands it "attempting".
                 channels[send.channel] = get_channel(send.channel)
             result = _call(channels[send.channel], send)
+            _track_provider(result, breakers, now=now)
             _store_result(result, now=now)
             results.append(result)
     finally:
         for channel in channels.values():
             channel.close()
+    for until, ids in deferred.items():
+        Delivery.objects.filter(pk__in=ids, status=DS.QUEUED).update(
+            status=DS.RETRY, last_error=PAUSED, next_attempt_at=until
+        )
     return results
+
+
+def _track_provider(result: _Result, breakers: Breakers, *, now: datetime) -> None:
+    """Tell the circuit breaker how the provider did. A transient failure that finds (or
+    makes) the channel paused is the provider's fault, not the message's: it waits for the
+    pause to end and its attempt is given back."""
+    channel = result.send.channel
+    if result.outcome == "retry":
+        until = breakers.failure(channel, result.error, now=now)
+        if until is not None:
+            result.outcome, result.retry_at = "deferred", until
+    elif result.outcome in ("sent", "permanent"):
+        breakers.answer(channel, now=now)
 
 
 def _mark_attempting(send: _Send, token: uuid.UUID, *, now: datetime) -> bool:
@@ -451,6 +508,8 @@ def _call(channel, send: _Send) -> _Result:
         provider_id = channel.send(build_message(send))
     except PermanentChannelError as exc:
         return _Result(send, "permanent", error=f"permanent:{exc.code}")
+    except UnconfirmedChannelError as exc:
+        return _Result(send, "unconfirmed", error=f"unconfirmed:{exc.code}")
     except TransientChannelError as exc:
         return _Result(send, "retry", error=f"transient:{exc.code}")
     except Exception as exc:  # an unknown error is treated as transient
@@ -469,6 +528,20 @@ def _store_result(result: _Result, *, now: datetime) -> None:
     if result.outcome == "sent":
         row(status=DS.SENT, provider_id=result.provider_id, sent_at=now, last_error="")
         logger.info("dispatch.sent prompt=%s channel=%s", send.prompt.pk, send.channel)
+        return
+    if result.outcome == "deferred":  # the attempt it made is given back (see _track_provider)
+        row(
+            status=DS.RETRY,
+            attempts=send.attempts - 1,
+            last_error=PAUSED,
+            next_attempt_at=result.retry_at,
+        )
+        logger.info("dispatch.deferred prompt=%s channel=%s", send.prompt.pk, send.channel)
+        return
+    if result.outcome == "unconfirmed":
+        # Handed over, no answer: it may have arrived, so it is never sent again.
+        row(status=DS.UNCONFIRMED, last_error=result.error, next_attempt_at=None)
+        logger.warning("dispatch.unconfirmed prompt=%s channel=%s", send.prompt.pk, send.channel)
         return
     if result.outcome == "retry" and send.attempts < settings.DISPATCH_MAX_ATTEMPTS:
         delay = settings.DISPATCH_RETRY_BASE_SECONDS * 2 ** (send.attempts - 1)
@@ -541,6 +614,7 @@ def _apply_outcome(prompt: ScheduledPrompt, dels: list[Delivery], *, now: dateti
         return
     if any(d.status == DS.UNCONFIRMED for d in dels):
         _mark_done(prompt, PS.UNCONFIRMED, now=now)
+        prompt.last_error = ""  # no "retrying" left behind: the delivery row says why
     elif any(d.status == DS.FAILED and d.last_error.startswith("transient:") for d in dels):
         _mark_done(prompt, PS.FAILED, now=now)
         prompt.last_error = "retries-exhausted"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Min, QuerySet
@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.timezone import now as current_time
 
 from core.models import User
-from planner.models import Break, Delivery, ScheduledPrompt
+from planner.delivery.circuit import channel_states
+from planner.models import Break, ChannelCircuit, Delivery, ScheduledPrompt
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,12 @@ class DispatchFigures:
     failed_deliveries: list[Delivery]
     unconfirmed_count: int
     failed_count: int
+    # Channels whose provider is failing or paused (the circuit breaker): installation-wide.
+    channels: list[ChannelCircuit] = field(default_factory=list)
+
+    @property
+    def paused_channels(self) -> list[ChannelCircuit]:
+        return [c for c in self.channels if c.paused_until and c.paused_until > self.now]
 
 
 def dispatch_figures(
@@ -64,6 +71,7 @@ def dispatch_figures(
         failed_deliveries=list(failed[:limit]),
         unconfirmed_count=unconfirmed.count(),
         failed_count=failed.count(),
+        channels=channel_states(now=now),
     )
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.middleware import limit_session, limited_session_allowed
-from planner.delivery import links
+from planner.delivery import inbound, links
 from planner.models import Client
 from planner.privacy.consent import channel_consent_set
 
@@ -92,12 +92,6 @@ def unsubscribe_link(request: HttpRequest, token: str) -> HttpResponse:
 # --- Inbound SMS from Twilio: STOP/START keywords switch the SMS channel and are recorded. ---
 
 
-STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-
-
-START_WORDS = frozenset({"START", "UNSTOP"})
-
-
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -121,13 +115,10 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
     if not signature_valid(request):
         logger.warning("webhook.sms.bad_signature")
         return HttpResponseForbidden("invalid signature")
-    words = request.POST.get("Body", "").strip().split(maxsplit=1)
-    keyword = words[0].upper() if words else ""
-    number = request.POST.get("From", "")
-    granted = True if keyword in START_WORDS else False if keyword in STOP_WORDS else None
-    if granted is not None and number:
-        source = "sms-stop" if not granted else "sms-start"
-        for client in Client.objects.filter(phone=number, deleted_at__isnull=True):
-            channel_consent_set(client=client, channel="sms", granted=granted, source=source)
-    logger.info("webhook.sms keyword=%s", keyword if granted is not None else "other")
+    done = inbound.sms_received(
+        message_sid=request.POST.get("MessageSid", ""),
+        sender=request.POST.get("From", ""),
+        body=request.POST.get("Body", ""),
+    )
+    logger.info("webhook.sms result=%s", done)  # stop, start, other or duplicate: no text
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.timezone import now as current_time
 
+from core.converters import parse_id
 from core.models import User
 from planner.breaks.selectors import breaks_for_client, require_client
 from planner.models import Break, Client, InboxMessage, ScheduledPrompt
@@ -19,10 +20,11 @@ def inbox_for_client(client: Client) -> QuerySet[InboxMessage]:
 
 def access_inbox_message(user: User, message_id: object) -> InboxMessage:
     client = require_client(user)
-    try:
-        return inbox_for_client(client).get(pk=int(str(message_id)))
-    except (InboxMessage.DoesNotExist, ValueError):
+    pk = parse_id(message_id)
+    message = None if pk is None else inbox_for_client(client).filter(pk=pk).first()
+    if message is None:
         raise Http404("No such message.")
+    return message
 
 
 def todays_message(client: Client) -> InboxMessage | None:

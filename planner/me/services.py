@@ -40,7 +40,7 @@ def preferences_update(*, client: Client, actor: User, **data: Any) -> Client:
     unknown = set(data) - allowed
     if unknown:
         raise invalid(sorted(unknown)[0], _("This setting cannot be changed here."))
-    client_update(client=client, actor=actor, source="client", **data)
+    client = client_update(client=client, actor=actor, source="client", **data)
     if paused_until is not ...:
-        client_pause(client=client, until=paused_until, actor=actor)
+        client = client_pause(client=client, until=paused_until, actor=actor)
     return client

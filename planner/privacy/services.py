@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from core.auth import email_hash
 from core.models import LoginAttempt, User
 from core.tokens import revoke_tokens
-from planner import audit
+from planner import audit, enqueue
 from planner.breaks.validation import (
     CLIENT_FIELDS,
     PLAN_CONTENT_FIELDS,
@@ -180,10 +180,13 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     prompt and inbox text, check-in note and review answer is blanked; live and draft breaks
     are cancelled and their unsent prompts skipped as ``client_deleted``. Rows, statuses,
     categories and timestamps stay, so delivery counts survive. The therapist is told by
-    email after the commit, without the client's name. Erasing twice does nothing more.
+    email, by a task queued after the commit, without the client's name. Erasing twice does
+    nothing more.
     """
     at = at or current_time()
-    client = Client.objects.select_for_update().get(pk=client.pk)
+    # FOR NO KEY UPDATE: rows written meanwhile that refer to the client (an edit's prompts,
+    # an inbox message) only need its key, so they do not wait for us while we wait for them.
+    client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
     if client.deleted_at is not None:
         return
     therapist = client.therapist
@@ -240,7 +243,9 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
 
     audit.record(actor, "client.erased", client=client)
     logger.info("privacy.client_erased client=%s", client.pk)
-    transaction.on_commit(lambda: _tell_therapist(therapist, client.pk, at))
+    # By a task after the commit: an SMTP server that is slow or down (20 s timeout) must not
+    # hold the client's request, and the deletion stands whatever happens to the email.
+    enqueue.on_commit(enqueue.NOTIFY_CLIENT_ERASED, therapist.pk, client.pk, at.isoformat())
 
 
 def _erase_login(user: User) -> None:
@@ -254,8 +259,18 @@ def _erase_login(user: User) -> None:
     revoke_tokens(user)
 
 
-def _tell_therapist(therapist: User, client_id: int, at: datetime) -> None:
-    """After the commit: the deletion stands even if the email cannot be sent now."""
+class NoticeNotSent(Exception):
+    """The therapist's notice could not be sent now (the task tries again). The message is
+    the error's class name only: an SMTP error can quote the recipient's address."""
+
+
+def erasure_notice_send(*, therapist_id: int, client_id: int, at: datetime) -> None:
+    """Tell the therapist that a client's data was deleted, without the client's name.
+
+    Run by the ``planner.notify_client_erased`` task after the erasure committed."""
+    therapist = User.objects.filter(pk=therapist_id).first()
+    if therapist is None or not therapist.email:
+        return
     day = date_format(at, "j F Y")
     message = _(
         "A client (id %(id)s) asked for their data to be deleted; it was deleted on %(day)s."
@@ -273,3 +288,5 @@ def _tell_therapist(therapist: User, client_id: int, at: datetime) -> None:
         logger.warning(
             "privacy.therapist_notice_failed client=%s error=%s", client_id, type(error).__name__
         )
+        raise NoticeNotSent(type(error).__name__) from None
+    logger.info("privacy.therapist_notified client=%s", client_id)

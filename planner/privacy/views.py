@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.converters import MAX_ID
 from core.forms import PasswordConfirmForm
 from core.http import AuthenticatedHttpRequest
 from core.models import User
@@ -97,7 +98,7 @@ PAGE_SIZE = 50
 
 
 class AuditFilterForm(forms.Form):
-    client = forms.IntegerField(label=_("Client id"), required=False, min_value=1)
+    client = forms.IntegerField(label=_("Client id"), required=False, min_value=1, max_value=MAX_ID)
     action = forms.CharField(label=_("Action"), required=False, max_length=64)
 
 
@@ -125,7 +126,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     assert isinstance(request.user, User)  # is_audit_reader turned anyone else away
     events = audit_events_for(request.user)
-    if form.is_bound and form.is_valid():
+    if form.is_bound and not form.is_valid():
+        # A filter that cannot be applied shows its error, not the unfiltered trail.
+        events = events.none()
+    elif form.is_bound:
         if form.cleaned_data["client"]:
             events = events.filter(client_id=form.cleaned_data["client"])
         if form.cleaned_data["action"]:
@@ -137,4 +141,5 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         request,
         "planner/privacy/audit.html",
         {"form": form, "page": page, "query": query.urlencode()},
+        status=400 if form.errors else 200,
     )

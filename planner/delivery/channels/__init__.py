@@ -9,6 +9,7 @@ from planner.delivery.channels.base import (
     OutboundMessage,
     PermanentChannelError,
     TransientChannelError,
+    UnconfirmedChannelError,
 )
 from planner.delivery.channels.email import EmailChannel
 from planner.delivery.channels.inbox import InboxChannel
@@ -24,6 +25,7 @@ __all__ = [
     "PermanentChannelError",
     "SmsChannel",
     "TransientChannelError",
+    "UnconfirmedChannelError",
     "get_channel",
 ]
 

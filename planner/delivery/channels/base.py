@@ -6,7 +6,10 @@ outside any transaction: ``open()``, then ``send(message) -> provider id`` per m
 ``close()`` (so one SMTP connection serves a whole batch).
 
 A provider error is either permanent (an invalid number or address: fail at once, switch the
-channel off for the client, tell the therapist) or transient (retry with backoff).
+channel off for the client, tell the therapist), transient (retry with backoff), or
+unconfirmed: the message was handed over and no answer came (the connection dropped or timed
+out after SMTP DATA, an HTTP API that timed out reading its reply). The provider may have
+accepted it, so it is never sent again: the delivery is ``unconfirmed`` and shown to staff.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ class PermanentChannelError(ChannelError):
 
 class TransientChannelError(ChannelError):
     """Sending again later may work (timeout, rate limit, provider down)."""
+
+
+class UnconfirmedChannelError(ChannelError):
+    """The message was handed over and no answer came: it may have been accepted. Sending it
+    again could deliver it twice, so it is not sent again."""
 
 
 @dataclass(frozen=True)

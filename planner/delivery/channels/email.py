@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+from typing import Any
 
+import requests
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 
@@ -13,6 +15,7 @@ from planner.delivery.channels.base import (
     OutboundMessage,
     PermanentChannelError,
     TransientChannelError,
+    UnconfirmedChannelError,
 )
 
 logger = logging.getLogger(__name__)
@@ -41,8 +44,18 @@ def build_email(message: OutboundMessage) -> EmailMultiAlternatives:
     return email
 
 
-def classify_email_error(exc: Exception) -> Exception:
-    """Map a backend exception to a permanent or transient channel error."""
+def classify_email_error(exc: Exception, *, handed_over: bool = False) -> Exception:
+    """Map a backend exception to a permanent, transient or unconfirmed channel error.
+
+    ``handed_over``: the whole message (DATA, up to its final ".") had been written to the
+    SMTP server. After that, an error that is not the server's reply (the connection dropped,
+    a timeout waiting for the 250) leaves the outcome unknown: the server may have stored the
+    message, so it must not be sent again. An HTTP API (django-anymail) that timed out reading
+    its reply is the same case."""
+    if handed_over and not isinstance(exc, smtplib.SMTPResponseException):
+        return UnconfirmedChannelError(f"no-reply-after-data:{type(exc).__name__}")
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return UnconfirmedChannelError("no-reply:ReadTimeout")
     try:  # django-anymail, when it is the backend
         from anymail.exceptions import AnymailRecipientsRefused
 
@@ -65,11 +78,32 @@ def classify_email_error(exc: Exception) -> Exception:
     return TransientChannelError(type(exc).__name__)
 
 
+def _watch_hand_over(smtp: smtplib.SMTP, channel: EmailChannel) -> None:
+    """Note on ``channel`` when ``smtp`` has written a whole message to the server.
+
+    smtplib's ``data()`` sends the message in one ``send()`` of bytes ending in CRLF "." CRLF
+    (commands are sent as text); once that returned, the server has the message and only its
+    reply is missing. The instance's ``send`` is wrapped, for plain SMTP and SMTP over TLS
+    alike, without a backend of our own in EMAIL_BACKEND."""
+    if getattr(smtp, "_between_watched", False):
+        return
+    original = smtp.send
+
+    def send(data: Any) -> None:
+        original(data)
+        if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
+            channel.handed_over = True
+
+    smtp.send = send  # type: ignore[method-assign,assignment]
+    smtp._between_watched = True  # type: ignore[attr-defined]
+
+
 class EmailChannel:
     name = "email"
 
     def __init__(self) -> None:
         self.connection = None
+        self.handed_over = False  # this message has reached the SMTP server (see above)
 
     def open(self) -> None:
         # Opened here, so one SMTP session serves the whole batch (Django's backend otherwise
@@ -96,12 +130,16 @@ class EmailChannel:
             self.open()
         email = build_email(message)
         email.connection = self.connection
+        smtp = getattr(self.connection, "connection", None)
+        if isinstance(smtp, smtplib.SMTP):
+            _watch_hand_over(smtp, self)
+        self.handed_over = False
         try:
             sent = email.send(fail_silently=False)
         except Exception as exc:  # classified, never swallowed
             # A broken SMTP connection is not reused for the next message.
             self.close()
-            raise classify_email_error(exc) from exc
+            raise classify_email_error(exc, handed_over=self.handed_over) from exc
         if not sent:
             raise TransientChannelError("not-sent")
         anymail_status = getattr(email, "anymail_status", None)

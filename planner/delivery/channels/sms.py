@@ -18,6 +18,7 @@ from planner.delivery.channels.base import (
     OutboundMessage,
     PermanentChannelError,
     TransientChannelError,
+    UnconfirmedChannelError,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,10 +51,14 @@ class TwilioSmsBackend:
         self.from_number = settings.TWILIO_FROM_NUMBER
 
     def send(self, *, to: str, body: str) -> str:
+        import requests
         from twilio.base.exceptions import TwilioRestException
 
         try:
             message = self.client.messages.create(to=to, from_=self.from_number, body=body)
+        except requests.exceptions.ReadTimeout as exc:
+            # The request was sent; Twilio may have queued the message: never send it again.
+            raise UnconfirmedChannelError("twilio-no-reply") from exc
         except TwilioRestException as exc:
             if exc.code in TWILIO_PERMANENT_CODES:
                 raise PermanentChannelError(f"twilio-{exc.code}") from exc
