@@ -230,6 +230,7 @@ def a_client(therapist):
             therapist=therapist,
             first_name="Robin",
             last_name="Example",
+            country="GB",
             email="robin@example.com",
             phone="+447700900123",
             channels=["inbox", "email"],
@@ -360,7 +361,9 @@ def test_export_holds_the_clients_data_and_no_one_elses(therapist, client_with_h
     from planner.models import AuditEvent
     from planner.privacy.services import client_export
 
-    other = services.client_create(therapist=therapist, first_name="Sam", email="sam@example.com")
+    other = services.client_create(
+        therapist=therapist, first_name="Sam", email="sam@example.com", country="GB"
+    )
     a_break(therapist, other, coping_strategies=["Sam's own secret"])
     data = client_export(client=client_with_history, actor=client_with_history.user)
     text = json.dumps(data)  # JSON-serialisable

@@ -22,6 +22,7 @@ def client_of(db):
     def make(therapist, **fields):
         fields.setdefault("first_name", "Robin")
         fields.setdefault("timezone", "Europe/London")
+        fields.setdefault("country", "GB")  # required since issue 14
         fields.setdefault("quiet_hours_start", "22:00")
         fields.setdefault("quiet_hours_end", "07:00")
         return services.client_create(therapist=therapist, **fields)
@@ -160,6 +161,8 @@ def test_a_colleague_declares_an_unplanned_absence_with_a_neutral_first_message(
         starts_at=NOW,
         ends_at=NOW + timedelta(days=7),
         covering_clinician={"name": "Priya Shah", "phone": "+441", "email": "p@example.com"},
+        sessions_plan="cancelled_covering",
+        activate=True,  # the pages show the review step first; here it is chosen at once
     )
     assert {b.status for b in breaks} == {Break.Status.ACTIVE}
     for brk in breaks:
@@ -167,6 +170,7 @@ def test_a_colleague_declares_an_unplanned_absence_with_a_neutral_first_message(
         assert first.category == "unplanned_notice"
         assert first.send_at - NOW <= timedelta(minutes=10)
         assert "Priya Shah" in first.text and "Morgan" in first.text
+        assert "not because of anything you did" in first.text or "nothing you did" in first.text
 
 
 def test_nobody_outside_the_practice_declares_an_absence(make_user, client_of):

@@ -66,6 +66,43 @@ def breaks_for_therapist(therapist: User) -> QuerySet[Break]:
     return Break.objects.filter(therapist=therapist, client__deleted_at__isnull=True)
 
 
+def former_client_ids(therapist: User, *, at: datetime | None = None) -> set[int]:
+    """Clients whose therapy ended: their latest plan is an ending whose last session has
+    passed (no later break planned)."""
+    at = at or current_time()
+    latest: dict[int, Break] = {}
+    rows = (
+        Break.objects.filter(therapist=therapist)
+        .exclude(status__in=[Break.Status.DRAFT, Break.Status.CANCELLED])
+        .only("id", "client_id", "kind", "starts_at", "ends_at")
+        .order_by("client_id", "starts_at", "id")
+    )
+    for brk in rows:
+        latest[brk.client_id] = brk
+    return {
+        client_id
+        for client_id, brk in latest.items()
+        if brk.kind == Break.Kind.ENDING and (brk.last_session_at or brk.starts_at) <= at
+    }
+
+
+def ended_therapy_break(client: Client, *, at: datetime | None = None) -> Break | None:
+    """The ending that closed the client's therapy, when it has (see former_client_ids)."""
+    at = at or current_time()
+    brk = (
+        breaks_for_client(client)
+        .exclude(status=Break.Status.CANCELLED)
+        .select_related("therapist__practice", "covering_user")
+        .order_by("-starts_at", "-id")
+        .first()
+    )
+    if brk is not None and brk.kind == Break.Kind.ENDING:
+        last = brk.last_session_at
+        if last is not None and last <= at:
+            return brk
+    return None
+
+
 def breaks_for_client(client: Client) -> QuerySet[Break]:
     """A client's breaks, without drafts (the plan is shared once it is scheduled)."""
     return client.breaks.exclude(status=Break.Status.DRAFT)

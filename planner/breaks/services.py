@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from core.models import User
 from planner import audit
 from planner.breaks import selectors
-from planner.breaks.preview import message_context, plan_settings
+from planner.breaks.preview import (
+    covering_name,
+    message_context,
+    plan_settings,
+    practice_name,
+    render_planned,
+)
 from planner.breaks.prompts import library_for
 from planner.breaks.selectors import previous_plan_for
 from planner.breaks.validation import (
@@ -45,7 +51,7 @@ from planner.schedule.engine import (
 )
 from planner.schedule.localtime import in_quiet_hours
 from planner.schedule.text import render
-from planner.schedule.types import Category, ScheduleError
+from planner.schedule.types import Category, Delivered, ScheduleError
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +65,9 @@ def client_create(*, therapist: User, actor: User | None = None, **data: Any) ->
     cleaned = clean_client_fields(data)
     if not str(cleaned.get("first_name") or "").strip():
         raise invalid("first_name", _("A first name is needed."))
+    if not cleaned.get("country"):
+        # Never another country's crisis lines: the client's own, or none.
+        raise invalid("country", _("Choose the client's country, so the right crisis lines show."))
     client = Client(therapist=therapist, **cleaned)
     client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
     client.save()
@@ -93,7 +102,13 @@ def client_update(*, client: Client, actor: User, source: str = "web", **data: A
             actor=actor,
         )
     audit.record(actor, "client.updated", client=client, detail={"fields": sorted(cleaned)})
-    schedule_fields = {"timezone", "quiet_hours_start", "quiet_hours_end", "prompt_times"}
+    schedule_fields = {
+        "timezone",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "prompt_times",
+        "prompt_amount",
+    }
     if schedule_fields & set(cleaned):
         _follow_client_preferences(client, {k: cleaned[k] for k in schedule_fields & set(cleaned)})
     return client
@@ -206,12 +221,75 @@ def validate_break(brk: Break) -> None:
             message = _("A break can last at most %(days)s days.") % {"days": MAX_BREAK_SPAN.days}
             raise invalid(name, message)
     check_quiet_hours(brk.quiet_hours_start, brk.quiet_hours_end)
-    if brk.kind != Break.Kind.ENDING and brk.ends_at is None:
-        raise invalid("ends_at", _("A break needs an end date (only an ending may leave it open)."))
+    open_kinds = (Break.Kind.ENDING, Break.Kind.UNPLANNED)
+    if brk.kind not in open_kinds and brk.ends_at is None:
+        raise invalid(
+            "ends_at",
+            _("A break needs an end date (an ending or an unplanned absence may leave it open)."),
+        )
+    _check_kind_fields(brk)
     try:
         validate_settings(plan_settings(brk))
     except ScheduleError as error:
         raise invalid(error.field, error.message)
+
+
+def _check_kind_fields(brk: Break) -> None:
+    """What each kind needs to say only true things: booked sessions for an unplanned
+    absence, booster sessions only for an ending and after its last session."""
+    if brk.kind == Break.Kind.UNPLANNED:
+        if not brk.sessions_plan:
+            raise invalid(
+                "sessions_plan",
+                _("Say what happens to the client's booked sessions; their first message says it."),
+            )
+        covering = brk.sessions_plan in (
+            Break.SessionsPlan.CANCELLED_COVERING,
+            Break.SessionsPlan.WITH_COVERING,
+        )
+        if covering and not covering_name(brk):
+            raise invalid("sessions_plan", _("Name the covering clinician first."))
+        if brk.sessions_plan == Break.SessionsPlan.CANCELLED_PRACTICE and not practice_name(brk):
+            raise invalid("sessions_plan", _("Your account has no practice to name."))
+    if brk.booster_sessions:
+        last = brk.last_session_at
+        if last is None:
+            raise invalid("booster_sessions", _("Only an ending has booster sessions."))
+        if any(b <= last for b in brk.booster_datetimes):
+            raise invalid("booster_sessions", _("A booster session comes after the last session."))
+    if brk.notice_given_at is not None and brk.notice_given_at > brk.starts_at:
+        raise invalid("notice_given_at", _("The client is told before the break starts."))
+
+
+def _settle_open_ends(brk: Break) -> None:
+    """An unplanned absence with a booked return ends when the return session starts."""
+    if brk.kind == Break.Kind.UNPLANNED and brk.ends_at is None and brk.return_session_at:
+        brk.ends_at = brk.return_session_at
+
+
+def _consent_dates(brk: Break, cleaned: dict[str, Any], at: datetime) -> None:
+    """Escalation set in the plan builder is the client's consent, recorded as of now."""
+    if "escalation_enabled" not in cleaned:
+        return
+    if brk.escalation_enabled and brk.escalation_consent_at is None:
+        brk.escalation_consent_at = cleaned.get("escalation_consent_at") or at
+    if not brk.escalation_enabled:
+        brk.escalation_consent_at = None
+
+
+def _news(before: tuple[datetime | None, datetime | None], brk: Break) -> str:
+    """What an edit tells the client of a started unplanned absence: a return booked (or
+    moved earlier), a longer absence, or nothing."""
+    old_return, old_end = before
+    new_return, new_end = brk.return_session_at, brk.ends_at
+    if (old_return, old_end) == (new_return, new_end):
+        return ""
+    if new_return is not None and (old_return is None or new_return < old_return):
+        return Category.RETURN_BOOKED.value
+    old_anchor, new_anchor = old_return or old_end, new_return or new_end
+    if old_anchor is not None and (new_anchor is None or new_anchor > old_anchor):
+        return Category.STILL_AWAY.value
+    return ""
 
 
 def _apply_client_defaults(brk: Break, client: Client) -> None:
@@ -249,6 +327,8 @@ def break_create(
     for key, value in cleaned.items():
         setattr(brk, key, value)
     _apply_client_defaults(brk, client)
+    _settle_open_ends(brk)
+    _consent_dates(brk, cleaned, current_time())
     validate_break(brk)
     brk.save()
     consent.record_break_consents(brk, before=None, actor=actor or therapist)
@@ -279,13 +359,24 @@ def break_update(*, brk: Break, actor: User, **data: Any) -> Break:
             "kind", _("The kind of a scheduled break cannot change; cancel it and plan a new one.")
         )
     consent_before = consent.break_consent_state(brk)
+    ends_before = (brk.return_session_at, brk.ends_at)
+    at = current_time()
     for key, value in cleaned.items():
         setattr(brk, key, value)
+    moved = "return_session_at" in cleaned and "ends_at" not in cleaned
+    if moved and brk.return_session_at and brk.kind == Break.Kind.UNPLANNED:
+        brk.ends_at = brk.return_session_at  # the absence ends with the booked return
+    _settle_open_ends(brk)
+    _consent_dates(brk, cleaned, at)
     validate_break(brk)
+    if brk.kind == Break.Kind.UNPLANNED and brk.is_live and brk.starts_at <= at:
+        news = _news(ends_before, brk)
+        if news:
+            brk.news, brk.news_at = news, at
     brk.save()
     consent.record_break_consents(brk, before=consent_before, actor=actor)
     if brk.is_live:
-        reschedule(brk)
+        reschedule(brk, at=at)
     audit.record(
         actor, "break.updated", client=brk.client, obj=brk, detail={"fields": sorted(cleaned)}
     )
@@ -321,17 +412,19 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
         PromptTemplate.objects.filter(key__in=[s.id for s in library]).values_list("key", "id")
     )
     texts = {spec.id: spec.text for spec in library}
+    delivered = _delivered(breaks)
     rows = []
     for brk in breaks:
         context = message_context(brk)
-        for planned in plan_schedule(plan_settings(brk, at=at), library):
+        settings = plan_settings(brk, at=at, delivered=delivered.get(brk.pk, ()))
+        for planned in plan_schedule(settings, library):
             rows.append(
                 ScheduledPrompt(
                     break_obj=brk,
                     client_id=brk.client_id,
                     template_id=ids.get(planned.template_id),
                     category=planned.category.value,
-                    text=render(texts[planned.template_id], {**context, **planned.context}),
+                    text=render_planned(texts[planned.template_id], context, planned, brk),
                     send_at=planned.send_at,
                     due_at=planned.send_at,
                     valid_until=planned.valid_until,
@@ -340,6 +433,26 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
             )
     ScheduledPrompt.objects.bulk_create(rows)
     return len(rows)
+
+
+def _delivered(breaks: list[Break]) -> dict[int, tuple[Delivered, ...]]:
+    """What each break sent already (or is sending), for its next plan: one query."""
+    found: dict[int, list[Delivered]] = {}
+    live = [b.pk for b in breaks if b.pk is not None and b.activated_at is not None]
+    if not live:
+        return {}
+    rows = ScheduledPrompt.objects.filter(
+        break_obj_id__in=live,
+        status__in=[
+            ScheduledPrompt.Status.SENT,
+            ScheduledPrompt.Status.CLAIMED,
+            ScheduledPrompt.Status.UNCONFIRMED,
+        ],
+    ).values_list("break_obj_id", "category", "template__key", "send_at")
+    for break_id, category, key, send_at in rows:
+        if category in Category._value2member_map_:
+            found.setdefault(break_id, []).append(Delivered(Category(category), key or "", send_at))
+    return {pk: tuple(items) for pk, items in found.items()}
 
 
 @transaction.atomic
@@ -394,10 +507,11 @@ def breaks_activate(*, breaks: list[Break], actor: User, at: datetime | None = N
                 % {"id": brk.pk, "status": brk.status},
             )
         validate_break(brk)
+        # Notice is the date the client was told, which the therapist enters; activating
+        # a plan is not telling the client.
         brk.status = _live_status(brk, at)
         brk.activated_at = at
-        brk.notice_given_at = brk.notice_given_at or at
-    Break.objects.bulk_update(breaks, ["status", "activated_at", "notice_given_at"])
+    Break.objects.bulk_update(breaks, ["status", "activated_at"])
     _store_prompts(breaks, at=at)
     audit.record_many(actor, "break.activated", [(b.client_id, b) for b in breaks])
     return breaks
@@ -464,10 +578,13 @@ def breaks_advance(*, at: datetime | None = None) -> tuple[int, int]:
 # --- A therapist's absence for many clients --------------------------------------------------
 
 
-def _absence_clients(therapist: User, clients: Any) -> list[Client]:
+def _absence_clients(therapist: User, clients: Any, at: datetime) -> list[Client]:
     own = Client.objects.filter(therapist=therapist, deleted_at__isnull=True)
     if clients == "all":
-        return list(own)
+        # Former clients (therapy ended) are left out of "all".
+        # TODO(merge, issue 15): leave out archived clients here too.
+        ended = selectors.former_client_ids(therapist, at=at)
+        return list(own.exclude(pk__in=ended))
     if not isinstance(clients, list | tuple) or not clients:
         raise invalid("clients", _('Choose at least one client, or "all".'))
     if not all(isinstance(c, int) and not isinstance(c, bool) for c in clients):
@@ -502,7 +619,8 @@ def absence_plan(
     """One draft break per client for a therapist's absence, in a fixed number of queries.
 
     An unplanned absence (the therapist is ill) may be declared by staff or a colleague of
-    the same practice; it is activated at once so every client hears who covers.
+    the same practice. Nothing is activated unless ``activate`` says so: the pages always
+    show the review step first (each client's first message, and who needs a phone call).
     """
     at = at or current_time()
     if not therapist.is_therapist or not can_declare_for(actor, therapist):
@@ -511,7 +629,7 @@ def absence_plan(
     for required in ("kind", "starts_at"):
         if cleaned.get(required) is None:
             raise invalid(required, _("This field is required."))
-    chosen = _absence_clients(therapist, clients)
+    chosen = _absence_clients(therapist, clients, at)
     practice = therapist.practice
     breaks = []
     for client in chosen:
@@ -534,9 +652,29 @@ def absence_plan(
     Break.objects.bulk_create(breaks)
     consent.record_break_consents(breaks, before=None, actor=actor, at=at)
     audit.record_many(actor, "break.created", [(b.client_id, b) for b in breaks])
-    if activate or cleaned["kind"] == Break.Kind.UNPLANNED:
-        breaks_activate(breaks=breaks, actor=actor, at=at)
+    if activate:
+        breaks_activate(breaks=[b for b in breaks if not b.needs_call], actor=actor, at=at)
     return breaks
+
+
+@transaction.atomic
+def absence_activate(
+    *, breaks: list[Break], call_first: set[int], actor: User, at: datetime | None = None
+) -> list[Break]:
+    """The review step of a caseload absence: the clients flagged for a phone call keep
+    their plan as a draft (no message goes to them); every other draft is activated."""
+    drafts = [b for b in breaks if b.status == Break.Status.DRAFT]
+    for brk in drafts:
+        brk.needs_call = brk.pk in call_first
+    Break.objects.bulk_update(drafts, ["needs_call"])
+    to_activate = [b for b in drafts if not b.needs_call]
+    if to_activate:
+        breaks_activate(breaks=to_activate, actor=actor, at=at)
+    if call_first:
+        audit.record_many(
+            actor, "break.call_first", [(b.client_id, b) for b in drafts if b.needs_call]
+        )
+    return to_activate
 
 
 # --- The client's own actions ----------------------------------------------------------------

@@ -7,14 +7,15 @@ API answers 400 with field messages and the pages show the message next to the f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from planner.models import Break
+from planner.crisis import ISO_COUNTRY_CODES
+from planner.models import AVOID_TOPICS, PROMPT_AMOUNTS, Break
 
 
 def invalid(field: str, message: str) -> ValidationError:
@@ -51,7 +52,9 @@ SCHEDULE_FIELDS = (
     "prompt_times",
     "max_per_day",
     "min_spacing_minutes",
+    "prompt_amount",
 )
+MAX_BOOSTERS = 6
 MAX_ITEM_LENGTH = 500
 MAX_ITEMS = 30
 
@@ -194,7 +197,23 @@ CLIENT_FIELDS = (
     "prompt_times",
     "channels",
     "full_text_opt_in",
+    "prompt_amount",
 )
+
+
+def check_country(value: Any, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 code (any case), or "" for a country not known."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or value.strip().upper() not in ISO_COUNTRY_CODES:
+        raise invalid(field, _("Use a two-letter country code such as GB."))
+    return value.strip().upper()
+
+
+def check_prompt_amount(value: Any, field: str = "prompt_amount") -> str:
+    if value not in {v for v, _label in PROMPT_AMOUNTS}:
+        raise invalid(field, _("Choose fewer, usual or more."))
+    return str(value)
 
 
 def clean_client_fields(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -209,9 +228,9 @@ def clean_client_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "channels":
             cleaned[key] = check_channels(value)
         elif key == "country":
-            if not isinstance(value, str) or len(value) != 2 or not value.isalpha():
-                raise invalid(key, _("Use a two-letter country code such as GB."))
-            cleaned[key] = value.upper()
+            cleaned[key] = check_country(value)
+        elif key == "prompt_amount":
+            cleaned[key] = check_prompt_amount(value)
         elif key in CLIENT_FIELDS:
             cleaned[key] = value
     return cleaned
@@ -237,6 +256,11 @@ BREAK_FIELDS = (
     "escalation_enabled",
     "escalation_consent_at",
     "share_check_ins_with_covering",
+    "prompt_amount",
+    "avoid_topics",
+    "booster_sessions",
+    "sessions_plan",
+    "needs_call",
     *PLAN_LIST_FIELDS,
 )
 
@@ -288,6 +312,23 @@ def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(value, int) or not 30 <= value <= 720:
                 raise invalid(key, _("Choose a spacing between 30 and 720 minutes."))
             cleaned[key] = value
+        elif key == "prompt_amount":
+            cleaned[key] = check_prompt_amount(value)
+        elif key == "avoid_topics":
+            topics = {v for v, _label in AVOID_TOPICS}
+            if not isinstance(value, list | tuple) or not set(value) <= topics:
+                raise invalid(key, _("Choose from: %(topics)s.") % {"topics": ", ".join(topics)})
+            cleaned[key] = sorted(set(value))
+        elif key == "booster_sessions":
+            cleaned[key] = check_boosters(value)
+        elif key == "sessions_plan":
+            if value not in ("", None, *Break.SessionsPlan.values):
+                raise invalid(key, _("Choose what happens to the client's booked sessions."))
+            cleaned[key] = value or ""
+        elif key in ("needs_call", "escalation_enabled", "share_check_ins_with_covering"):
+            if not isinstance(value, bool):
+                raise invalid(key, _("Give true or false."))
+            cleaned[key] = value
         elif key == "distress_threshold":
             if not isinstance(value, int) or not 0 <= value <= 10:
                 raise invalid(key, _("Choose a threshold from 0 to 10."))
@@ -295,3 +336,18 @@ def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         else:
             cleaned[key] = value
     return cleaned
+
+
+def check_boosters(values: Any) -> list[str]:
+    """Booked booster sessions: aware datetimes, stored as ISO 8601 in UTC, in order."""
+    field = "booster_sessions"
+    if values in (None, ""):
+        return []
+    if not isinstance(values, list | tuple) or len(values) > MAX_BOOSTERS:
+        raise invalid(field, _("Give at most %(n)s booster sessions.") % {"n": MAX_BOOSTERS})
+    found = set()
+    for value in values:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise invalid(field, _("Give each booster session a date and time with a time zone."))
+        found.add(value.astimezone(UTC))
+    return [value.isoformat() for value in sorted(found)]

@@ -62,7 +62,7 @@ def test_deliveries_show_status_attempts_and_last_error(world):
 def test_an_absence_creates_one_draft_per_client(world, plan):
     from planner.breaks import services
 
-    services.client_create(therapist=world.users["therapist_a"], first_name="Second")
+    services.client_create(therapist=world.users["therapist_a"], first_name="Second", country="GB")
     body = {**plan(), "clients": "all"}
     answer = world.api("therapist_a").post(f"{V}/absences/", body, format="json")
     assert answer.status_code == 201, answer.content

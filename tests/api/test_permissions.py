@@ -58,7 +58,7 @@ def _absence_body(w):
 #  expected: anonymous, client_a, client_b, therapist_a, therapist_b, covering
 MATRIX = [
     ("get", lambda w: f"{V}/clients/", None, (401, 403, 403, 200, 200, 200)),
-    ("post", lambda w: f"{V}/clients/", lambda w: {"first_name": "New"},
+    ("post", lambda w: f"{V}/clients/", lambda w: {"first_name": "New", "country": "GB"},
      (401, 403, 403, 201, 201, 201)),
     ("get", lambda w: f"{V}/clients/{w.client_a.pk}/", None, (401, 404, 404, 200, 404, 404)),
     ("patch", lambda w: f"{V}/clients/{w.client_a.pk}/", lambda w: {"phone": "+4412"},
