@@ -179,14 +179,17 @@ class Break(models.Model):
     class SessionsPlan(models.TextChoices):
         """Unplanned absence: what happens to the client's booked sessions, and who calls."""
 
-        CANCELLED_PRACTICE = "cancelled_practice", _(
-            "Booked sessions are cancelled for now; the practice will contact the client"
+        CANCELLED_PRACTICE = (
+            "cancelled_practice",
+            _("Booked sessions are cancelled for now; the practice will contact the client"),
         )
-        CANCELLED_COVERING = "cancelled_covering", _(
-            "Booked sessions are cancelled for now; the covering clinician will contact the client"
+        CANCELLED_COVERING = (
+            "cancelled_covering",
+            _("Booked sessions are cancelled for now; the covering clinician will contact them"),
         )
-        WITH_COVERING = "with_covering", _(
-            "Booked sessions go ahead at the usual times with the covering clinician"
+        WITH_COVERING = (
+            "with_covering",
+            _("Booked sessions go ahead at the usual times with the covering clinician"),
         )
 
     LIVE_STATUSES = (Status.SCHEDULED, Status.ACTIVE)

@@ -402,7 +402,9 @@ def test_the_after_break_review_is_invited_shown_to_the_therapist_and_seeds_the_
     from planner.breaks import services
 
     login = User.objects.create_user("ana@example.com", "a-long-test-password-1", role="client")
-    robin = services.client_create(therapist=therapist, first_name="Ana", timezone="UTC", country="GB")
+    robin = services.client_create(
+        therapist=therapist, first_name="Ana", timezone="UTC", country="GB"
+    )
     robin.user = login
     robin.save(update_fields=["user"])
     start = now() + timedelta(days=1)

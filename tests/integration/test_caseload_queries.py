@@ -19,7 +19,9 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 def _absence_queries(therapist, count: int) -> int:
     for i in range(count):
-        services.client_create(therapist=therapist, first_name=f"C{i}", timezone="Europe/Paris", country="FR")
+        services.client_create(
+            therapist=therapist, first_name=f"C{i}", timezone="Europe/Paris", country="FR"
+        )
     with CaptureQueriesContext(connection) as ctx:
         breaks = services.absence_plan(
             actor=therapist,
