@@ -20,6 +20,7 @@ DELIVER_BATCH = "planner.deliver_batch"
 BREAKS_ADVANCE = "planner.breaks_advance"
 NOTIFY_CHANNEL_OFF = "planner.notify_channel_off"
 ESCALATION_NOTIFY = "planner.escalation_notify"
+ESCALATION_REPEAT_NOTIFY = "planner.escalation_repeat_notify"
 ESCALATION_FALLBACK_SWEEP = "planner.escalation_fallback_sweep"
 
 

@@ -31,6 +31,7 @@ from planner.api import serializers as s
 from planner.api.pagination import InboxCursorPagination, PagePagination
 from planner.api.permissions import CanDeclareAbsence, IsClient, IsTherapist
 from planner.breaks import selectors, services
+from planner.checkins import selectors as checkin_selectors
 from planner.checkins import services as checkins
 from planner.delivery import selectors as delivery_selectors
 from planner.me import selectors as me_selectors
@@ -421,7 +422,8 @@ class CoverageView(BaseView):
         tags=["coverage"],
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        return self.paginated(selectors.api_coverage_for(request.user), s.CoverageSerializer)
+        coverage = checkin_selectors.api_coverage_for(request.user)
+        return self.paginated(coverage, s.CoverageSerializer)
 
 
 # --- The client's own -----------------------------------------------------------------------

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.timezone import now as current_time
 
 from core.models import User
 from planner.breaks.preview import break_preview
 from planner.breaks.validation import PLAN_CONTENT_FIELDS, SCHEDULE_FIELDS
-from planner.models import Break, CheckIn, Client, ScheduledPrompt
+from planner.models import Break, Client, ScheduledPrompt
 
 
 def client_profile(user: User) -> Client | None:
@@ -269,21 +269,6 @@ def api_breaks_for_therapist(therapist: User) -> QuerySet[Break]:
 
 def api_breaks_for_client(client: Client) -> QuerySet[Break]:
     return breaks_for_client(client).select_related("client", "covering_user")
-
-
-def api_coverage_for(user: User) -> QuerySet[Break]:
-    """Breaks the user covers, with the check-ins that asked for support prefetched.
-
-    The check-ins are only shown when the client agreed to share them; the serializer
-    applies ``share_check_ins_with_covering`` per break.
-    """
-    support = CheckIn.objects.filter(need_support_now=True).order_by("-created_at", "-id")
-    return (
-        breaks_covered_by(user)
-        .select_related("client", "covering_user")
-        .prefetch_related(Prefetch("check_ins", queryset=support, to_attr="support_check_ins"))
-        .order_by("starts_at", "id")
-    )
 
 
 def user_or_none(user_id: object) -> User | None:
