@@ -157,14 +157,14 @@ INTERNATIONAL_GUIDANCE = (
 )
 
 
-def _number_ok(value: str) -> bool:
+def _number_ok(value: str, min_digits: int = 3) -> bool:
     """E.164, or a local short code / local format as dialled (digits and spaces)."""
     if E164_RE.match(value):
         return True
     trimmed = value.strip()
     if not LOCAL_NUMBER_RE.match(trimmed) or "  " in trimmed:
         return False
-    return 2 <= sum(ch.isdigit() for ch in trimmed) <= 15
+    return min_digits <= sum(ch.isdigit() for ch in trimmed) <= 15
 
 
 def _number_key(value: str) -> str:
@@ -234,7 +234,7 @@ def _emergency_problems(label: str, block: Mapping[str, Any], *, required: bool)
     value = block["emergency"]
     if value is None:
         return [f"{label}: 'emergency' is empty"] if required else []
-    if not isinstance(value, str) or not _number_ok(value):
+    if not isinstance(value, str) or not _number_ok(value, min_digits=2):
         return [f"{label}: emergency number {value!r} has a bad format"]
     return []
 
@@ -269,7 +269,7 @@ def check_crisis_resources(data: Any) -> list[str]:
             others = []
         for j, other in enumerate(others):
             number = other.get("number") if isinstance(other, Mapping) else None
-            if not isinstance(number, str) or not _number_ok(number):
+            if not isinstance(number, str) or not _number_ok(number, min_digits=2):
                 problems.append(f"{code} other_emergency[{j}]: bad number {number!r}")
             if not isinstance(other, Mapping) or not _nonempty_str(other.get("service")):
                 problems.append(f"{code} other_emergency[{j}]: missing 'service'")

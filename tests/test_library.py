@@ -305,7 +305,7 @@ def test_shipped_crisis_resources_are_clean(crisis):
     assert crisis["default"]["emergency"] is None
     for code, block in crisis["countries"].items():
         for entry in block["resources"]:
-            assert entry["checked_on"] == "2026-11-26", (code, entry["name"])
+            assert entry["checked_on"] == "2026-12-01", (code, entry["name"])  # issue 14
             assert entry["source"].startswith("https://"), (code, entry["name"])
 
 

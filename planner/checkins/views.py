@@ -19,6 +19,7 @@ from planner.breaks.selectors import access_own_break, require_client
 from planner.checkins import selectors
 from planner.checkins import services as checkins
 from planner.checkins.forms import CheckInForm, ReviewForm
+from planner.crisis import resources_for_client
 from planner.delivery import links
 
 TEMPLATES = "planner/checkins/"
@@ -46,7 +47,11 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         TEMPLATES + "form.html",
-        {"form": form, "readers": selectors.readers_for(client)},
+        {
+            "form": form,
+            "readers": selectors.readers_for(client),
+            "crisis": resources_for_client(client),
+        },
         status=400 if form.errors else 200,
     )
 

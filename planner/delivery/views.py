@@ -5,15 +5,19 @@ An expired or tampered link is a friendly 400 page, never a 500.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from html import escape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from planner.crisis import resources_for_client
 from planner.delivery import links
 from planner.models import Client
 from planner.privacy.consent import channel_consent_set
@@ -74,6 +78,9 @@ START_WORDS = frozenset({"START", "UNSTOP"})
 
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+REPLY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>{}</Message></Response>'
+# Once per number in this many hours, a reply says that replies are not read.
+AUTO_REPLY_HOURS = 24
 
 
 def signature_valid(request: HttpRequest) -> bool:
@@ -105,4 +112,31 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
         for client in Client.objects.filter(phone=number, deleted_at__isnull=True):
             channel_consent_set(client=client, channel="sms", granted=granted, source=source)
     logger.info("webhook.sms keyword=%s", keyword if granted is not None else "other")
+    if granted is None and number:
+        reply = sms_auto_reply(number)
+        if reply:
+            return HttpResponse(REPLY_TWIML.format(escape(reply)), content_type="text/xml")
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+def sms_auto_reply(number: str) -> str:
+    """The one answer to any other reply (once per number per AUTO_REPLY_HOURS): replies are
+    not read, and where to turn now. "" when it was sent recently, or the number is unknown."""
+    client = Client.objects.filter(phone=number, deleted_at__isnull=True).first()
+    if client is None:
+        return ""
+    key = "sms-auto-reply:" + hashlib.sha256(number.encode()).hexdigest()
+    if not cache.add(key, 1, timeout=AUTO_REPLY_HOURS * 3600):
+        return ""  # answered recently: say it once, not to every message
+    crisis = resources_for_client(client)
+    parts = ["Between: replies to this number are not read."]
+    lines = [r for r in crisis["resources"] if r.get("phone") or r.get("sms")]
+    if lines:
+        first = lines[0]
+        how = f"call {first['phone']}" if first.get("phone") else f"text {first['sms']}"
+        parts.append(f"If you need to talk to someone now, {first['name']}: {how}.")
+    if crisis["emergency"]:
+        parts.append(f"In an emergency call {crisis['emergency']}.")
+    else:
+        parts.append("In an emergency call your local emergency number.")
+    return " ".join(parts)

@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
                     ),
                     (
                         "cancelled_covering",
-                        "Booked sessions are cancelled for now; the covering clinician will contact the client",
+                        "Booked sessions are cancelled for now; the covering clinician will contact them",
                     ),
                     (
                         "with_covering",

@@ -22,7 +22,8 @@ from planner.schedule.types import Amount, Category, Kind, PlanSettings
 FIRST, HIGH, MEDIUM, FILLER = 0, 1, 2, 3
 
 # Daily filler rotates through these; the category of each is chosen after placement.
-FILLER_CATEGORIES = (Category.COPING, Category.GROUNDING, Category.HOPE, Category.CONNECTION)
+# The client's own people come first: the patchwork of real supports the break leans on.
+FILLER_CATEGORIES = (Category.CONNECTION, Category.COPING, Category.HOPE, Category.GROUNDING)
 
 NOTICE_DEFAULT = timedelta(days=14)  # reminder two weeks before (real time, UTC arithmetic)
 UNPLANNED_DELAY = timedelta(minutes=5)

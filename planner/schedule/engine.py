@@ -349,7 +349,8 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
     if settings.kind is Kind.ENDING:
         anchor = None  # the follow-ups run for months after the last session
     for n_filler, (request, send_at) in _numbered_fillers(placed):
-        category = request.category or fillers[n_filler % len(fillers)]
+        # The rotation starts where the seed says, so every category comes up across breaks.
+        category = request.category or fillers[(n_filler + settings.seed) % len(fillers)]
         context: dict[str, str] = {}
         if category in (Category.FIRST_CONTACT, Category.FOLLOW_UP):
             # "Between will send you N more messages": counted, so it is right when sent.

@@ -136,7 +136,13 @@ def render(text: str, context: Mapping[str, str]) -> str:
         out.append(literal)
         if name is None:
             continue
-        value = (context.get(name) or "").strip() or FALLBACKS.get(name, "")
+        value = (context.get(name) or "").strip()
+        if not value:
+            value = FALLBACKS.get(name, "")
+            # A stand-in that opens a sentence opens it with a capital: "Your therapist is".
+            before = "".join(out).rstrip(" ")
+            if value and (not before or before[-1] in ".?"):
+                value = value[0].upper() + value[1:]
         blanked = blanked or not value
         out.append(value)
     result = "".join(out)
