@@ -31,7 +31,7 @@ from django.db.models import Max
 from django.utils.timezone import now as current_time
 from django.utils.translation import ngettext
 
-from core.models import LoginAttempt, User
+from core.models import LoginAttempt, PasswordResetRequest, User
 
 logger = logging.getLogger("between.auth")
 
@@ -146,7 +146,33 @@ def authenticate_with_lockout(request: Any, *, email: str, password: str) -> Use
 
 
 def prune_login_attempts(older_than_days: int = 30) -> int:
-    """Delete attempts older than this; returns how many. Called by a periodic task."""
+    """Delete attempts (and reset requests) older than this; returns how many. Called by a
+    periodic task."""
     cutoff = current_time() - timedelta(days=older_than_days)
     deleted, _ = LoginAttempt.objects.filter(at__lt=cutoff).delete()
-    return deleted
+    resets, _ = PasswordResetRequest.objects.filter(at__lt=cutoff).delete()
+    return deleted + resets
+
+
+# --- Password reset requests: throttled like failed logins ------------------------------------
+# The same limits and window as the login, counted apart (asking for a reset is not a failed
+# login) and alike for addresses with and without an account, so the throttle reveals nothing.
+
+
+def reset_lock_remaining(*, email: str, ip: str | None, at: datetime | None = None) -> int:
+    """Seconds until this email and address may ask for another reset email; 0: now."""
+    at = at or current_time()
+    since = at - _window()
+    by_account = PasswordResetRequest.objects.filter(email_hash=email_hash(email), at__gt=since)
+    remaining = _lock_remaining(by_account, settings.LOGIN_FAILURE_LIMIT, at)
+    if ip is not None:
+        by_address = PasswordResetRequest.objects.filter(ip=ip, at__gt=since)
+        remaining = max(remaining, _lock_remaining(by_address, settings.LOGIN_IP_FAILURE_LIMIT, at))
+    return remaining
+
+
+def record_reset_request(*, email: str, ip: str | None, at: datetime | None = None) -> None:
+    PasswordResetRequest.objects.create(
+        email_hash=email_hash(email), ip=ip, at=at or current_time()
+    )
+    logger.info("auth.password_reset_requested")

@@ -126,3 +126,25 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Login attempt {self.pk} ({'ok' if self.succeeded else 'failed'})"
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a password reset email, counted like failed logins (core/auth.py).
+
+    As for LoginAttempt, the email is kept only as a hash, and a request for an address that
+    has no account is counted exactly like one that has.
+    """
+
+    email_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["email_hash", "-at"], name="reset_request_email_idx"),
+            models.Index(fields=["ip", "-at"], name="reset_request_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Password reset request {self.pk}"

@@ -117,6 +117,10 @@ LOGIN_IP_FAILURE_LIMIT = envint("LOGIN_IP_FAILURE_LIMIT", 20)
 LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 15)
 # How many proxies in front append to X-Forwarded-For (0: use the connection's address).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# Invitations (planner/onboarding): how long an emailed link to set a password works.
+INVITATION_DAYS = envint("INVITATION_DAYS", 7)
+# Django's password reset links (/reset/<uidb64>/<token>/) work this many hours.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_HOURS", 24) * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -284,10 +288,32 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    # The request lines of runserver and Django's 4xx warnings hold paths, and some paths hold
+    # a link's token (/invitations/<token>/, /reset/<uid>/<token>/, /l/...): masked.
+    "filters": {"paths": {"()": "core.logfilters.RedactTokensInPaths"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
+        # runserver's request lines, as Django prints them by default, tokens masked
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["paths"],
+        },
+        "django.request": {"filters": ["paths"]},
+        "django.security": {"filters": ["paths"]},
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": "INFO"},
     },

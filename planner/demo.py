@@ -12,7 +12,8 @@ from django.utils.timezone import now
 
 from core.models import Practice, User
 from planner.breaks import services
-from planner.models import Break, Client
+from planner.models import Break, Client, Invitation
+from planner.onboarding import services as onboarding
 from planner.schedule.types import Category
 
 DEMO_CLIENTS = [
@@ -90,12 +91,14 @@ def load(*, password: str) -> list[str]:
     )
     services.client_set_login(client=robin, user=login, actor=therapist)
     demo_break = _demo_break(robin, therapist, colleague)
+    invited, link = _demo_invitation(clients[1], therapist)
     return [
         "therapist@example.com / " + password + " (therapist, five clients)",
         "therapist2@example.com / " + password + " (covering clinician of the demo break)",
         "client@example.com / " + password + " (client, break in progress)",
         "staff@example.com / " + password + " (staff, admin)",
         f"demo break id {demo_break.pk}",
+        f"{invited.email} is invited, not yet joined: {link}",
     ]
 
 
@@ -115,6 +118,16 @@ def _client(therapist: User, first, last, email, phone, tz, country) -> Client:
     if client is None:
         return services.client_create(therapist=therapist, email=email, **fields)
     return services.client_update(client=client, actor=therapist, source="demo", **fields)
+
+
+def _demo_invitation(client: Client, therapist: User) -> tuple[Invitation, str]:
+    """Sam is invited but has not joined. No email is sent: the link is printed, and a new
+    token replaces the previous one (the old link stops working) each time the demo loads."""
+    invitation = client.invitations.filter(accepted_at=None, revoked_at=None).first()
+    if invitation is None:
+        invitation = onboarding.invitation_client_send(client=client, actor=therapist, email=False)
+    token = onboarding.invitation_hand_out(invitation=invitation)
+    return invitation, onboarding.invitation_url(token)
 
 
 def _demo_break(client: Client, therapist: User, colleague: User) -> Break:

@@ -84,6 +84,8 @@ class Client(models.Model):
     # Email/SMS carry only a neutral line and a link unless the client opted in to full text.
     full_text_opt_in = models.BooleanField(default=False)
     paused_until = models.DateTimeField(null=True, blank=True)
+    # Therapy has ended: off the dashboard and out of caseload absences, history kept.
+    archived_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
 
@@ -609,3 +611,57 @@ class SignedLinkUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose}:{self.nonce[:8]}"
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring link to set a password and join Between.
+
+    For a client (``client`` set: the login is made for that record), a therapist or a staff
+    member of ``practice``. Only the SHA-256 of the token is stored; the token itself is made
+    by whoever hands it out (the Celery task right before it sends the email, or
+    ``manage.py createpractice`` when it prints the link), so it is never in the database, a
+    queued task or a log. Minting a new token replaces the hash: the previous link stops
+    working. The login (``user``) is created when the invitation is accepted.
+    """
+
+    practice = models.ForeignKey(
+        "core.Practice", on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=16)  # a core.User.Role value
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_accepted",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["practice", "role", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None

@@ -8,6 +8,8 @@ Celery-level retry is for a database hiccup, a few seconds later.
 
 from __future__ import annotations
 
+import smtplib
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
@@ -15,6 +17,7 @@ from planner import enqueue
 from planner.breaks import services as break_services
 from planner.checkins import services as checkin_services
 from planner.delivery import notify, outbox
+from planner.onboarding import services as onboarding_services
 
 
 @shared_task(name=enqueue.DISPATCH_SWEEP, time_limit=120, soft_time_limit=100)
@@ -80,3 +83,25 @@ def escalation_repeat_notify(check_in_id: int) -> list[str]:
 def escalation_fallback_sweep() -> int:
     """Beat runs this every ESCALATION_SWEEP_SECONDS (60 by default)."""
     return checkin_services.escalation_fallback_sweep()
+
+
+# Onboarding emails: the link is made inside the task (never passed through the queue), so a
+# retry after a transient SMTP error simply makes and sends a fresh one.
+EMAIL_RETRY = {
+    "autoretry_for": (OSError, smtplib.SMTPException),
+    "retry_backoff": 5,
+    "retry_backoff_max": 60,
+    "max_retries": 3,
+}
+
+
+@shared_task(name=enqueue.INVITATION_SEND, time_limit=60, soft_time_limit=45, **EMAIL_RETRY)
+def invitation_send(invitation_id: int) -> bool:
+    """Email an invitation's link (a client, a therapist or a staff member)."""
+    return onboarding_services.invitation_email_send(invitation_id=invitation_id)
+
+
+@shared_task(name=enqueue.PASSWORD_RESET_SEND, time_limit=60, soft_time_limit=45, **EMAIL_RETRY)
+def password_reset_send(user_id: int) -> bool:
+    """Email a password reset link (Django's token, made here)."""
+    return onboarding_services.password_reset_email_send(user_id=user_id)

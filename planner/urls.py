@@ -7,6 +7,7 @@ from planner.breaks import views as views_therapist
 from planner.checkins import views as checkin_views
 from planner.delivery import views as link_views
 from planner.me import views as views_client
+from planner.onboarding import views as onboarding_views
 from planner.ops import views as ops_views
 from planner.privacy import views as privacy_views
 
@@ -18,6 +19,31 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Onboarding: invitations and passwords (Django's views; the emailed reset link is
+    # /reset/<uidb64>/<token>/)
+    path("invitations/<str:token>/", onboarding_views.invitation, name="invitation"),
+    path("password-reset/", onboarding_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        onboarding_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("password-change/", onboarding_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password-change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("me/check-in/", checkin_views.check_in, name="check-in"),
     path("me/breaks/<int:break_id>/review/", checkin_views.review, name="break-review"),
     path("l/escalation/<str:token>/", checkin_views.escalation_ack, name="escalation-ack"),
@@ -30,12 +56,46 @@ urlpatterns = [
     path("l/unsubscribe/<str:token>/", link_views.unsubscribe_link, name="link-unsubscribe"),
     path("webhooks/sms/", link_views.sms_webhook, name="webhook-sms"),
     path("staff/dispatch/", ops_views.dispatch_status, name="staff-dispatch"),
+    # The practice, run by its staff
+    path("practice/", onboarding_views.practice, name="practice"),
+    path("practice/invite/", onboarding_views.practice_invite, name="practice-invite"),
+    path(
+        "practice/invitations/<int:invitation_id>/<slug:action>/",
+        onboarding_views.practice_invitation_action,
+        name="practice-invitation-action",
+    ),
+    path(
+        "practice/therapists/<int:therapist_id>/",
+        onboarding_views.practice_therapist,
+        name="practice-therapist",
+    ),
+    path(
+        "practice/therapists/<int:therapist_id>/<slug:action>/",
+        onboarding_views.practice_therapist_action,
+        name="practice-therapist-action",
+    ),
+    path(
+        "practice/crisis-lines/",
+        onboarding_views.practice_crisis_line_add,
+        name="practice-crisis-line-add",
+    ),
+    path(
+        "practice/crisis-lines/<int:line_id>/remove/",
+        onboarding_views.practice_crisis_line_remove,
+        name="practice-crisis-line-remove",
+    ),
     path("me/data/", privacy_views.my_data, name="privacy-data"),
     path("me/data/export.json", privacy_views.my_data_export, name="privacy-export"),
     path("me/data/delete/", privacy_views.my_data_delete, name="privacy-delete"),
     path("staff/audit/", privacy_views.audit_list, name="ops-audit"),
     # The therapist
+    path("clients/new/", views_therapist.client_new, name="client-new"),
+    path("clients/archived/", views_therapist.clients_archived, name="clients-archived"),
     path("clients/<int:client_id>/", views_therapist.client_detail, name="client"),
+    path("clients/<int:client_id>/edit/", views_therapist.client_edit, name="client-edit"),
+    path("clients/<int:client_id>/invite/", onboarding_views.client_invite, name="client-invite"),
+    path("clients/<int:client_id>/archive/", views_therapist.client_archive, name="client-archive"),
+    path("clients/<int:client_id>/restore/", views_therapist.client_restore, name="client-restore"),
     path("clients/<int:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),
     path("breaks/preview/", views_therapist.break_preview, name="break-preview"),
     path("breaks/<int:break_id>/", views_therapist.break_detail, name="break"),

@@ -1,10 +1,33 @@
-"""Shared fixtures. Unit tests run on SQLite in-process; see tests/integration for the rest."""
+"""Shared set-up for every test, and the fixtures several rooms use.
+
+Unit and API tests run on SQLite in-process. tests/integration talks to real PostgreSQL,
+Redis and Celery worker processes, tests/e2e drives a browser; each has its own conftest.
+"""
 
 from __future__ import annotations
 
-import pytest
+from datetime import time, timedelta
+from pathlib import Path
 
+import pytest
+import time_machine
+
+from tests.factories import (
+    BreakReviewFactory,
+    CheckInFactory,
+    ClientFactory,
+    DeliveryFactory,
+    EscalationFactory,
+    InboxMessageFactory,
+    PracticeFactory,
+    UserFactory,
+)
+from tests.helpers import NOW, a_break
 from tests.security_helpers import log_capture  # noqa: F401  (a fixture for every test)
+
+HERE = Path(__file__).resolve().parent
+# Sessions of their own, where Celery runs as configured (real workers, a live server).
+NOT_IN_PROCESS = (HERE / "integration", HERE / "e2e")
 
 
 @pytest.fixture(autouse=True)
@@ -18,25 +41,34 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager(request):
+    """In the unit and API suite a queued task runs at once, in-process (tasks queued on
+    commit run when a test executes the on-commit callbacks). Never for tests/integration,
+    whose tasks go through Redis to real workers, nor for tests/e2e."""
+    if any(request.path.is_relative_to(folder) for folder in NOT_IN_PROCESS):
+        yield
+        return
+    from core.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def practice(db):
-    from core.models import Practice
-
-    return Practice.objects.create(name="Test practice", country="GB", timezone="Europe/London")
+    return PracticeFactory()
 
 
 @pytest.fixture
 def make_user(db, practice):
-    from core.models import User
+    """Users of the test's practice: ``make_user("client", first_name="Robin")``."""
 
-    counter = {"n": 0}
-
-    def make(role: str = "therapist", **fields) -> User:
-        counter["n"] += 1
-        fields.setdefault("email", f"{role}{counter['n']}@example.com")
+    def make(role: str = "therapist", **fields):
         fields.setdefault("practice", practice)
-        fields.setdefault("first_name", role.title())
-        return User.objects.create_user(password="a-long-test-password-1", role=role, **fields)
+        return UserFactory(role=role, **fields)
 
     return make
 
@@ -44,3 +76,78 @@ def make_user(db, practice):
 @pytest.fixture
 def therapist(make_user):
     return make_user("therapist", first_name="Morgan", last_name="Hale")
+
+
+@pytest.fixture
+def a_client(therapist):
+    from planner.breaks import services
+
+    # Made before the frozen NOW of the tests that use it, whatever today's date is.
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        return services.client_create(
+            therapist=therapist,
+            first_name="Robin",
+            last_name="Example",
+            country="GB",
+            email="robin@example.com",
+            phone="+447700900123",
+            channels=["inbox", "email"],
+        )
+
+
+@pytest.fixture
+def client_with_history(therapist, make_user, a_client):
+    """Robin, with a login, an active break with prompts, inbox, check-ins, escalation, review."""
+    from planner.breaks import services
+    from planner.models import ScheduledPrompt
+
+    login = make_user(
+        "client", email="robin@example.com", first_name="Robin", phone="+447700900123"
+    )
+    a_client.user = login
+    a_client.save(update_fields=["user"])
+    with time_machine.travel(NOW, tick=False):
+        brk = a_break(therapist, a_client, escalation_enabled=True, escalation_consent_at=NOW)
+        services.break_activate(brk=brk, actor=therapist)
+    prompts = list(brk.prompts.order_by("send_at"))
+    assert len(prompts) > 3
+    sent = prompts[:2]
+    ScheduledPrompt.objects.filter(pk__in=[p.pk for p in sent]).update(
+        status="sent", sent_at=NOW + timedelta(days=10), finished_at=NOW + timedelta(days=10)
+    )
+    ScheduledPrompt.objects.filter(pk=prompts[2].pk).update(status="failed")
+    for prompt in sent:
+        DeliveryFactory(prompt=prompt, channel="inbox", status="sent")
+        InboxMessageFactory(
+            client=a_client,
+            prompt=prompt,
+            break_obj=brk,
+            category=prompt.category,
+            text=prompt.text,
+        )
+    check_in = CheckInFactory(
+        client=a_client, break_obj=brk, distress=8, note="A hard night on the bridge."
+    )
+    EscalationFactory(check_in=check_in, client=a_client, acknowledge_by=NOW + timedelta(hours=2))
+    BreakReviewFactory(break_obj=brk, what_helped="The river walks.")
+    return a_client
+
+
+@pytest.fixture
+def client_record(therapist):
+    """Robin Example, a client of the therapist with a login, an email address and a phone,
+    quiet from 22:00 to 08:00."""
+    return ClientFactory(
+        therapist=therapist,
+        with_login=True,
+        contactable=True,
+        last_name="Example",
+        quiet_hours_start=time(22, 0),
+        quiet_hours_end=time(8, 0),
+    )
+
+
+@pytest.fixture
+def as_client(client, client_record):
+    client.force_login(client_record.user)
+    return client

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from planner.models import Break, Client
+from tests.factories import BreakFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def staff(client, make_user):
 
 @pytest.fixture
 def robin(therapist):
-    return Client.objects.create(therapist=therapist, first_name="Robin", channels=["inbox"])
+    return ClientFactory(therapist=therapist, channels=["inbox"])
 
 
 def test_a_client_is_shown_but_cannot_be_changed_added_or_deleted(client, staff, robin):
@@ -44,15 +45,7 @@ def test_a_client_is_shown_but_cannot_be_changed_added_or_deleted(client, staff,
 
 
 def test_a_break_cannot_be_edited_around_its_prompts(client, staff, robin, therapist):
-    brk = Break.objects.create(
-        client=robin,
-        therapist=therapist,
-        kind=Break.Kind.HOLIDAY,
-        status=Break.Status.SCHEDULED,
-        starts_at=NOW,
-        ends_at=NOW + timedelta(days=7),
-        timezone="Europe/London",
-    )
+    brk = BreakFactory(client=robin, status=Break.Status.SCHEDULED, now=NOW)
     url = f"/admin/planner/break/{brk.pk}/change/"
     assert client.get(url).status_code == 200
     assert client.post(url, {"status": "cancelled"}).status_code == 403

@@ -7,13 +7,10 @@ from datetime import date
 import pytest
 
 from planner.crisis import FALLBACK_TEXT, resources_for_client, shipped_resources
-from planner.models import Client, PracticeCrisisResource
+from planner.models import PracticeCrisisResource
+from tests.factories import ClientFactory, PracticeFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def make_client(therapist, country: str) -> Client:
-    return Client.objects.create(therapist=therapist, first_name="Robin", country=country)
 
 
 def local_service(practice, country: str = "GB", **fields) -> PracticeCrisisResource:
@@ -35,7 +32,7 @@ def test_it_loads_the_shipped_file_once():
 
 
 def test_it_shows_the_countrys_services_and_emergency_number(therapist):
-    result = resources_for_client(make_client(therapist, "GB"))
+    result = resources_for_client(ClientFactory(therapist=therapist, country="GB"))
     assert result["emergency"] == "999"
     assert result["emergency_href"] == "tel:999"
     names = [r["name"] for r in result["resources"]]
@@ -46,21 +43,21 @@ def test_it_shows_the_countrys_services_and_emergency_number(therapist):
 
 
 def test_it_falls_back_to_the_local_emergency_number_for_an_unknown_country(therapist):
-    result = resources_for_client(make_client(therapist, "PT"))
+    result = resources_for_client(ClientFactory(therapist=therapist, country="PT"))
     assert result["emergency"] is None
     assert result["resources"] == []
     assert result["fallback_text"] == FALLBACK_TEXT == "Call your local emergency number."
 
 
 def test_it_falls_back_for_a_client_with_no_country(therapist):
-    result = resources_for_client(make_client(therapist, ""))
+    result = resources_for_client(ClientFactory(therapist=therapist, country=""))
     assert result["country"] is None
     assert result["fallback_text"] == FALLBACK_TEXT
 
 
 def test_it_adds_the_practices_checked_local_services(therapist, practice):
     local_service(practice)
-    result = resources_for_client(make_client(therapist, "GB"))
+    result = resources_for_client(ClientFactory(therapist=therapist, country="GB"))
     added = result["resources"][-1]
     assert added["name"] == "Riverside Crisis Café"
     assert added["from_practice"] is True
@@ -71,22 +68,26 @@ def test_it_leaves_out_invalid_or_duplicate_practice_services(therapist, practic
     local_service(practice, name="Broken line", phone="call us")
     local_service(practice, name="Samaritans again", phone="116 123")
     local_service(practice, country="IE", name="Elsewhere")
-    names = [r["name"] for r in resources_for_client(make_client(therapist, "GB"))["resources"]]
+    names = [
+        r["name"]
+        for r in resources_for_client(ClientFactory(therapist=therapist, country="GB"))["resources"]
+    ]
     assert names == ["Samaritans", "Shout"]
 
 
 def test_it_shows_practice_services_where_the_shipped_table_has_no_entry(therapist, practice):
     local_service(practice, country="PT", name="Linha local", phone="+351210000000")
-    result = resources_for_client(make_client(therapist, "PT"))
+    result = resources_for_client(ClientFactory(therapist=therapist, country="PT"))
     assert [r["name"] for r in result["resources"]] == ["Linha local"]
     assert result["emergency"] is None
     assert result["fallback_text"] == FALLBACK_TEXT
 
 
 def test_it_does_not_show_another_practices_services(therapist, practice):
-    from core.models import Practice
-
-    other = Practice.objects.create(name="Other")
+    other = PracticeFactory(name="Other")
     local_service(other)
-    names = [r["name"] for r in resources_for_client(make_client(therapist, "GB"))["resources"]]
+    names = [
+        r["name"]
+        for r in resources_for_client(ClientFactory(therapist=therapist, country="GB"))["resources"]
+    ]
     assert "Riverside Crisis Café" not in names

@@ -2,7 +2,7 @@
 
 Robin (client A of therapist A) has a live break with prompts, inbox messages, a check-in, an
 escalation and a review. Each intruder puts Robin's ids into every URL pattern of the project
-(pages and API; signed-link routes are covered in test_security.py) and must never get a
+(pages and API; signed-link routes are covered in tests/delivery/) and must never get a
 success, and nothing of Robin's may change.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 from rest_framework.authtoken.models import Token
 
-from core.models import Practice
 from planner.models import (
     Break,
     BreakReview,
@@ -22,8 +21,8 @@ from planner.models import (
     InboxMessage,
     ScheduledPrompt,
 )
+from tests.factories import ClientFactory, PracticeFactory
 from tests.security_helpers import url_patterns_with_ids
-from tests.test_security import a_client, client_with_history  # noqa: F401 - fixtures
 
 ID_KINDS = {
     "clients/<": "client",
@@ -97,12 +96,12 @@ def candidate_urls(ids: dict[str, int]) -> list[str]:
 
 
 @pytest.fixture
-def intruders(make_user, client_with_history):  # noqa: F811
+def intruders(make_user, client_with_history):
     colleague = make_user("therapist", email="colleague@example.com")  # same practice
-    elsewhere = Practice.objects.create(name="Elsewhere")
+    elsewhere = PracticeFactory(name="Elsewhere")
     stranger = make_user("therapist", email="stranger@example.com", practice=elsewhere)
     other_login = make_user("client", email="other-client@example.com")
-    Client.objects.create(therapist=stranger, user=other_login, first_name="Other")
+    ClientFactory(therapist=stranger, user=other_login, first_name="Other")
     outside_staff = make_user(
         "staff", email="staff@elsewhere.example", practice=elsewhere, is_staff=True
     )
@@ -139,15 +138,15 @@ def _sweep(client, robin, intruders, method: str) -> int:
     return checked
 
 
-def test_no_intruder_reads_anything_of_robins(client, client_with_history, intruders):  # noqa: F811
+def test_no_intruder_reads_anything_of_robins(client, client_with_history, intruders):
     assert _sweep(client, client_with_history, intruders, "get") >= 60
 
 
-def test_no_intruder_changes_anything_of_robins(client, client_with_history, intruders):  # noqa: F811
+def test_no_intruder_changes_anything_of_robins(client, client_with_history, intruders):
     assert _sweep(client, client_with_history, intruders, "post") >= 60
 
 
-def test_the_sweep_would_notice_a_leak(client, client_with_history, therapist):  # noqa: F811
+def test_the_sweep_would_notice_a_leak(client, client_with_history, therapist):
     """The same requests made by Robin's own therapist do succeed: the sweep can fail."""
     ids = robins_ids(client_with_history)
     client.force_login(therapist)

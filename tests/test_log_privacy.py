@@ -27,11 +27,6 @@ def demo(settings, db):
     call_command("loaddemo")
     settings.DEBUG = False
     settings.SMS_BACKEND = "planner.delivery.channels.sms.ConsoleSmsBackend"
-    from core.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def _login(client, email: str) -> None:

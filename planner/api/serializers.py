@@ -14,7 +14,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from planner.models import Break, Channel, CheckIn, Delivery, InboxMessage
+from planner.models import Break, Channel, CheckIn, Client, Delivery, InboxMessage
+from planner.onboarding.selectors import invitation_status_for_client
 
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 # Dates outside this window are typing mistakes, and they would make the schedule engine
@@ -133,6 +134,17 @@ class ClientSettingsSerializer(serializers.Serializer):
     full_text_opt_in = serializers.BooleanField(required=False)
 
 
+class InvitationStatusSerializer(serializers.Serializer):
+    """Whether the client has a login: not invited, being sent, invited, expired, joined."""
+
+    status = serializers.ChoiceField(
+        choices=["not_invited", "sending", "invited", "expired", "joined"]
+    )
+    invited_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="When the link stops.")
+    joined_at = serializers.DateTimeField(allow_null=True)
+
+
 class ClientSerializer(ClientSettingsSerializer):
     id = serializers.IntegerField(read_only=True)
     first_name = Text(max_length=100)
@@ -141,7 +153,15 @@ class ClientSerializer(ClientSettingsSerializer):
     phone = Text(max_length=32, allow_blank=True, required=False)
     country = Text(min_length=2, max_length=2, required=False, help_text="ISO 3166 code, e.g. GB.")
     paused_until = serializers.DateTimeField(read_only=True, allow_null=True)
+    archived_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Therapy has ended (POST .../archive/)."
+    )
+    invitation = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
+
+    @extend_schema_field(InvitationStatusSerializer)
+    def get_invitation(self, client: Client) -> dict:
+        return InvitationStatusSerializer(invitation_status_for_client(client)).data
 
 
 # --- Breaks -------------------------------------------------------------------------------

@@ -11,7 +11,12 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import Throttled
@@ -38,6 +43,8 @@ from planner.me import selectors as me_selectors
 from planner.me import services as me_services
 from planner.me.calendar import calendar_for_client
 from planner.models import Break
+from planner.onboarding import services as onboarding
+from planner.onboarding.selectors import invitation_status_for_client
 
 # --- Documented error answers ---------------------------------------------------------------
 
@@ -134,8 +141,24 @@ class ClientListView(BaseView):
         responses={200: s.ClientSerializer(many=True), **errors(401, 403, 404, 429)},
         tags=["clients"],
     )
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "archived",
+                OpenApiTypes.BOOL,
+                description="true: only archived clients; false or absent: the caseload.",
+            )
+        ],
+    )
     def get(self, request: AuthenticatedRequest) -> Response:
-        return self.paginated(selectors.clients_for_therapist(request.user), s.ClientSerializer)
+        archived = request.query_params.get("archived", "").lower() in ("true", "1", "yes")
+        clients = (
+            selectors.archived_clients_for_therapist(request.user)
+            if archived
+            else selectors.active_clients_for_therapist(request.user)
+        )
+        clients = clients.select_related("user").prefetch_related("invitations")
+        return self.paginated(clients, s.ClientSerializer)
 
     @extend_schema(
         operation_id="clients_create",
@@ -184,6 +207,63 @@ class ClientDetailView(BaseView):
         client = selectors.access_client(request.user, pk)
         services.client_delete(client=client, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClientInviteView(BaseView):
+    permission_classes = [IsTherapist]
+
+    @extend_schema(
+        operation_id="clients_invite",
+        request=None,
+        responses={202: s.InvitationStatusSerializer, **errors(400, 401, 403, 404, 429)},
+        description="Emails the client a single-use link to set their password (valid "
+        "INVITATION_DAYS days; a new invitation replaces the previous link). 400 when the "
+        "client has no email address, has joined already, or is archived.",
+        tags=["clients"],
+    )
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        client = selectors.access_client(request.user, pk)
+        onboarding.invitation_client_send(client=client, actor=request.user)
+        status_now = invitation_status_for_client(client)
+        return Response(
+            s.InvitationStatusSerializer(status_now).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class ClientArchiveView(BaseView):
+    permission_classes = [IsTherapist]
+
+    @extend_schema(
+        operation_id="clients_archive",
+        request=None,
+        responses={200: s.ClientSerializer, **errors(400, 401, 403, 404, 429)},
+        description="Therapy has ended: the client leaves the list and caseload absences, "
+        "their history stays. 400 while a draft or a running break (other than an ending) "
+        "is in progress.",
+        tags=["clients"],
+    )
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        client = selectors.access_client(request.user, pk)
+        return Response(
+            s.ClientSerializer(services.client_archive(client=client, actor=request.user)).data
+        )
+
+
+class ClientRestoreView(BaseView):
+    permission_classes = [IsTherapist]
+
+    @extend_schema(
+        operation_id="clients_restore",
+        request=None,
+        responses={200: s.ClientSerializer, **errors(401, 403, 404, 429)},
+        description="Brings an archived client back to the caseload.",
+        tags=["clients"],
+    )
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        client = selectors.access_client(request.user, pk)
+        return Response(
+            s.ClientSerializer(services.client_restore(client=client, actor=request.user)).data
+        )
 
 
 # --- Breaks ---------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.models import User
-from planner.breaks import validation
-from planner.breaks.selectors import clients_for_therapist, previous_plan_for
+from planner.breaks import places, validation
+from planner.breaks.selectors import active_clients_for_therapist, previous_plan_for
 from planner.models import DEFAULT_DISTRESS_THRESHOLD, Break, Client
 from planner.schedule.localtime import localize
 
@@ -86,6 +86,13 @@ def time_field(label: StrOrPromise, **kwargs: Any) -> forms.TimeField:
 
 def lines(value: str) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A form's choice field by name, to set its choices at run time."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
 
 
 def add_service_errors(form: forms.Form, error: ValidationError, aliases: dict) -> None:
@@ -191,6 +198,110 @@ def covering_fields(form: forms.Form, therapist: User) -> None:
     form.fields["covering_email"] = forms.EmailField(
         label=_("Covering clinician's email"), required=False, max_length=200
     )
+
+
+# --- A client -------------------------------------------------------------------------------
+
+
+class ClientForm(forms.Form):
+    """A client as the therapist adds or edits them: who, where, and how they hear from us."""
+
+    SERVICE_ALIASES: dict[str, str | None] = {}
+
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        max_length=254,
+        help_text=_("Needed to invite the client to Between."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        required=False,
+        max_length=32,
+        help_text=_("With the country code, for example +44 7700 900123."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    country = forms.ChoiceField(label=_("Country"))
+    timezone = forms.CharField(
+        label=_("Time zone"),
+        required=False,
+        max_length=64,
+        help_text=_(
+            "Leave empty for the country's main time zone, or type a name such as America/Chicago."
+        ),
+        widget=forms.TextInput(attrs={"list": "timezone-names", "autocomplete": "off"}),
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("Email and SMS, as agreed with the client"),
+        required=False,
+        choices=[("email", _("Email")), ("sms", _("SMS"))],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The in-app inbox is always on. Email and SMS carry only a neutral line and a link."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "country").choices = [("", _("Choose a country")), *places.countries()]
+
+    @classmethod
+    def initial_for(cls, client: Client | None, *, practice_country: str = "") -> dict[str, Any]:
+        if client is None:
+            return {"country": practice_country, "timezone": ""}
+        return {
+            "first_name": client.first_name,
+            "last_name": client.last_name,
+            "email": client.email,
+            "phone": client.phone,
+            "country": client.country,
+            "timezone": client.timezone,
+            "channels": [c for c in client.channels if c != "inbox"],
+        }
+
+    def clean_timezone(self) -> str:
+        name = (self.cleaned_data.get("timezone") or "").strip()
+        if not name:
+            return ""
+        try:
+            return validation.check_timezone(name)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["timezone"])
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        country = data.get("country")
+        if country and not data.get("timezone") and not self.has_error("timezone"):
+            zone = places.default_timezone(country)
+            if zone is None:
+                self.add_error("timezone", _("Give the client's time zone."))
+            else:
+                data["timezone"] = zone
+        channels = set(data.get("channels") or [])
+        if "email" in channels and not data.get("email") and not self.has_error("email"):
+            self.add_error("channels", _("Email needs an email address."))
+        if "sms" in channels and not (data.get("phone") or "").strip():
+            self.add_error("channels", _("SMS needs a phone number."))
+        return data
+
+    def to_service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"].strip(),
+            "last_name": data.get("last_name", "").strip(),
+            "email": data.get("email", "").strip().lower(),
+            "phone": data.get("phone", "").strip(),
+            "country": data["country"],
+            "timezone": data["timezone"],
+            "channels": ["inbox", *data.get("channels", [])],
+        }
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error, self.SERVICE_ALIASES)
 
 
 # --- The plan builder ---------------------------------------------------------------------
@@ -428,7 +539,7 @@ class AbsenceForm(CoveringMixin, forms.Form):
         self.therapist = therapist
         clients = forms.ModelMultipleChoiceField(
             label=_("Clients"),
-            queryset=clients_for_therapist(therapist),
+            queryset=active_clients_for_therapist(therapist),
             required=False,
             widget=forms.CheckboxSelectMultiple,
         )

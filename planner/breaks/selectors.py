@@ -48,6 +48,15 @@ def clients_for_therapist(therapist: User) -> QuerySet[Client]:
     return Client.objects.filter(therapist=therapist, deleted_at__isnull=True)
 
 
+def active_clients_for_therapist(therapist: User) -> QuerySet[Client]:
+    """The caseload: clients not archived (the dashboard, caseload absences)."""
+    return clients_for_therapist(therapist).filter(archived_at__isnull=True)
+
+
+def archived_clients_for_therapist(therapist: User) -> QuerySet[Client]:
+    return clients_for_therapist(therapist).filter(archived_at__isnull=False)
+
+
 def access_client(user: User, client_id: object) -> Client:
     """A client of the calling therapist; anything else is a 404."""
     try:

@@ -60,6 +60,7 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def client_create(*, therapist: User, actor: User | None = None, **data: Any) -> Client:
+    """A new client of ``therapist``; times and quiet hours not given come from the practice."""
     if not therapist.is_therapist:
         raise invalid("therapist", _("Only a therapist can have clients."))
     cleaned = clean_client_fields(data)
@@ -68,12 +69,41 @@ def client_create(*, therapist: User, actor: User | None = None, **data: Any) ->
     if not cleaned.get("country"):
         # Never another country's crisis lines: the client's own, or none.
         raise invalid("country", _("Choose the client's country, so the right crisis lines show."))
+    _check_email_free(therapist, cleaned.get("email"), client=None)
     client = Client(therapist=therapist, **cleaned)
+    _apply_practice_defaults(client, therapist, given=set(cleaned))
     client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
     client.save()
     _record_channel_consents(client, set(), set(client.channels), actor or therapist, "therapist")
     audit.record(actor or therapist, "client.created", client=client)
     return client
+
+
+def _apply_practice_defaults(client: Client, therapist: User, *, given: set[str]) -> None:
+    practice = therapist.practice
+    if practice is None:
+        return
+    if "prompt_times" not in given and practice.default_prompt_times:
+        client.prompt_times = list(practice.default_prompt_times)
+    quiet = {"quiet_hours_start", "quiet_hours_end"}
+    if not quiet & given and practice.default_quiet_hours_start is not None:
+        client.quiet_hours_start = practice.default_quiet_hours_start
+        client.quiet_hours_end = practice.default_quiet_hours_end
+
+
+def _check_email_free(therapist: User, email: Any, *, client: Client | None) -> None:
+    """No two clients of one practice (or of a therapist without one) share an address."""
+    if not email:
+        return
+    same = Client.objects.filter(email__iexact=str(email).strip(), deleted_at__isnull=True)
+    if therapist.practice_id is not None:
+        same = same.filter(therapist__practice_id=therapist.practice_id)
+    else:
+        same = same.filter(therapist=therapist)
+    if client is not None:
+        same = same.exclude(pk=client.pk)
+    if same.exists():
+        raise invalid("email", _("Another client of this practice already has this email address."))
 
 
 @transaction.atomic
@@ -84,6 +114,8 @@ def client_update(*, client: Client, actor: User, source: str = "web", **data: A
             cleaned.get("quiet_hours_start", client.quiet_hours_start),
             cleaned.get("quiet_hours_end", client.quiet_hours_end),
         )
+    if "email" in cleaned:
+        _check_email_free(client.therapist, cleaned["email"], client=client)
     _check_preferences_leave_room(client, cleaned)
     before = set(client.channels)
     full_text_before = client.full_text_opt_in
@@ -111,6 +143,44 @@ def client_update(*, client: Client, actor: User, source: str = "web", **data: A
     }
     if schedule_fields & set(cleaned):
         _follow_client_preferences(client, {k: cleaned[k] for k in schedule_fields & set(cleaned)})
+    return client
+
+
+@transaction.atomic
+def client_archive(*, client: Client, actor: User, at: datetime | None = None) -> Client:
+    """Therapy has ended: the client leaves the dashboard and caseload absences.
+
+    Everything is kept and ``client_restore`` brings them back. A running ending keeps
+    sending its follow-ups (that is what an ending is for); any other plan still in
+    progress, a draft included, has to be finished or cancelled first, so that nothing is
+    sent to or planned for a client nobody sees on their dashboard.
+    """
+    if client.archived_at is not None:
+        return client
+    in_progress = client.breaks.filter(
+        status__in=[Break.Status.DRAFT, *Break.LIVE_STATUSES]
+    ).exclude(kind=Break.Kind.ENDING, status__in=Break.LIVE_STATUSES)
+    if in_progress.exists():
+        raise invalid(
+            "status",
+            _(
+                "This client has a plan in progress (a draft or a running break). Cancel it, "
+                "or wait until it has finished, before archiving."
+            ),
+        )
+    client.archived_at = at or current_time()
+    client.save(update_fields=["archived_at"])
+    audit.record(actor, "client.archived", client=client)
+    return client
+
+
+@transaction.atomic
+def client_restore(*, client: Client, actor: User) -> Client:
+    if client.archived_at is None:
+        return client
+    client.archived_at = None
+    client.save(update_fields=["archived_at"])
+    audit.record(actor, "client.restored", client=client)
     return client
 
 
@@ -312,6 +382,8 @@ def break_create(
 ) -> Break:
     """A draft break for one of the therapist's clients, starting from their last plan."""
     _check_owner(therapist, client)
+    if client.archived_at is not None:
+        raise invalid("client", _("This client is archived; restore them to plan a break."))
     cleaned = clean_break_fields(data)
     for required in ("kind", "starts_at"):
         if cleaned.get(required) is None:
@@ -579,10 +651,11 @@ def breaks_advance(*, at: datetime | None = None) -> tuple[int, int]:
 
 
 def _absence_clients(therapist: User, clients: Any, at: datetime) -> list[Client]:
-    own = Client.objects.filter(therapist=therapist, deleted_at__isnull=True)
+    own = Client.objects.filter(
+        therapist=therapist, deleted_at__isnull=True, archived_at__isnull=True
+    )
     if clients == "all":
-        # Former clients (therapy ended) are left out of "all".
-        # TODO(merge, issue 15): leave out archived clients here too.
+        # Former clients (therapy ended, or archived) are left out of "all".
         ended = selectors.former_client_ids(therapist, at=at)
         return list(own.exclude(pk__in=ended))
     if not isinstance(clients, list | tuple) or not clients:

@@ -88,6 +88,13 @@ def check_timezone(name: Any, field: str = "timezone") -> str:
     return name
 
 
+def check_country(code: Any, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 code (any case in, upper case out)."""
+    if not isinstance(code, str) or code.strip().upper() not in ISO_COUNTRY_CODES:
+        raise invalid(field, _("Choose a country (an ISO 3166 code such as GB)."))
+    return code.strip().upper()
+
+
 def _zones() -> set[str]:
     global _ZONES
     if _ZONES is None:
@@ -199,15 +206,6 @@ CLIENT_FIELDS = (
     "full_text_opt_in",
     "prompt_amount",
 )
-
-
-def check_country(value: Any, field: str = "country") -> str:
-    """An ISO 3166-1 alpha-2 code (any case), or "" for a country not known."""
-    if value in (None, ""):
-        return ""
-    if not isinstance(value, str) or value.strip().upper() not in ISO_COUNTRY_CODES:
-        raise invalid(field, _("Use a two-letter country code such as GB."))
-    return value.strip().upper()
 
 
 def check_prompt_amount(value: Any, field: str = "prompt_amount") -> str:

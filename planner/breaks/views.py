@@ -7,6 +7,7 @@ form's fields.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
@@ -24,14 +25,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.http import AuthenticatedHttpRequest
-from planner.breaks import selectors, services
-from planner.breaks.forms import PLAN_SECTIONS, AbsenceForm, BreakForm
+from planner.breaks import places, selectors, services
+from planner.breaks.forms import PLAN_SECTIONS, AbsenceForm, BreakForm, ClientForm
 from planner.breaks.selectors import previous_plan_for
 from planner.breaks.timeline import TimelineSettings, timeline_context
 from planner.checkins import selectors as checkin_selectors
 from planner.checkins.selectors import review_for_break
 from planner.delivery import selectors as delivery_selectors
 from planner.models import Break, Client
+from planner.onboarding.selectors import invitation_status_for_client
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -83,7 +85,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "planner/breaks/dashboard.html",
         {
-            "clients": selectors.clients_for_therapist(user),
+            "clients": selectors.active_clients_for_therapist(user),
+            "archived_count": selectors.archived_clients_for_therapist(user).count(),
             "live_breaks": breaks.filter(status__in=Break.LIVE_STATUSES).order_by("starts_at"),
             "drafts": breaks.filter(status=Break.Status.DRAFT).order_by("starts_at"),
             "warnings": selectors.upcoming_notice_warnings(user),
@@ -97,7 +100,95 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = services.client_read(user=request.user, client_id=client_id)
     breaks = client.breaks.order_by("-starts_at", "-id")
-    return render(request, "planner/breaks/client.html", {"client": client, "breaks": breaks})
+    return render(
+        request,
+        "planner/breaks/client.html",
+        {
+            "client": client,
+            "breaks": breaks,
+            "invitation": invitation_status_for_client(client),
+        },
+    )
+
+
+def _client_form_page(
+    request: AuthenticatedHttpRequest, form: ClientForm, client: Client | None
+) -> HttpResponse:
+    return render(
+        request,
+        "planner/breaks/client_form.html",
+        {
+            "form": form,
+            "client": client,
+            "timezone_names": places.timezone_names(),
+            "country_zones": json.dumps(places.country_default_zones(), sort_keys=True),
+        },
+    )
+
+
+@therapist_required
+def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    practice = request.user.practice
+    initial = ClientForm.initial_for(None, practice_country=practice.country if practice else "")
+    form = ClientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_create(
+                therapist=request.user, actor=request.user, **form.to_service_kwargs()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The client is added."))
+            return redirect("client", client_id=client.pk)
+    return _client_form_page(request, form, None)
+
+
+@therapist_required
+def client_edit(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.access_client(request.user, client_id)
+    form = ClientForm(request.POST or None, initial=ClientForm.initial_for(client))
+    if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.to_service_kwargs().items() if getattr(client, k) != v}
+        try:
+            services.client_update(client=client, actor=request.user, source="therapist", **changes)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The client's details are saved."))
+            return redirect("client", client_id=client.pk)
+    return _client_form_page(request, form, client)
+
+
+@therapist_required
+@require_POST
+def client_archive(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.access_client(request.user, client_id)
+    try:
+        services.client_archive(client=client, actor=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(
+            request, _("The client is archived: off your dashboard, with their history kept.")
+        )
+    return redirect("client", client_id=client.pk)
+
+
+@therapist_required
+@require_POST
+def client_restore(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.access_client(request.user, client_id)
+    services.client_restore(client=client, actor=request.user)
+    messages.success(request, _("The client is back on your dashboard."))
+    return redirect("client", client_id=client.pk)
+
+
+@therapist_required
+def clients_archived(request: AuthenticatedHttpRequest) -> HttpResponse:
+    clients = selectors.archived_clients_for_therapist(request.user)
+    return render(request, "planner/breaks/clients_archived.html", {"clients": clients})
 
 
 # --- The plan builder --------------------------------------------------------------------

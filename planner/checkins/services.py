@@ -634,8 +634,8 @@ def check_ins_read(*, user: User, break_id: object) -> tuple[Break, str, list[Ch
     brk, role, check_ins = check_ins_visible_to(user, break_id)
     visible = list(check_ins)
     audit.record_read(user, "break", brk, brk.client_id)
-    if visible:
-        audit.record_read(user, "checkin", brk, brk.client_id, detail={"check_ins": len(visible)})
+    # Recorded even when the list is empty: the caller was let in to read them.
+    audit.record_read(user, "checkin", brk, brk.client_id, detail={"check_ins": len(visible)})
     return brk, role, visible
 
 

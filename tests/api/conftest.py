@@ -15,13 +15,9 @@ from django.utils.timezone import now
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.factories import CheckInFactory, DeliveryFactory, InboxMessageFactory
+
 ACTORS = ("anonymous", "client_a", "client_b", "therapist_a", "therapist_b", "covering")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Argon2 is deliberately slow; these tests create many users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +66,6 @@ def _plan(**extra):
 @pytest.fixture
 def world(make_user, therapist):
     from planner.breaks import services
-    from planner.models import CheckIn, Delivery, InboxMessage
 
     therapist_b = make_user("therapist", first_name="Bea", last_name="Other")
     covering = make_user("therapist", first_name="Cory", last_name="Cover")
@@ -121,19 +116,19 @@ def world(make_user, therapist):
     services.break_activate(brk=break_b, actor=therapist_b)
 
     prompt = break_a.prompts.order_by("send_at").first()
-    Delivery.objects.create(
+    DeliveryFactory(
         prompt=prompt, channel="email", status="failed", attempts=2, last_error="smtp timeout"
     )
-    inbox_a = InboxMessage.objects.create(
+    inbox_a = InboxMessageFactory(
         client=client_a, break_obj=break_a, category="coping", text="INBOX-OF-A"
     )
-    inbox_b = InboxMessage.objects.create(
+    inbox_b = InboxMessageFactory(
         client=client_b, break_obj=break_b, category="coping", text="INBOX-OF-B"
     )
-    check_in_a = CheckIn.objects.create(
+    check_in_a = CheckInFactory(
         client=client_a, break_obj=break_a, distress=8, note="CHECKIN-OF-A", need_support_now=True
     )
-    CheckIn.objects.create(client=client_b, break_obj=break_b, distress=3, note="CHECKIN-OF-B")
+    CheckInFactory(client=client_b, break_obj=break_b, distress=3, note="CHECKIN-OF-B")
     return World(
         users={
             "anonymous": None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import PracticeFactory
+
 V = "/api/v1"
 
 BAD_CLIENT = [
@@ -86,9 +88,7 @@ def test_it_refuses_a_bad_absence(world, plan, body, field):
 
 
 def test_a_therapist_of_another_practice_is_unknown(world, plan, make_user):
-    from core.models import Practice
-
-    elsewhere = Practice.objects.create(name="Elsewhere")
+    elsewhere = PracticeFactory(name="Elsewhere")
     outsider = make_user("therapist", practice=elsewhere)
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from django.utils.timezone import now
 
+from tests.factories import InboxMessageFactory
+
 V = "/api/v1"
 
 
@@ -22,10 +24,8 @@ def test_it_gives_a_token_for_good_credentials_and_a_non_field_error_otherwise(w
 
 
 def test_the_inbox_is_newest_first_with_a_cursor(world):
-    from planner.models import InboxMessage
-
     for i in range(3):
-        InboxMessage.objects.create(
+        InboxMessageFactory(
             client=world.client_a,
             category="hope",
             text=f"t{i}",

@@ -64,6 +64,13 @@ MATRIX = [
     ("patch", lambda w: f"{V}/clients/{w.client_a.pk}/", lambda w: {"phone": "+4412"},
      (401, 404, 404, 200, 404, 404)),
     ("delete", lambda w: f"{V}/clients/{w.client_a.pk}/", None, (401, 404, 404, 204, 404, 404)),
+    # client A has joined already and has a live break: 400 for their own therapist
+    ("post", lambda w: f"{V}/clients/{w.client_a.pk}/invite/", None,
+     (401, 403, 403, 400, 404, 404)),
+    ("post", lambda w: f"{V}/clients/{w.client_a.pk}/archive/", None,
+     (401, 403, 403, 400, 404, 404)),
+    ("post", lambda w: f"{V}/clients/{w.client_a.pk}/restore/", None,
+     (401, 403, 403, 200, 404, 404)),
     ("get", lambda w: f"{V}/breaks/", None, (401, 403, 403, 200, 200, 200)),
     ("post", lambda w: f"{V}/breaks/", _break_body, (401, 403, 403, 201, 400, 400)),
     ("get", lambda w: f"{V}/breaks/{w.break_a.pk}/", None, (401, 200, 404, 200, 404, 200)),

@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.timezone import now
 
+from tests.factories import BreakFactory, CheckInFactory, ClientFactory, InboxMessageFactory
+
 V = "/api/v1"
 
 
@@ -20,9 +22,9 @@ def _grow(world, n: int) -> None:
     brk = world.break_a
     start = now() + timedelta(days=3)
     for i in range(n - Client.objects.filter(therapist=a).count()):
-        Client.objects.create(therapist=a, first_name=f"C{i}", timezone="Europe/London")
+        ClientFactory(therapist=a, first_name=f"C{i}", timezone="Europe/London")
     for _ in range(n - Break.objects.filter(therapist=a, status="scheduled").count()):
-        Break.objects.create(
+        BreakFactory(
             client=world.client_a,
             therapist=a,
             kind="holiday",
@@ -35,9 +37,9 @@ def _grow(world, n: int) -> None:
         )
     Break.objects.filter(therapist=a, status="draft").delete()
     for i in range(n - InboxMessage.objects.filter(client=world.client_a).count()):
-        InboxMessage.objects.create(client=world.client_a, category="coping", text=f"m{i}")
+        InboxMessageFactory(client=world.client_a, category="coping", text=f"m{i}")
     for i in range(n - CheckIn.objects.filter(break_obj=brk).count()):
-        CheckIn.objects.create(client=world.client_a, break_obj=brk, distress=5, note=f"n{i}")
+        CheckInFactory(client=world.client_a, break_obj=brk, distress=5, note=f"n{i}")
     prompts = list(brk.prompts.order_by("id")[:n])
     assert len(prompts) >= n
     for prompt in prompts:

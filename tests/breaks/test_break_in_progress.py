@@ -9,7 +9,8 @@ import time_machine
 
 from planner.breaks.selectors import break_in_progress, live_break_for_client
 from planner.checkins.services import checkin_record
-from planner.models import Break, Client
+from planner.models import Break
+from tests.factories import BreakFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,21 +19,13 @@ NOW = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def robin(therapist):
-    return Client.objects.create(therapist=therapist, first_name="Robin", country="GB")
+    return ClientFactory(therapist=therapist)
 
 
 def a_break(client, starts_in_days: int, **fields) -> Break:
     fields.setdefault("status", Break.Status.SCHEDULED)
-    start = NOW + timedelta(days=starts_in_days)
-    return Break.objects.create(
-        client=client,
-        therapist=client.therapist,
-        kind=Break.Kind.HOLIDAY,
-        starts_at=start,
-        ends_at=start + timedelta(days=10),
-        timezone="Europe/London",
-        **fields,
-    )
+    # BreakFactory starts a break a day before its `now`.
+    return BreakFactory(client=client, now=NOW + timedelta(days=starts_in_days + 1), **fields)
 
 
 def test_the_break_in_progress_wins_over_the_next_one_coming(robin):

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from planner.models import AuditEvent, Break, BreakReview, CheckIn, Client
+from planner.models import AuditEvent, Break, Client
+from tests.factories import BreakFactory, BreakReviewFactory, CheckInFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,23 +21,13 @@ def covering(make_user):
 
 
 @pytest.fixture
-def brk(therapist, make_user, covering):
-    robin = Client.objects.create(
-        therapist=therapist, user=make_user("client"), first_name="Robin", country="GB"
+def brk(therapist, covering):
+    robin = ClientFactory(therapist=therapist, with_login=True)
+    brk = BreakFactory(
+        client=robin, now=START, covering_user=covering, share_check_ins_with_covering=True
     )
-    brk = Break.objects.create(
-        client=robin,
-        therapist=therapist,
-        kind=Break.Kind.HOLIDAY,
-        status=Break.Status.ACTIVE,
-        starts_at=START - timedelta(days=1),
-        ends_at=START + timedelta(days=14),
-        timezone="Europe/London",
-        covering_user=covering,
-        share_check_ins_with_covering=True,
-    )
-    CheckIn.objects.create(client=robin, break_obj=brk, distress=8, note="NOTE-1", created_at=START)
-    BreakReview.objects.create(break_obj=brk, what_helped="REVIEW-1")
+    CheckInFactory(client=robin, break_obj=brk, distress=8, note="NOTE-1", created_at=START)
+    BreakReviewFactory(break_obj=brk, what_helped="REVIEW-1")
     return brk
 
 

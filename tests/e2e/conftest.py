@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.services import required
+from tests.factories import ClientFactory, ClientUserFactory, PracticeFactory, TherapistFactory
+from tests.reachability import required
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made from the
 # test body (fixtures, assertions) would otherwise refuse to run.
@@ -143,19 +144,14 @@ def library(transactional_db):
 
 @pytest.fixture
 def practice(transactional_db):
-    from core.models import Practice
-
-    return Practice.objects.create(name="E2E practice", country="GB", timezone="Europe/London")
+    return PracticeFactory(name="E2E practice")
 
 
 @pytest.fixture
 def therapist(practice):
-    from core.models import User
-
-    return User.objects.create_user(
-        "therapist@example.com",
-        PASSWORD,
-        role=User.Role.THERAPIST,
+    return TherapistFactory(
+        email="therapist@example.com",
+        password=PASSWORD,
         first_name="Morgan",
         last_name="Hale",
         practice=practice,
@@ -164,18 +160,14 @@ def therapist(practice):
 
 @pytest.fixture
 def make_client(therapist):
-    from planner.models import Client
+    """A client of the therapist with an email address (``first@example.com``) and a phone,
+    quiet from 22:00 to 08:00."""
 
-    def make(first: str, last: str = "Example", **fields) -> Client:
+    def make(first: str, last: str = "Example", **fields):
         fields.setdefault("quiet_hours_start", time(22, 0))
         fields.setdefault("quiet_hours_end", time(8, 0))
-        return Client.objects.create(
-            therapist=therapist,
-            first_name=first,
-            last_name=last,
-            email=f"{first.lower()}@example.com",
-            phone="+447700900123",
-            **fields,
+        return ClientFactory(
+            therapist=therapist, first_name=first, last_name=last, contactable=True, **fields
         )
 
     return make
@@ -184,11 +176,10 @@ def make_client(therapist):
 @pytest.fixture
 def client_login(make_client, practice, library):
     """Robin, a client with a login and a holiday in progress (return session in 12 days)."""
-    from core.models import User
     from planner.breaks import services
 
-    user = User.objects.create_user(
-        "robin@example.com", PASSWORD, role=User.Role.CLIENT, first_name="Robin", practice=practice
+    user = ClientUserFactory(
+        email="robin@example.com", password=PASSWORD, first_name="Robin", practice=practice
     )
     robin = make_client("Robin", user=user)
     london = ZoneInfo("Europe/London")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import InboxMessageFactory
+
 pytestmark = pytest.mark.e2e
 
 
 def test_a_client_sees_the_countdown_and_plan_and_acknowledges_a_message(journey, client_login):
-    from planner.models import InboxMessage
-
-    message = InboxMessage.objects.create(
+    message = InboxMessageFactory(
         client=client_login,
         category="hope",
         text="If it helps, step outside for a few minutes today.",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import services
+from tests import reachability
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,11 +26,11 @@ def pytest_collection_modifyitems(config, items):
     ours = [item for item in items if Path(str(item.fspath)).is_relative_to(here)]
     for item in ours:
         item.add_marker(pytest.mark.integration)
-    missing = services.missing_services()
+    missing = reachability.missing_services()
     if not missing or not ours:
         return
     reason = "; ".join(missing)
-    if services.required():
+    if reachability.required():
         raise pytest.UsageError(f"REQUIRE_SERVICES=1 but {reason}")
     for item in ours:
         item.add_marker(pytest.mark.skip(reason=reason))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.models import User
 from planner.delivery import outbox as dispatch
 from planner.models import Break, Delivery, InboxMessage, ScheduledPrompt
-from tests.dispatch_factories import make_break, make_client, make_prompt
+from tests.factories import BreakFactory, EmailClientFactory, ScheduledPromptFactory
 from tests.integration.conftest import wait_for
 
 PS = ScheduledPrompt.Status
@@ -20,8 +20,8 @@ def _setup(therapist_email="t@example.com"):
         therapist_email, "a-long-test-password-1", role="therapist"
     )
     client_user = User.objects.create_user("c-" + therapist_email, "a-long-test-password-1")
-    client = make_client(therapist, user=client_user, email="client@example.com")
-    return make_break(client, now=timezone.now())
+    client = EmailClientFactory(therapist=therapist, user=client_user, email="client@example.com")
+    return BreakFactory(client=client, now=timezone.now())
 
 
 def _finished(prompt: ScheduledPrompt) -> ScheduledPrompt | None:
@@ -40,7 +40,7 @@ def test_it_delivers_to_the_inbox_and_smtp_and_a_cancelled_break_sends_nothing_m
 ):
     worker = start_worker(extra_env=smtp_sink.worker_env())
     brk = _setup()
-    prompt = make_prompt(brk, send_at=timezone.now() - timedelta(seconds=5))
+    prompt = ScheduledPromptFactory(break_obj=brk, send_at=timezone.now() - timedelta(seconds=5))
 
     _run_sweep_in_worker()
     assert wait_for(lambda: _finished(prompt), timeout=30), f"see {worker.log_path}"
@@ -56,7 +56,7 @@ def test_it_delivers_to_the_inbox_and_smtp_and_a_cancelled_break_sends_nothing_m
 
     # The break is cancelled: the next prompt is skipped, nothing more is sent.
     Break.objects.filter(pk=brk.pk).update(status=Break.Status.CANCELLED)
-    later = make_prompt(brk, send_at=timezone.now() - timedelta(seconds=1))
+    later = ScheduledPromptFactory(break_obj=brk, send_at=timezone.now() - timedelta(seconds=1))
     _run_sweep_in_worker()
     assert wait_for(lambda: _finished(later), timeout=30)
     assert (later.status, later.skip_reason) == (PS.SKIPPED, "cancelled")
@@ -73,12 +73,16 @@ def test_it_skips_a_late_prompt_and_never_sends_stale_text_after_an_edit(
     brk = _setup()
     now = timezone.now()
     # Workers were down for hours: this morning prompt's window has passed.
-    late = make_prompt(brk, send_at=now - timedelta(hours=6), valid_until=now - timedelta(hours=3))
+    late = ScheduledPromptFactory(
+        break_obj=brk, send_at=now - timedelta(hours=6), valid_until=now - timedelta(hours=3)
+    )
     _run_sweep_in_worker()
     assert wait_for(lambda: _finished(late), timeout=30)
     assert (late.status, late.skip_reason) == (PS.SKIPPED, "expired")
 
-    stale = make_prompt(brk, send_at=now - timedelta(seconds=5), text="old text")
+    stale = ScheduledPromptFactory(
+        break_obj=brk, send_at=now - timedelta(seconds=5), text="old text"
+    )
 
     # Claim, but hold the delivery tasks back while the therapist edits the break.
     held: list[tuple[list[int], str]] = []
@@ -86,7 +90,9 @@ def test_it_skips_a_late_prompt_and_never_sends_stale_text_after_an_edit(
     assert dispatch.sweep() == 1
     monkeypatch.undo()
     Break.objects.filter(pk=brk.pk).update(plan_version=2)
-    fresh = make_prompt(brk, send_at=now - timedelta(seconds=5), text="new text", plan_version=2)
+    fresh = ScheduledPromptFactory(
+        break_obj=brk, send_at=now - timedelta(seconds=5), text="new text", plan_version=2
+    )
     for ids, token in held:
         deliver_batch.delay(ids, token)
     _run_sweep_in_worker()

@@ -3,12 +3,13 @@ lookup (planner.crisis.resources_for_client) serves them all."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 
-from planner.models import Break, Client, PracticeCrisisResource
+from planner.models import PracticeCrisisResource
+from tests.factories import BreakFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +17,15 @@ NOW = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def pt_client(therapist, make_user, practice):
+def pt_client(therapist, practice):
     """A client in Portugal, which the shipped table has no entry for."""
-    user = make_user("client", first_name="Rui")
-    client = Client.objects.create(therapist=therapist, user=user, first_name="Rui", country="PT")
+    client = ClientFactory(
+        therapist=therapist,
+        with_login=True,
+        first_name="Rui",
+        country="PT",
+        timezone="Europe/Lisbon",
+    )
     PracticeCrisisResource.objects.create(
         practice=practice,
         country="PT",
@@ -29,15 +35,7 @@ def pt_client(therapist, make_user, practice):
         source="https://example.org/lisbon-listening-line",
         checked_on=date(2026, 11, 1),
     )
-    Break.objects.create(
-        client=client,
-        therapist=therapist,
-        kind=Break.Kind.HOLIDAY,
-        status=Break.Status.ACTIVE,
-        starts_at=NOW - timedelta(days=1),
-        ends_at=NOW + timedelta(days=14),
-        timezone="Europe/Lisbon",
-    )
+    BreakFactory(client=client, now=NOW)
     return client
 
 

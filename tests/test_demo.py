@@ -1,0 +1,40 @@
+"""`manage.py loaddemo` (planner/demo.py): idempotent, and refused without DEBUG."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from core.models import Practice, User
+from planner.models import Break, Client
+
+
+def test_it_loads_the_demo_idempotently(db, settings):
+    settings.DEBUG = True
+    call_command("loaddemo")
+    counts = (
+        User.objects.count(),
+        Client.objects.count(),
+        Break.objects.count(),
+        Practice.objects.count(),
+    )
+    call_command("loaddemo")
+    assert counts == (
+        User.objects.count(),
+        Client.objects.count(),
+        Break.objects.count(),
+        Practice.objects.count(),
+    )
+    therapist = User.objects.get(email="therapist@example.com")
+    assert therapist.clients.count() == 5
+    assert Break.objects.filter(status=Break.Status.ACTIVE).count() == 1
+    assert User.objects.get(email="staff@example.com").is_staff
+    assert User.objects.get(email="client@example.com").client_profile.first_name == "Robin"
+
+
+def test_it_refuses_demo_data_without_debug(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("loaddemo")
