@@ -85,7 +85,9 @@ _HOLIDAY = {
 _GAP = {
     Amount.FEWER: Rhythm(4, (10,), 10, (1,), (7, 1), 2),
     Amount.USUAL: Rhythm(3, (7,), 7, (7, 1), (14, 7, 1), 2),
-    Amount.MORE: Rhythm(2, (3, 4), 4, (7, 1), (14, 7, 2, 1), 1),
+    # A gap invites a check-in every other week at every amount: "more" means more caring
+    # messages, not more check-ins.
+    Amount.MORE: Rhythm(2, (3, 4), 4, (7, 1), (14, 7, 2, 1), 2),
 }
 
 
