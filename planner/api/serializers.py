@@ -151,7 +151,11 @@ class ClientSerializer(ClientSettingsSerializer):
     last_name = Text(max_length=100, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
     phone = Text(max_length=32, allow_blank=True, required=False)
-    country = Text(min_length=2, max_length=2, required=False, help_text="ISO 3166 code, e.g. GB.")
+    country = Text(
+        min_length=2,
+        max_length=2,
+        help_text="ISO 3166 code, e.g. GB; required on create (it chooses the crisis lines).",
+    )
     paused_until = serializers.DateTimeField(read_only=True, allow_null=True)
     archived_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="Therapy has ended (POST .../archive/)."

@@ -60,15 +60,17 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def client_create(*, therapist: User, actor: User | None = None, **data: Any) -> Client:
-    """A new client of ``therapist``; times and quiet hours not given come from the practice."""
+    """A new client of ``therapist``; times and quiet hours not given come from the practice.
+
+    There is no default country: the page and the API require one, and a client created
+    without one (by code) is shown no country's crisis lines, only "your local emergency
+    number", until their country is set and they confirm it.
+    """
     if not therapist.is_therapist:
         raise invalid("therapist", _("Only a therapist can have clients."))
     cleaned = clean_client_fields(data)
     if not str(cleaned.get("first_name") or "").strip():
         raise invalid("first_name", _("A first name is needed."))
-    if not cleaned.get("country"):
-        # Never another country's crisis lines: the client's own, or none.
-        raise invalid("country", _("Choose the client's country, so the right crisis lines show."))
     _check_email_free(therapist, cleaned.get("email"), client=None)
     client = Client(therapist=therapist, **cleaned)
     _apply_practice_defaults(client, therapist, given=set(cleaned))

@@ -5,7 +5,7 @@ One rule decides who reads a check-in, and when; the sentence the client reads
 
 1. Outside any break the therapist reads the client's check-ins, though not as they arrive.
 2. During a holiday, a gap or an unplanned absence the therapist does not, until the break
-   is over (completed, cancelled, or past its return session, else its end). The covering
+   is over (completed, cancelled, or past its end; an open-ended absence has no end yet). The covering
    clinician does while it is not over, only when the client agreed and the covering
    clinician is a colleague with a login (a name alone reads nothing).
 3. An ending: before the last session as outside a break; after it nobody but the client.
@@ -116,8 +116,7 @@ def break_is_over(brk: Break, now: datetime | None = None) -> bool:
     if brk.kind == Break.Kind.ENDING:
         last = brk.last_session_at
         return last is not None and last <= now
-    end = brk.return_session_at or brk.ends_at
-    return end is not None and end <= now
+    return brk.ends_at is not None and brk.ends_at <= now
 
 
 def check_in_break(client: Client, now: datetime | None = None) -> Break | None:
@@ -127,10 +126,8 @@ def check_in_break(client: Client, now: datetime | None = None) -> Break | None:
 
 
 def _over_q(now: datetime) -> Q:
-    return (
-        Q(break_obj__status__in=[Break.Status.COMPLETED, Break.Status.CANCELLED])
-        | Q(break_obj__return_session_at__lte=now)
-        | Q(break_obj__return_session_at__isnull=True, break_obj__ends_at__lte=now)
+    return Q(break_obj__status__in=[Break.Status.COMPLETED, Break.Status.CANCELLED]) | Q(
+        break_obj__ends_at__lte=now
     )
 
 

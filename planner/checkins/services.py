@@ -61,7 +61,7 @@ FALLBACK_BODY = (
 # the check-in to the person it was sent to.
 TRIGGERS = {
     True: "they asked to be contacted",
-    False: "a check-in at or above the distress threshold of their plan",
+    False: "a check-in score at their plan's threshold or above",
 }
 MAX_REPEAT_ALERTS = 3  # repeat requests joining one escalation that alert again
 

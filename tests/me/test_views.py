@@ -51,7 +51,9 @@ def test_my_break_shows_the_countdown_plan_contacts_and_crisis_lines(
     assert "Samaritans" in html
 
 
-def test_an_ending_counts_days_since_the_last_session(as_client, therapist, client_record):
+def test_an_ending_has_no_counter_and_never_speaks_as_the_therapist(
+    as_client, therapist, client_record
+):
     brk = draft_break(
         therapist,
         client_record,
@@ -61,7 +63,9 @@ def test_an_ending_counts_days_since_the_last_session(as_client, therapist, clie
         return_session_at=None,
     )
     services.break_activate(brk=brk, actor=therapist)
-    assert "3 days since our last session" in as_client.get("/me/").content.decode()
+    html = as_client.get("/me/").content.decode()
+    assert "since our last session" not in html and "days since" not in html
+    assert "What you built in therapy goes on with you." in html
 
 
 def test_a_client_acknowledges_a_message(as_client, client_record):
