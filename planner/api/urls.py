@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("breaks/<int:pk>/check-ins/", views.BreakCheckInsView.as_view(), name="break-check-ins"),
     path("absences/", views.AbsenceView.as_view(), name="absences"),
+    path("absences/activate/", views.AbsenceActivateView.as_view(), name="absences-activate"),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("me/breaks/", views.MeBreaksView.as_view(), name="me-breaks"),
     path("me/inbox/", views.MeInboxView.as_view(), name="me-inbox"),

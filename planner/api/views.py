@@ -470,8 +470,10 @@ class AbsenceView(BaseView):
         operation_id="absences_create",
         request=s.AbsenceSerializer,
         responses={201: s.BreakSerializer(many=True), **errors(400, 401, 403, 429)},
-        description="One draft break per client. An unplanned absence is activated at once. "
-        'Someone who may not declare for `therapist` gets 400 "Unknown therapist."',
+        description="One draft break per client. Nothing is sent until the drafts are "
+        'activated: with `activate` for a list of clients, never for "all" (those go through '
+        "POST /absences/activate/ after a review). Clients in `call_first` keep a draft to "
+        'phone them. Someone who may not declare for `therapist` gets 400 "Unknown therapist."',
         tags=["breaks"],
     )
     def post(self, request: AuthenticatedRequest) -> Response:
@@ -486,9 +488,31 @@ class AbsenceView(BaseView):
             therapist=therapist,
             clients=data.pop("clients"),
             activate=data.pop("activate"),
+            call_first=data.pop("call_first"),
             **data,
         )
         return Response(s.BreakSerializer(breaks, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class AbsenceActivateView(BaseView):
+    permission_classes = [CanDeclareAbsence]
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="absences_activate",
+        request=s.AbsenceActivateSerializer,
+        responses={200: s.BreakSerializer(many=True), **errors(400, 401, 403, 429)},
+        description="The review step of an absence: the drafts in `breaks` (yours, or those "
+        "you declared) are activated, except those in `call_first`, which stay drafts marked "
+        "`needs_call` so that nothing is sent before the phone call. Answers the breaks as a "
+        "plain list.",
+        tags=["breaks"],
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        data = self.valid(s.AbsenceActivateSerializer)
+        breaks = selectors.absence_drafts_for(request.user, data["breaks"])
+        services.absence_activate(breaks=breaks, call_first=data["call_first"], actor=request.user)
+        return Response(s.BreakSerializer(breaks, many=True).data)
 
 
 class CoverageView(BaseView):

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.timezone import now as current_time
+from django.utils.translation import gettext as _
 
 from core.models import User
 from planner.breaks.preview import break_preview
@@ -209,6 +211,7 @@ class ScheduleRow:
     status: str
     text: str
     skip_reason: str = ""
+    template: str = ""  # the library template's key ("" when its row is gone)
 
 
 def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[ScheduleRow]:
@@ -223,17 +226,26 @@ def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[Schedu
                 p.planned.local_send_at,
                 "preview",
                 p.text,
+                template=p.planned.template_id,
             )
             for p in break_preview(brk, at=at)
         ]
     prompts = brk.prompts.filter(plan_version=brk.plan_version) | brk.prompts.exclude(
         status__in=[ScheduledPrompt.Status.PENDING]
     )
+    rows = prompts.distinct().select_related("template").order_by("send_at", "id")
     return [
         ScheduleRow(
-            p.pk, p.category, p.send_at, p.send_at.astimezone(tz), p.status, p.text, p.skip_reason
+            p.pk,
+            p.category,
+            p.send_at,
+            p.send_at.astimezone(tz),
+            p.status,
+            p.text,
+            p.skip_reason,
+            template=p.template.key if p.template else "",
         )
-        for p in prompts.distinct().order_by("send_at", "id")
+        for p in rows
     ]
 
 
@@ -278,6 +290,22 @@ def api_breaks_for_therapist(therapist: User) -> QuerySet[Break]:
 
 def api_breaks_for_client(client: Client) -> QuerySet[Break]:
     return breaks_for_client(client).select_related("client", "covering_user")
+
+
+def absence_drafts_for(user: User, break_ids: list[int]) -> list[Break]:
+    """The breaks of an absence's review step: each one the caller's own or declared by
+    them. An id that is neither is a 400 naming it (a body field, as for ``clients``)."""
+    from_body = set(break_ids)
+    found = list(
+        Break.objects.filter(Q(therapist=user) | Q(created_by=user), pk__in=from_body)
+        .filter(client__deleted_at__isnull=True)
+        .select_related("client", "therapist__practice", "covering_user")
+        .order_by("client__last_name", "client__first_name", "id")
+    )
+    missing = from_body - {b.pk for b in found}
+    if missing:
+        raise ValidationError({"breaks": [_("Unknown break id %(id)s.") % {"id": min(missing)}]})
+    return found
 
 
 def user_or_none(user_id: object) -> User | None:

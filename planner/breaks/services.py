@@ -121,10 +121,21 @@ def client_update(*, client: Client, actor: User, source: str = "web", **data: A
     _check_preferences_leave_room(client, cleaned)
     before = set(client.channels)
     full_text_before = client.full_text_opt_in
+    country_before = client.country
     for key, value in cleaned.items():
         setattr(client, key, value)
+    fields = list(cleaned)
+    if "country" in cleaned:
+        # The client's own choice confirms their country; a change by anyone else waits for
+        # the client to confirm it again.
+        if client.user_id is not None and client.user_id == actor.pk:
+            client.country_confirmed_at = current_time()
+            fields.append("country_confirmed_at")
+        elif client.country != country_before:
+            client.country_confirmed_at = None
+            fields.append("country_confirmed_at")
     client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
-    client.save(update_fields=list(cleaned) or None)
+    client.save(update_fields=fields or None)
     if "channels" in cleaned:
         _record_channel_consents(client, before, set(client.channels), actor, source)
     if "full_text_opt_in" in cleaned and bool(cleaned["full_text_opt_in"]) != full_text_before:
@@ -688,23 +699,35 @@ def absence_plan(
     therapist: User,
     clients: Any,
     activate: bool = False,
+    call_first: Iterable[int] = (),
     at: datetime | None = None,
     **data: Any,
 ) -> list[Break]:
     """One draft break per client for a therapist's absence, in a fixed number of queries.
 
     An unplanned absence (the therapist is ill) may be declared by staff or a colleague of
-    the same practice. Nothing is activated unless ``activate`` says so: the pages always
-    show the review step first (each client's first message, and who needs a phone call).
+    the same practice. Nothing is activated unless ``activate`` says so, and never for
+    "all": the review step (``absence_activate``) shows each client's first message and lets
+    the declaring person keep back the clients who need a phone call. ``call_first`` (client
+    ids) marks those at once; their plans stay drafts and nothing is sent to them.
     """
     at = at or current_time()
     if not therapist.is_therapist or not can_declare_for(actor, therapist):
         raise invalid("therapist", _("Unknown therapist."))
+    if activate and clients == "all":
+        raise invalid(
+            "activate",
+            _(
+                'Plans for "all" clients are activated only after the review step, which shows '
+                "each client's first message."
+            ),
+        )
     cleaned = clean_break_fields(data)
     for required in ("kind", "starts_at"):
         if cleaned.get(required) is None:
             raise invalid(required, _("This field is required."))
     chosen = _absence_clients(therapist, clients, at)
+    call = _call_first_ids(call_first, {c.pk for c in chosen})
     practice = therapist.practice
     breaks = []
     for client in chosen:
@@ -721,7 +744,9 @@ def absence_plan(
         if practice is not None and not brk.prompt_times and practice.default_prompt_times:
             brk.prompt_times = list(practice.default_prompt_times)
         _apply_client_defaults(brk, client)
+        _settle_open_ends(brk)
         brk.client = client
+        brk.needs_call = client.pk in call
         validate_break(brk)
         breaks.append(brk)
     Break.objects.bulk_create(breaks)
@@ -732,15 +757,30 @@ def absence_plan(
     return breaks
 
 
+def _call_first_ids(values: Iterable[Any], known: set[int]) -> set[int]:
+    """Client (or break) ids flagged for a phone call: each must be one of ``known``."""
+    ids = list(values or ())
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in ids):
+        raise invalid("call_first", _("Give ids as numbers."))
+    unknown = set(ids) - known
+    if unknown:
+        raise invalid(
+            "call_first", _("Id %(id)s is not part of this absence.") % {"id": min(unknown)}
+        )
+    return set(ids)
+
+
 @transaction.atomic
 def absence_activate(
-    *, breaks: list[Break], call_first: set[int], actor: User, at: datetime | None = None
+    *, breaks: list[Break], call_first: Iterable[int], actor: User, at: datetime | None = None
 ) -> list[Break]:
-    """The review step of a caseload absence: the clients flagged for a phone call keep
-    their plan as a draft (no message goes to them); every other draft is activated."""
+    """The review step of a caseload absence: the clients flagged for a phone call (break
+    ids in ``call_first``) keep their plan as a draft, marked ``needs_call``, so no message
+    goes to them; every other draft is activated. Returns the activated breaks."""
     drafts = [b for b in breaks if b.status == Break.Status.DRAFT]
+    call = _call_first_ids(call_first, {b.pk for b in breaks})
     for brk in drafts:
-        brk.needs_call = brk.pk in call_first
+        brk.needs_call = brk.pk in call
     Break.objects.bulk_update(drafts, ["needs_call"])
     to_activate = [b for b in drafts if not b.needs_call]
     if to_activate:

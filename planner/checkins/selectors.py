@@ -5,9 +5,9 @@ One rule decides who reads a check-in, and when; the sentence the client reads
 
 1. Outside any break the therapist reads the client's check-ins, though not as they arrive.
 2. During a holiday, a gap or an unplanned absence the therapist does not, until the break
-   is over (completed, cancelled, or past its end; an open-ended absence has no end yet). The covering
-   clinician does while it is not over, only when the client agreed and the covering
-   clinician is a colleague with a login (a name alone reads nothing).
+   is over (completed, cancelled, or past its end; an open-ended absence has no end yet).
+   The covering clinician does while it is not over, only when the client agreed and the
+   covering clinician is a colleague with a login (a name alone reads nothing).
 3. An ending: before the last session as outside a break; after it nobody but the client.
 
 Nobody watches check-ins in real time; escalation, when agreed, tells someone that the

@@ -167,6 +167,7 @@ def preferences_preview(request: AuthenticatedHttpRequest, client: Client) -> Ht
                 prompt_times=data["prompt_times"],
                 quiet_hours_start=data["quiet_hours_start"],
                 quiet_hours_end=data["quiet_hours_end"],
+                prompt_amount=data.get("prompt_amount", client.prompt_amount),
             )
         except ValidationError as error:
             form.add_service_errors(error)

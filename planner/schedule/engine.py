@@ -336,7 +336,7 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
     """The prompts of one break, ordered by ``send_at``; the same input gives the same plan."""
     tz = validate_settings(settings)
     decks = _decks(settings, library)
-    fillers = [c for c in FILLER_CATEGORIES if c in decks]
+    fillers = filler_rotation(settings, library, decks)
     requests = [
         r
         for r in requests_for(settings, tz)
@@ -350,7 +350,7 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
         anchor = None  # the follow-ups run for months after the last session
     for n_filler, (request, send_at) in _numbered_fillers(placed):
         # The rotation starts where the seed says, so every category comes up across breaks.
-        category = request.category or fillers[(n_filler + settings.seed) % len(fillers)]
+        category = request.category or fillers[n_filler % len(fillers)]
         context: dict[str, str] = {}
         if category in (Category.FIRST_CONTACT, Category.FOLLOW_UP):
             # "Between will send you N more messages": counted, so it is right when sent.
@@ -375,6 +375,32 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
             )
         )
     return plan
+
+
+def filler_rotation(
+    settings: PlanSettings, library: Sequence[TemplateSpec], decks: Mapping[Category, _Deck]
+) -> list[Category]:
+    """The order the daily filler categories take turns in.
+
+    The categories that can quote the client's own words (their strategies, people, reasons
+    for hope) come first, so a short break that has room for two or three fillers still
+    brings them back; within each group the rotation starts where the seed says, so every
+    category comes up across breaks.
+    """
+
+    def rotated(categories: list[Category]) -> list[Category]:
+        if not categories:
+            return []
+        start = settings.seed % len(categories)
+        return categories[start:] + categories[:start]
+
+    present = [c for c in FILLER_CATEGORIES if c in decks]
+    own = {
+        c
+        for c in present
+        if any(personal_needs(t) for t in eligible_templates(settings, library, c))
+    }
+    return rotated([c for c in present if c in own]) + rotated([c for c in present if c not in own])
 
 
 def _numbered_fillers(

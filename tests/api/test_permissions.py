@@ -88,6 +88,8 @@ MATRIX = [
     ("get", lambda w: f"{V}/breaks/{w.break_a.pk}/check-ins/", None,
      (401, 404, 404, 200, 404, 200)),
     ("post", lambda w: f"{V}/absences/", _absence_body, (401, 403, 403, 201, 201, 201)),
+    ("post", lambda w: f"{V}/absences/activate/", lambda w: {"breaks": [w.break_a.pk]},
+     (401, 403, 403, 200, 400, 400)),
     ("get", lambda w: f"{V}/coverage/", None, (401, 403, 403, 200, 200, 200)),
     ("get", lambda w: f"{V}/me/breaks/", None, (401, 200, 200, 403, 403, 403)),
     ("get", lambda w: f"{V}/me/inbox/", None, (401, 200, 200, 403, 403, 403)),

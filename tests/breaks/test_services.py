@@ -163,8 +163,9 @@ def test_a_colleague_declares_an_unplanned_absence_with_a_neutral_first_message(
         ends_at=NOW + timedelta(days=7),
         covering_clinician={"name": "Priya Shah", "phone": "+441", "email": "p@example.com"},
         sessions_plan="cancelled_covering",
-        activate=True,  # the pages show the review step first; here it is chosen at once
     )
+    assert {b.status for b in breaks} == {Break.Status.DRAFT}  # "all": the review step first
+    services.absence_activate(breaks=breaks, call_first=set(), actor=colleague, at=NOW)
     assert {b.status for b in breaks} == {Break.Status.ACTIVE}
     for brk in breaks:
         first = brk.prompts.order_by("send_at").first()

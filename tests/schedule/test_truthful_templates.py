@@ -234,3 +234,21 @@ def test_wording_rules():
     assert "How are things?" not in " ".join(texts.values())
     assert all("!" not in text for text in texts.values())
     assert "like a cup of tea" not in " ".join(texts.values())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_short_break_still_brings_back_the_clients_own_words(seed):
+    """Two weeks leave room for two or three daily messages: the categories that can quote
+    the client's plan take their turn first, whatever the seed."""
+    back = NOW + timedelta(days=14)
+    settings = _bare(
+        Kind.HOLIDAY,
+        ends_at=back,
+        return_session_at=back,
+        coping_strategies=("go for a walk",),
+        support_contact_names=("Jamie",),
+        seed=seed,
+    )
+    plan = plan_schedule(settings, LIBRARY)
+    quoted = [p for p in plan if {"strategy", "contact_name"} & set(p.context)]
+    assert quoted, [(p.category, p.template_id) for p in plan]
