@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -256,24 +257,37 @@ def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[Schedu
 class NoticeWarning:
     brk: Break
     days_until: int
+    notice_days: int | None = None  # days between telling the client and the start; None: not yet
 
 
 def upcoming_notice_warnings(
     therapist: User, *, at: datetime | None = None, within_days: int = 42
 ) -> list[NoticeWarning]:
-    """Upcoming breaks for which notice has not been given yet ("holiday in 3 weeks")."""
+    """Upcoming breaks whose notice has not been given yet ("holiday in 3 weeks"), and
+    holidays the client was told about less than ``NOTICE_WARNING_DAYS`` before they start.
+
+    Notice is the day the therapist entered (``notice_given_at``); an unplanned absence has
+    none to give.
+    """
     at = at or current_time()
-    rows = (
+    upcoming = (
         breaks_for_therapist(therapist)
-        .filter(
-            Q(notice_given_at__isnull=True) | Q(status=Break.Status.DRAFT),
-            status__in=[Break.Status.DRAFT, Break.Status.SCHEDULED],
-            starts_at__gt=at,
-            starts_at__lte=at + timedelta(days=within_days),
-        )
+        .filter(status__in=[Break.Status.DRAFT, Break.Status.SCHEDULED], starts_at__gt=at)
+        .exclude(kind=Break.Kind.UNPLANNED)
         .select_related("client")
+        .order_by("starts_at", "id")
     )
-    return [NoticeWarning(b, (b.starts_at - at).days) for b in rows.order_by("starts_at")]
+    not_given = upcoming.filter(
+        notice_given_at__isnull=True, starts_at__lte=at + timedelta(days=within_days)
+    )
+    warnings = [NoticeWarning(b, (b.starts_at - at).days) for b in not_given]
+    short = timedelta(days=settings.NOTICE_WARNING_DAYS)
+    for brk in upcoming.filter(kind=Break.Kind.HOLIDAY, notice_given_at__isnull=False):
+        assert brk.notice_given_at is not None
+        given = brk.starts_at - brk.notice_given_at
+        if given < short:
+            warnings.append(NoticeWarning(brk, (brk.starts_at - at).days, given.days))
+    return sorted(warnings, key=lambda w: (w.brk.starts_at, w.brk.pk))
 
 
 # --- Check-ins that asked for support ------------------------------------------------------
@@ -342,6 +356,7 @@ PREVIOUS_PLAN_FIELDS = (
     "covering_user_id",
     "distress_threshold",
     "escalation_enabled",
+    "avoid_topics",
 )
 
 

@@ -406,6 +406,7 @@ def break_create(
         therapist=therapist,
         created_by=actor or therapist,
         prompt_times=[],
+        prompt_amount=client.prompt_amount,  # the client's choice, unless the plan says
         seed=random.randrange(1, 2**31),
     )
     _start_from_previous_plan(brk, client, explicit=set(cleaned))
@@ -736,6 +737,7 @@ def absence_plan(
             therapist=therapist,
             created_by=actor,
             prompt_times=[],
+            prompt_amount=client.prompt_amount,
             seed=random.randrange(1, 2**31),
         )
         brk.therapist = therapist
@@ -827,7 +829,13 @@ def break_build(
         brk = copy.copy(base)
         brk.pk = None
     else:
-        brk = Break(client=client, therapist=therapist, prompt_times=[], seed=1)
+        brk = Break(
+            client=client,
+            therapist=therapist,
+            prompt_times=[],
+            prompt_amount=client.prompt_amount,
+            seed=1,
+        )
         if cleaned.get("kind") is None:
             raise invalid("kind", _("This field is required."))
     if cleaned.get("starts_at", ...) is None:

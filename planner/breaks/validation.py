@@ -43,7 +43,13 @@ PLAN_CONTENT_FIELDS = (
     "therapist_note",
 )
 # ... what a new plan starts from (the note and every consent are given afresh each break) ...
-CARRIED_OVER_FIELDS = (*PLAN_LIST_FIELDS, "support_contacts", "covering_clinician")
+# The topics left out are the client's sensitivities, so they carry over too.
+CARRIED_OVER_FIELDS = (
+    *PLAN_LIST_FIELDS,
+    "support_contacts",
+    "covering_clinician",
+    "avoid_topics",
+)
 # ... and when its prompts may go out.
 SCHEDULE_FIELDS = (
     "timezone",

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from planner.schedule.localtime import end_of_quiet_hours
+from planner.schedule.localtime import end_of_quiet_hours, localize
 from planner.schedule.types import Amount, Category, Kind, PlanSettings
 
 # Priorities: lower is placed first and so wins a contested slot.
@@ -220,7 +220,7 @@ def _break(s: PlanSettings, tz: ZoneInfo) -> list[Request]:
             )
         first_contact = 1
     else:
-        requests += _preparation(s, rhythm, start, start_day)
+        requests += _preparation(s, rhythm, start, start_day, tz)
         first_contact = 0
     requests += _news(s, tz, start_day)
     fixed = {first_contact} if first_contact < max(length, 1) else set()
@@ -270,10 +270,16 @@ def _news(s: PlanSettings, tz: ZoneInfo, start_day: date) -> list[Request]:
 
 
 def _preparation(
-    s: PlanSettings, rhythm: Rhythm, start: datetime, start_day: date
+    s: PlanSettings, rhythm: Rhythm, start: datetime, start_day: date, tz: ZoneInfo
 ) -> list[Request]:
-    notice = _utc(s.notice_given_at) if s.notice_given_at else start - NOTICE_DEFAULT
-    window = max(_utc(s.now), notice)  # never before the client was told about the break
+    if s.notice_given_at is not None:
+        # Never before the client was told, nor on that day: they may be told at a session
+        # later that day. The therapist enters the day (notice_given_at).
+        told = _day(s.notice_given_at, tz) + timedelta(days=1)
+        notice = localize(told, time(0, 0), tz).astimezone(UTC)
+    else:
+        notice = start - NOTICE_DEFAULT
+    window = max(_utc(s.now), notice)
     return [
         Request(Category.PREPARATION, start_day - timedelta(days=n), MEDIUM, 1, 0, window, start)
         for n in rhythm.preparation
