@@ -307,7 +307,9 @@ def review_invitation_for(client: Client, now: datetime | None = None) -> Break 
 
 def support_check_ins_for_therapist(therapist: User, *, days: int = 14) -> QuerySet[CheckIn]:
     """Recent check-ins of the therapist's clients that asked for support, and that the
-    therapist may read now (the rule above: none from a break still in progress).
+    therapist may read now (the rule above: none from a break still in progress). Recent:
+    made in the last ``days``, or during a break that ended in the last ``days`` (so the
+    requests of a whole break are there when the therapist comes back).
 
     A check-in asks for support when the client ticked "I need support now" or rated their
     distress at or above the break's threshold (the default threshold without a break).
@@ -325,9 +327,10 @@ def support_check_ins_for_therapist(therapist: User, *, days: int = 14) -> Query
         CheckIn.objects.filter(
             asked,
             readable_by(therapist, now),
+            Q(created_at__gte=since)
+            | Q(break_obj__ends_at__gte=since, break_obj__ends_at__lte=now),
             client__therapist=therapist,
             client__deleted_at__isnull=True,
-            created_at__gte=since,
         )
         .select_related("client", "break_obj")
         .order_by("-created_at", "-id")

@@ -252,3 +252,24 @@ def test_a_short_break_still_brings_back_the_clients_own_words(seed):
     plan = plan_schedule(settings, LIBRARY)
     quoted = [p for p in plan if {"strategy", "contact_name"} & set(p.context)]
     assert quoted, [(p.category, p.template_id) for p in plan]
+
+
+def test_preparation_never_comes_on_the_day_the_client_is_told():
+    """Point 7: notice is the day the therapist entered; the client may be told at a session
+    later that day, so nothing about the break arrives before the next morning."""
+    start = NOW + timedelta(days=20)
+    told = datetime(2027, 3, 14, 0, 0, tzinfo=LONDON)  # the day of the 7-days-before message
+    settings = _bare(
+        Kind.HOLIDAY,
+        starts_at=start,
+        ends_at=start + timedelta(days=14),
+        return_session_at=start + timedelta(days=14),
+        notice_given_at=told,
+        now=NOW,
+    )
+    days = [
+        p.local_send_at.date()
+        for p in plan_schedule(settings, LIBRARY)
+        if p.category is Category.PREPARATION
+    ]
+    assert days and min(days) > told.date()
