@@ -50,7 +50,7 @@ from planner.schedule.engine import (
     validate_settings,
 )
 from planner.schedule.localtime import in_quiet_hours
-from planner.schedule.text import render
+from planner.schedule.text import ENGINE_PLACEHOLDERS, render, template_placeholders
 from planner.schedule.types import Category, Delivered, ScheduleError
 
 logger = logging.getLogger(__name__)
@@ -551,7 +551,12 @@ def break_prompt_add(
         raise invalid("status", _("Only a scheduled or active break can get a prompt."))
     library = library_for(brk.therapist.practice)
     settings = plan_settings(brk, at=send_at)
-    templates = eligible_templates(settings, library, category)
+    # Not one that counts the messages still to come: only a whole plan can count them.
+    templates = [
+        t
+        for t in eligible_templates(settings, library, category)
+        if not template_placeholders(t.text) & ENGINE_PLACEHOLDERS
+    ]
     if not templates:
         raise invalid("category", _("The library has no prompt of this kind for this break."))
     spec = templates[0]

@@ -174,7 +174,7 @@ def checkin_record(
         result.coping_strategies = list(brk.coping_strategies) if brk else []
         result.support_contacts = list(brk.support_contacts) if brk else []
         result.covering_clinician = contact
-        outcome, escalation = _maybe_escalate(
+        outcome, _escalation = _maybe_escalate(
             client=client, brk=brk, check_in=check_in, contact=contact, actor=actor, now=now
         )
         result.escalated = outcome in ("created", "repeat")
@@ -183,7 +183,7 @@ def checkin_record(
             brk=brk,
             contact=contact,
             outcome=outcome,
-            escalation=escalation,
+            asked=need_support_now,
             crisis=crisis,
         )
     return result
@@ -295,7 +295,7 @@ def _escalation_message(
     brk: Break | None,
     contact: CoveringContact | None,
     outcome: str,
-    escalation: Escalation | None,
+    asked: bool,
     crisis: dict,
 ) -> str:
     """Exactly what happened and what happens next, then what to do if unsafe meanwhile."""
@@ -311,11 +311,14 @@ def _escalation_message(
             ) % {"period": _period(settings.ESCALATION_ACK_MINUTES), "practice": practice.name}
         return f"{said} {unsafe}"
     if outcome == "repeat" and contact is not None:
-        return (
-            _("You asked again, so we have told %(covering)s again.") % {"covering": contact.name}
-            + " "
-            + unsafe
+        said = (
+            _("You asked again, so we have told %(covering)s again.")
+            if asked
+            else _(
+                "This check-in is at your plan's threshold too, so we have told %(covering)s again."
+            )
         )
+        return said % {"covering": contact.name} + " " + unsafe
     if outcome == "repeat_quiet" and contact is not None:
         return (
             _(

@@ -333,6 +333,10 @@ def test_repeat_alerts_stop_after_a_few_and_the_client_is_told(
         with time_machine.travel(START + timedelta(minutes=minutes), tick=False):
             results.append(record(client, django_capture_on_commit_callbacks))
     assert len(mail.outbox) == 1 + checkins.MAX_REPEAT_ALERTS
+    # A high score, not a request: the client is told which it was.
+    assert results[1].escalation_message.startswith(
+        "This check-in is at your plan's threshold too, so we have told Priya Shah again."
+    )
     last = results[-1].escalation_message
     assert last.startswith("Priya Shah has already been told several times in the last 4 hours")
     assert "call 999" in last
