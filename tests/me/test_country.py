@@ -111,3 +111,13 @@ def test_the_api_creates_no_client_without_a_country(therapist):
     made = api.post("/api/v1/clients/", {"first_name": "Sam", "country": "NZ"}, format="json")
     assert made.status_code == 201
     assert made.json()["country"] == "NZ" and made.json()["country_confirmed_at"] is None
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_therapist_sees_whether_the_client_confirmed_their_country(client, therapist, nowhere):
+    client.force_login(therapist)
+    page = client.get(f"/clients/{nowhere.pk}/").content.decode()
+    assert "not known: no country" in page and "not yet confirmed by the client" in page
+    services.client_update(client=nowhere, actor=nowhere.user, country="GB")
+    page = client.get(f"/clients/{nowhere.pk}/").content.decode()
+    assert "confirmed by the client on 6 July 2026" in page
