@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from django.utils.formats import date_format
 from django.utils.timezone import now as current_time
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from planner.breaks.prompts import library_for
@@ -75,7 +74,7 @@ def plan_settings(
         amount=Amount(brk.prompt_amount or Amount.USUAL.value),
         has_cover=bool(covering_name(brk)),
         has_practice=bool(practice_name(brk)),
-        has_sessions_plan=bool(brk.sessions_plan),
+        has_sessions_plan=bool(sessions_plan_text(brk)),
         booster_sessions=tuple(brk.booster_datetimes) if brk.kind == Break.Kind.ENDING else (),
         avoid_topics=frozenset(brk.avoid_topics or ()),
         news=news,
@@ -113,13 +112,18 @@ def render_planned(text: str, context: dict[str, str], planned: PlannedPrompt, b
 
 
 def sessions_plan_text(brk: Break) -> str:
+    """What happens to booked sessions, in a sentence for the client; "" when the plan does
+    not say, or the person it names is missing (no stand-in: the fact is then not stated)."""
     template = SESSIONS_PLAN_TEXT.get(brk.sessions_plan) if brk.sessions_plan else None
     if template is None:
         return ""
-    return str(template) % {
-        "practice": practice_name(brk) or _("the practice"),
-        "covering": covering_name(brk) or _("the covering clinician"),
-    }
+    names = {"practice": practice_name(brk), "covering": covering_name(brk)}
+    needed = (
+        "practice" if brk.sessions_plan == Break.SessionsPlan.CANCELLED_PRACTICE else "covering"
+    )
+    if not names[needed]:
+        return ""
+    return str(template) % names
 
 
 def message_context(brk: Break) -> dict[str, str]:
