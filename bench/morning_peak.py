@@ -54,9 +54,9 @@ def _seed(n: int, due) -> None:
             """
             INSERT INTO planner_client
               (therapist_id, first_name, last_name, email, phone, country, timezone,
-               prompt_times, channels, full_text_opt_in, created_at)
+               prompt_times, channels, full_text_opt_in, prompt_amount, created_at)
             SELECT %s, 'Client ' || g, '', 'peak-' || g || '@example.invalid', '', 'GB',
-                   'Europe/London', '["09:00"]', '["inbox", "email"]', false, now()
+                   'Europe/London', '["09:00"]', '["inbox", "email"]', false, 'usual', now()
             FROM generate_series(1, %s) AS g
             """,
             [therapist.pk, n],
@@ -69,10 +69,12 @@ def _seed(n: int, due) -> None:
                coping_strategies, distractions, support_contacts, professional_contacts,
                environment_safety, reasons_for_hope, therapist_note, distress_threshold,
                escalation_enabled, share_check_ins_with_covering, activated_at, created_at,
-               updated_at)
+               updated_at, prompt_amount, avoid_topics, booster_sessions, sessions_plan,
+               needs_call, news)
             SELECT %s, c.id, 'holiday', 'active', %s - interval '1 day', %s + interval '14 days',
                    'Europe/London', '["09:00"]', 3, 120, 0, 1, '[]', '[]', '[]', '[]', '[]', '[]',
-                   '[]', '', 7, false, false, now(), now(), now()
+                   '[]', '', 7, false, false, now(), now(), now(), 'usual', '[]', '[]', '',
+                   false, ''
             FROM planner_client c WHERE c.therapist_id = %s
             """,
             [therapist.pk, due, due, therapist.pk],

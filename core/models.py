@@ -13,6 +13,9 @@ class Practice(models.Model):
     name = models.CharField(_("name"), max_length=200)
     country = models.CharField(_("country"), max_length=2, default="GB")
     timezone = models.CharField(_("timezone"), max_length=64, default="Europe/London")
+    # How clients reach the practice (shown to them, e.g. after an ending or when nobody covers).
+    contact_phone = models.CharField(_("phone for clients"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("email for clients"), blank=True)
     # Who is told when an escalation is not acknowledged in time.
     fallback_contact_name = models.CharField(max_length=200, blank=True)
     fallback_contact_email = models.EmailField(blank=True)

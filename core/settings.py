@@ -236,6 +236,8 @@ DISPATCH_MAX_ATTEMPTS = envint("DISPATCH_MAX_ATTEMPTS", 5)
 ESCALATION_ACK_MINUTES = envint("ESCALATION_ACK_MINUTES", 30)
 ESCALATION_RATE_LIMIT_MINUTES = envint("ESCALATION_RATE_LIMIT_MINUTES", 240)
 ESCALATION_SWEEP_SECONDS = envint("ESCALATION_SWEEP_SECONDS", 60)
+# The dashboard warns when a holiday's notice (the day the client was told) is shorter.
+NOTICE_WARNING_DAYS = envint("NOTICE_WARNING_DAYS", 28)
 DISPATCH_RETRY_BASE_SECONDS = envint("DISPATCH_RETRY_BASE_SECONDS", 60)
 # The circuit breaker (planner/delivery/circuit.py): this many transient provider failures in
 # a row pause the channel for DISPATCH_BREAKER_PAUSE_SECONDS, spending no prompt's attempts.

@@ -119,6 +119,13 @@ class BreakAdmin(ReadAuditedAdmin):
     list_filter = ["kind", "status"]
     raw_id_fields = ["client", "therapist", "created_by", "covering_user"]
     date_hierarchy = "starts_at"
+    # The client's consent is set in the plan builder, where each change is a consent record
+    # (planner.privacy.consent); an edit here would write none.
+    readonly_fields = [
+        "escalation_enabled",
+        "escalation_consent_at",
+        "share_check_ins_with_covering",
+    ]
 
 
 class PracticeConfigurationAdmin(ScopedAdmin):

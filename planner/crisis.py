@@ -98,6 +98,16 @@ def resources_for_client(client: Client) -> dict:
         entry["sms_href"] = _href("sms", entry.get("sms"))
     result["emergency_note"] = (block or {}).get("emergency_note")
     result["emergency_href"] = _href("tel", result["emergency"])
+    # Every emergency number of the country, the one for a medical emergency first.
+    numbers = []
+    if result["emergency"]:
+        service = (block or {}).get("emergency_service") or "Emergency"
+        numbers.append({"number": result["emergency"], "service": service})
+    numbers += [dict(o) for o in (block or {}).get("other_emergency", [])]
+    for item in numbers:
+        item["href"] = _href("tel", item["number"])
+    result["emergency_numbers"] = numbers
+    result["international_guidance"] = INTERNATIONAL_GUIDANCE if not result["emergency"] else ""
     return result
 
 
@@ -123,7 +133,7 @@ ISO_COUNTRY_CODES = frozenset(_ISO_CODES_TEXT.split())
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
-LOCAL_NUMBER_RE = re.compile(r"^[0-9][0-9 ]{1,14}[0-9]$")
+LOCAL_NUMBER_RE = re.compile(r"^[0-9][0-9 ]{0,14}[0-9]$")  # short codes too: 15 (SAMU)
 
 
 _COUNTRY_CODE_RE = re.compile(r"^[A-Z]{2}$")
@@ -134,20 +144,27 @@ _RESOURCE_KEYS = frozenset(
 )
 
 
-_COUNTRY_KEYS = frozenset({"emergency", "emergency_note", "resources"})
+_COUNTRY_KEYS = frozenset(
+    {"emergency", "emergency_service", "emergency_note", "other_emergency", "resources"}
+)
 
 
 FALLBACK_TEXT = "Call your local emergency number."
+# Shown when the client's country is not known (never another country's lines).
+INTERNATIONAL_GUIDANCE = (
+    "If you are in danger right now, call your local emergency number. Your therapist or "
+    "practice can tell you which crisis lines serve where you live."
+)
 
 
-def _number_ok(value: str) -> bool:
+def _number_ok(value: str, min_digits: int = 3) -> bool:
     """E.164, or a local short code / local format as dialled (digits and spaces)."""
     if E164_RE.match(value):
         return True
     trimmed = value.strip()
     if not LOCAL_NUMBER_RE.match(trimmed) or "  " in trimmed:
         return False
-    return 3 <= sum(ch.isdigit() for ch in trimmed) <= 15
+    return min_digits <= sum(ch.isdigit() for ch in trimmed) <= 15
 
 
 def _number_key(value: str) -> str:
@@ -217,7 +234,7 @@ def _emergency_problems(label: str, block: Mapping[str, Any], *, required: bool)
     value = block["emergency"]
     if value is None:
         return [f"{label}: 'emergency' is empty"] if required else []
-    if not isinstance(value, str) or not _number_ok(value):
+    if not isinstance(value, str) or not _number_ok(value, min_digits=2):
         return [f"{label}: emergency number {value!r} has a bad format"]
     return []
 
@@ -246,6 +263,16 @@ def check_crisis_resources(data: Any) -> list[str]:
             problems.append(f"{code}: expected an object")
             continue
         problems.extend(_emergency_problems(str(code), block, required=True))
+        others = block.get("other_emergency", [])
+        if not isinstance(others, list):
+            problems.append(f"{code}: 'other_emergency' must be a list")
+            others = []
+        for j, other in enumerate(others):
+            number = other.get("number") if isinstance(other, Mapping) else None
+            if not isinstance(number, str) or not _number_ok(number, min_digits=2):
+                problems.append(f"{code} other_emergency[{j}]: bad number {number!r}")
+            if not isinstance(other, Mapping) or not _nonempty_str(other.get("service")):
+                problems.append(f"{code} other_emergency[{j}]: missing 'service'")
         note = block.get("emergency_note")
         if note is not None and not _nonempty_str(note):
             problems.append(f"{code}: 'emergency_note' must be a non-empty string or absent")

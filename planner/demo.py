@@ -45,6 +45,7 @@ def load(*, password: str) -> list[str]:
             "timezone": "Europe/London",
             "fallback_contact_name": "Practice manager",
             "fallback_contact_email": "office@example.com",
+            "contact_email": "office@example.com",
             "default_prompt_times": ["09:00", "13:00", "19:00"],
             "default_quiet_hours_start": time(22, 0),
             "default_quiet_hours_end": time(8, 0),
@@ -94,6 +95,8 @@ def load(*, password: str) -> list[str]:
         practice=practice,
     )
     services.client_set_login(client=robin, user=login, actor=therapist)
+    # Robin confirmed their country when they joined (as an invitation does).
+    services.client_update(client=robin, actor=login, source="demo", country=robin.country)
     demo_break = _demo_break(robin, therapist, colleague)
     invited, link = _demo_invitation(clients[1], therapist)
     return [
@@ -165,6 +168,9 @@ def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
         "reasons_for_hope": ["My niece's birthday in spring", "The allotment"],
         "therapist_note": "I will be thinking of our work while I'm away, and I'll see you on "
         "the date we agreed. Priya is covering if you need someone in the meantime.",
+        # Robin agreed, in the session that planned the break, to both (recorded as consent).
+        "escalation_enabled": True,
+        "share_check_ins_with_covering": True,
     }
     brk = (
         Break.objects.filter(client=client, kind=Break.Kind.HOLIDAY, status__in=Break.LIVE_STATUSES)
@@ -178,10 +184,11 @@ def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
         services.break_activate(brk=brk, actor=therapist, at=current)
     else:
         services.break_update(brk=brk, actor=therapist, **fields)
-    # A first message due a minute after loading, so the demo inbox fills while you watch.
+    # One more message due a minute after loading, so the demo inbox fills while you watch
+    # (a coping prompt: the break's one-off messages are the schedule's own).
     services.break_prompt_add(
         brk=brk,
-        category=Category.FIRST_CONTACT,
+        category=Category.COPING,
         send_at=current + timedelta(minutes=1),
         actor=therapist,
     )

@@ -21,6 +21,7 @@ BREAKS_ADVANCE = "planner.breaks_advance"
 NOTIFY_CHANNEL_OFF = "planner.notify_channel_off"
 NOTIFY_CLIENT_ERASED = "planner.notify_client_erased"
 ESCALATION_NOTIFY = "planner.escalation_notify"
+ESCALATION_REPEAT_NOTIFY = "planner.escalation_repeat_notify"
 ESCALATION_FALLBACK_SWEEP = "planner.escalation_fallback_sweep"
 INVITATION_SEND = "planner.invitation_send"
 PASSWORD_RESET_SEND = "planner.password_reset_send"  # noqa: S105 - a task name

@@ -7,7 +7,7 @@ client's or break's IANA timezone.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,6 +29,19 @@ def default_prompt_times() -> list[str]:
 
 def default_channels() -> list[str]:
     return ["inbox"]
+
+
+PROMPT_AMOUNTS = [
+    ("fewer", _("Fewer")),
+    ("usual", _("The usual amount")),
+    ("more", _("More")),
+]
+
+# Topics a plan can leave out for one client (the prompts tagged with them).
+AVOID_TOPICS = [
+    ("body", _("Breathing and body-focused exercises")),
+    ("food", _("Prompts that mention food or eating")),
+]
 
 
 class Channel(models.TextChoices):
@@ -54,12 +67,20 @@ class Client(models.Model):
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    country = models.CharField(_("country"), max_length=2, default="GB")
+    # ISO 3166-1 alpha-2, or "" when not known: then no country's crisis lines are shown,
+    # only "your local emergency number". Set where the client is created; the client
+    # confirms it (country_confirmed_at) on their preferences page.
+    country = models.CharField(_("country"), max_length=2, blank=True, default="")
+    country_confirmed_at = models.DateTimeField(null=True, blank=True)
     timezone = models.CharField(_("timezone"), max_length=64, default="Europe/London")
     quiet_hours_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
     prompt_times = models.JSONField(_("prompt times"), default=default_prompt_times)
     channels = models.JSONField(_("channels"), default=default_channels)
+    # How many prompts the client wants (fewer / usual / more); their breaks follow it.
+    prompt_amount = models.CharField(
+        _("how many prompts"), max_length=8, choices=PROMPT_AMOUNTS, default="usual"
+    )
     # Email/SMS carry only a neutral line and a link unless the client opted in to full text.
     full_text_opt_in = models.BooleanField(default=False)
     paused_until = models.DateTimeField(null=True, blank=True)
@@ -157,6 +178,22 @@ class Break(models.Model):
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class SessionsPlan(models.TextChoices):
+        """Unplanned absence: what happens to the client's booked sessions, and who calls."""
+
+        CANCELLED_PRACTICE = (
+            "cancelled_practice",
+            _("Booked sessions are cancelled for now; the practice will contact the client"),
+        )
+        CANCELLED_COVERING = (
+            "cancelled_covering",
+            _("Booked sessions are cancelled for now; the covering clinician will contact them"),
+        )
+        WITH_COVERING = (
+            "with_covering",
+            _("Booked sessions go ahead at the usual times with the covering clinician"),
+        )
+
     LIVE_STATUSES = (Status.SCHEDULED, Status.ACTIVE)
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="breaks")
@@ -183,6 +220,8 @@ class Break(models.Model):
     prompt_times = models.JSONField(default=default_prompt_times)
     max_per_day = models.PositiveSmallIntegerField(default=3)
     min_spacing_minutes = models.PositiveIntegerField(default=120)
+    prompt_amount = models.CharField(max_length=8, choices=PROMPT_AMOUNTS, default="usual")
+    avoid_topics = models.JSONField(default=list, blank=True)  # values of AVOID_TOPICS
     seed = models.IntegerField(default=0)
     # Bumped on every edit; a claimed prompt of an older version is never delivered.
     plan_version = models.PositiveIntegerField(default=1)
@@ -205,6 +244,15 @@ class Break(models.Model):
     environment_safety = models.JSONField(default=list, blank=True)
     reasons_for_hope = models.JSONField(default=list, blank=True)
     therapist_note = models.TextField(blank=True)
+    # An ending: booked booster sessions after the last one (ISO 8601 datetimes, UTC).
+    booster_sessions = models.JSONField(default=list, blank=True)
+    # An unplanned absence: what happens to booked sessions (said in the first message), a
+    # client to phone rather than message (their plan waits as a draft), and the news to
+    # give once after an edit (a return booked, or a longer absence).
+    sessions_plan = models.CharField(max_length=24, choices=SessionsPlan.choices, blank=True)
+    needs_call = models.BooleanField(default=False)
+    news = models.CharField(max_length=24, blank=True)
+    news_at = models.DateTimeField(null=True, blank=True)
     # Check-ins and escalation (opt-in, recorded with the client's consent).
     distress_threshold = models.PositiveSmallIntegerField(default=DEFAULT_DISTRESS_THRESHOLD)
     escalation_enabled = models.BooleanField(default=False)
@@ -233,6 +281,26 @@ class Break(models.Model):
     def min_spacing(self) -> timedelta:
         return timedelta(minutes=self.min_spacing_minutes)
 
+    @property
+    def booster_datetimes(self) -> list[datetime]:
+        """The booked booster sessions as aware datetimes, in order."""
+        found = []
+        for value in self.booster_sessions or []:
+            try:
+                parsed = datetime.fromisoformat(str(value))
+            except ValueError:
+                continue
+            if parsed.tzinfo is not None:
+                found.append(parsed)
+        return sorted(found)
+
+    @property
+    def last_session_at(self) -> datetime | None:
+        """An ending's last session (its end, else its start); None for other kinds."""
+        if self.kind != self.Kind.ENDING:
+            return None
+        return self.ends_at or self.starts_at
+
 
 class PromptTemplate(models.Model):
     """One prompt of the library (``practice`` null) or a practice's own prompt."""
@@ -244,6 +312,11 @@ class PromptTemplate(models.Model):
     category = models.CharField(max_length=32, choices=[(c.value, c.value) for c in Category])
     kinds = models.JSONField(default=list)
     text = models.TextField()
+    # Facts the text states besides its placeholders, topics a plan may leave out, and
+    # whether it opens its category (see planner.schedule.types.TemplateSpec).
+    requires = models.JSONField(default=list, blank=True)
+    topics = models.JSONField(default=list, blank=True)
+    lead = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     # Practices that switched this library prompt off.
     disabled_by = models.ManyToManyField(
@@ -260,7 +333,13 @@ class PromptTemplate(models.Model):
         """A practice's own prompt is checked like the shipped ones: known placeholders only."""
         if self.category not in Category._value2member_map_:
             return  # the field's own choices report this
-        spec = TemplateSpec(id=self.key or "new", category=Category(self.category), text=self.text)
+        spec = TemplateSpec(
+            id=self.key or "new",
+            category=Category(self.category),
+            text=self.text,
+            requires=frozenset(self.requires or ()),
+            topics=frozenset(self.topics or ()),
+        )
         problems = validate_template(spec)
         if problems:
             raise ValidationError({"text": problems})
@@ -430,6 +509,11 @@ class CheckIn(models.Model):
     note = models.TextField(blank=True, max_length=2000)
     need_support_now = models.BooleanField(default=False)
     escalated = models.BooleanField(default=False)
+    # A request for support while an escalation is still open joins it (and alerts again).
+    repeat_of = models.ForeignKey(
+        "Escalation", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats"
+    )
+    repeat_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
 
     class Meta:

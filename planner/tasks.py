@@ -91,6 +91,12 @@ def escalation_notify(escalation_id: int) -> list[str]:
     return checkin_services.escalation_notify(escalation_id=escalation_id)
 
 
+@shared_task(name=enqueue.ESCALATION_REPEAT_NOTIFY, time_limit=60, soft_time_limit=45)
+def escalation_repeat_notify(check_in_id: int) -> list[str]:
+    """Alert again for a repeat request joined to an open escalation (claimed once)."""
+    return checkin_services.escalation_repeat_notify(check_in_id=check_in_id)
+
+
 @shared_task(name=enqueue.ESCALATION_FALLBACK_SWEEP, time_limit=120, soft_time_limit=100)
 def escalation_fallback_sweep() -> int:
     """Beat runs this every ESCALATION_SWEEP_SECONDS (60 by default)."""

@@ -88,6 +88,7 @@ def a_client(therapist):
             therapist=therapist,
             first_name="Robin",
             last_name="Example",
+            country="GB",
             email="robin@example.com",
             phone="+447700900123",
             channels=["inbox", "email"],

@@ -94,6 +94,7 @@ class ClientFactory(DjangoModelFactory):
 
     therapist = factory.SubFactory(TherapistFactory)
     first_name = "Robin"
+    country = "GB"  # a client's country is always known: it chooses their crisis lines
 
 
 class EmailClientFactory(ClientFactory):

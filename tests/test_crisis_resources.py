@@ -45,10 +45,17 @@ def test_shipped_crisis_resources_are_clean(crisis):
     assert check_crisis_resources(crisis) == []
     for code in ("US", "CA", "GB", "IE", "AU", "NZ", "DE", "FR", "NL"):
         assert code in crisis["countries"], code
+    # Each service is listed only with the page it was checked on and the day (issue 14).
+    checked = {
+        code: sorted(r["name"] for r in block["resources"])
+        for code, block in crisis["countries"].items()
+        if block["resources"]
+    }
+    assert set(checked) == {"US", "GB", "IE", "AU", "NZ", "FR", "ZA", "SE", "CH", "BE"}
     assert crisis["default"]["emergency"] is None
     for code, block in crisis["countries"].items():
         for entry in block["resources"]:
-            assert entry["checked_on"] == "2026-11-26", (code, entry["name"])
+            assert entry["checked_on"] == "2026-12-01", (code, entry["name"])  # issue 14
             assert entry["source"].startswith("https://"), (code, entry["name"])
 
 
@@ -175,9 +182,10 @@ def test_known_country(crisis):
 
 
 def test_country_without_services_gives_only_emergency(crisis):
-    result = crisis_resources_for(crisis, "SE")
+    # Denmark's Livslinien could not be checked on its own page: only the emergency number.
+    result = crisis_resources_for(crisis, "DK")
     assert result == {
-        "country": "SE",
+        "country": "DK",
         "emergency": "112",
         "resources": [],
         "fallback_text": "If you are in danger right now, call 112.",

@@ -8,7 +8,7 @@ the services' job; their ``ValidationError`` becomes a 400 with the same field k
 from __future__ import annotations
 
 import re
-from datetime import UTC, time
+from datetime import UTC, datetime, time
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -17,7 +17,16 @@ from rest_framework import serializers
 from core.converters import MAX_ID
 from planner.breaks.selectors import CoveringView, DeclaredView, covering_view, declared_view
 from planner.breaks.validation import DATE_RANGE_MESSAGE, in_date_range
-from planner.models import Break, Channel, CheckIn, Client, Delivery, InboxMessage
+from planner.models import (
+    AVOID_TOPICS,
+    PROMPT_AMOUNTS,
+    Break,
+    Channel,
+    CheckIn,
+    Client,
+    Delivery,
+    InboxMessage,
+)
 from planner.onboarding.selectors import invitation_status_for_client
 
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -77,6 +86,24 @@ class OffsetDateTimeField(serializers.Field):
         return value.isoformat()
 
 
+class BoosterSessionsField(serializers.ListField):
+    """Booked booster sessions: datetimes in, stored as ISO 8601 in UTC, shown with "Z"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", BoundedDateTimeField())
+        kwargs.setdefault("max_length", 6)
+        super().__init__(**kwargs)
+
+    def to_representation(self, data):
+        values = [datetime.fromisoformat(v) if isinstance(v, str) else v for v in data or []]
+        return [self.child.to_representation(v) for v in values]
+
+
+PROMPT_AMOUNT_HELP = (
+    "How many prompts: fewer, usual or more (at most one a day whichever; see docs/clinical.md)."
+)
+
+
 def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
@@ -133,6 +160,9 @@ class ClientSettingsSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=Channel.values), max_length=3, required=False
     )
     full_text_opt_in = serializers.BooleanField(required=False)
+    prompt_amount = serializers.ChoiceField(
+        choices=[v for v, _label in PROMPT_AMOUNTS], required=False, help_text=PROMPT_AMOUNT_HELP
+    )
 
 
 class InvitationStatusSerializer(serializers.Serializer):
@@ -159,7 +189,16 @@ class ClientSerializer(ClientSettingsSerializer):
         "the client's country.",
     )
     country = Text(
-        min_length=2, max_length=2, required=False, help_text="ISO 3166-1 alpha-2 code, e.g. GB."
+        min_length=2,
+        max_length=2,
+        help_text="ISO 3166-1 alpha-2 code, e.g. GB; required on create (it chooses the "
+        "crisis lines).",
+    )
+    country_confirmed_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the client confirmed their country (null until they do; a therapist's "
+        "change of country clears it).",
     )
     paused_until = serializers.DateTimeField(read_only=True, allow_null=True)
     archived_at = serializers.DateTimeField(
@@ -198,9 +237,19 @@ class BreakSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Break.Kind.choices)
     status = serializers.ChoiceField(choices=Break.Status.choices, read_only=True)
     starts_at = BoundedDateTimeField()
-    ends_at = BoundedDateTimeField(allow_null=True, required=False)
-    return_session_at = BoundedDateTimeField(allow_null=True, required=False)
-    notice_given_at = BoundedDateTimeField(allow_null=True, required=False)
+    ends_at = BoundedDateTimeField(
+        allow_null=True,
+        required=False,
+        help_text="null for an ending, and for an unplanned absence whose end is not known.",
+    )
+    return_session_at = BoundedDateTimeField(
+        allow_null=True, required=False, help_text="The first session back; null: none booked."
+    )
+    notice_given_at = BoundedDateTimeField(
+        allow_null=True,
+        required=False,
+        help_text="When the client was told about the break, as the therapist enters it.",
+    )
     timezone = Text(max_length=64, required=False)
     quiet_hours_start = HHMMField(allow_null=True, required=False)
     quiet_hours_end = HHMMField(allow_null=True, required=False)
@@ -209,6 +258,29 @@ class BreakSerializer(serializers.Serializer):
     )
     max_per_day = serializers.IntegerField(min_value=1, max_value=6, required=False)
     min_spacing_minutes = serializers.IntegerField(min_value=30, max_value=720, required=False)
+    prompt_amount = serializers.ChoiceField(
+        choices=[v for v, _label in PROMPT_AMOUNTS], required=False, help_text=PROMPT_AMOUNT_HELP
+    )
+    avoid_topics = serializers.ListField(
+        child=serializers.ChoiceField(choices=[v for v, _label in AVOID_TOPICS]),
+        max_length=len(AVOID_TOPICS),
+        required=False,
+        help_text='Topics left out for this client: "body" (breath and body-focused '
+        'exercises), "food".',
+    )
+    booster_sessions = BoosterSessionsField(
+        required=False, help_text="An ending: booked booster sessions, after the last session."
+    )
+    sessions_plan = serializers.ChoiceField(
+        choices=Break.SessionsPlan.choices,
+        allow_blank=True,
+        required=False,
+        help_text="An unplanned absence: what happens to booked sessions (required for one).",
+    )
+    needs_call = serializers.BooleanField(
+        read_only=True,
+        help_text="Kept back at an absence's review step for a phone call: no message is sent.",
+    )
     covering_clinician = CoveringClinicianSerializer(allow_null=True, required=False)
     covering_user = serializers.SerializerMethodField()
     coping_strategies = text_list(required=False)
@@ -310,6 +382,13 @@ class DeclaredBreakSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField(allow_null=True)
     return_session_at = serializers.DateTimeField(allow_null=True)
     covering_clinician = CoveringClinicianSerializer(allow_null=True)
+    sessions_plan = serializers.ChoiceField(
+        choices=[("", "not given"), *Break.SessionsPlan.choices],
+        help_text="What happens to the client's booked sessions, as declared.",
+    )
+    needs_call = serializers.BooleanField(
+        help_text="Kept as a draft at the review step: the client is phoned, not messaged."
+    )
     created_at = serializers.DateTimeField()
     cancelled_at = serializers.DateTimeField(allow_null=True)
 
@@ -347,6 +426,7 @@ class ClientBreakSerializer(serializers.Serializer):
     reasons_for_hope = serializers.ListField(child=Text())
     escalation_enabled = serializers.BooleanField()
     share_check_ins_with_covering = serializers.BooleanField()
+    booster_sessions = BoosterSessionsField(help_text="An ending: booked booster sessions.")
     paused = serializers.SerializerMethodField()
 
     def get_paused(self, brk: Break) -> bool:
@@ -360,6 +440,11 @@ class ClientBreakSerializer(serializers.Serializer):
 class PromptSerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="null in a draft's preview.")
     category = Text()
+    template = Text(
+        allow_blank=True,
+        help_text='The library template\'s key, e.g. "coping-03" ("" for a prompt whose '
+        "template was removed).",
+    )
     send_at = serializers.DateTimeField(help_text="UTC.")
     local_send_at = OffsetDateTimeField(help_text="With the break time zone's offset.")
     status = Text(help_text='"preview" for a draft, else the prompt status.')
@@ -442,8 +527,24 @@ class AbsenceSerializer(serializers.Serializer):
         required=False,
         help_text="Declare for a colleague of your practice (staff and colleagues only).",
     )
+    sessions_plan = serializers.ChoiceField(
+        choices=Break.SessionsPlan.choices,
+        allow_blank=True,
+        required=False,
+        help_text="An unplanned absence: what happens to booked sessions (required for one).",
+    )
+    notice_given_at = BoundedDateTimeField(allow_null=True, required=False)
+    call_first = serializers.ListField(
+        child=id_field(),
+        max_length=1000,
+        required=False,
+        default=list,
+        help_text="Client ids to phone rather than message: their plans stay drafts.",
+    )
     activate = serializers.BooleanField(
-        default=False, help_text="Activate the drafts at once (an unplanned absence always is)."
+        default=False,
+        help_text='Activate the drafts at once (not with "all": those go through '
+        "POST /absences/activate/ after a review).",
     )
 
     def validate_clients(self, value):
@@ -459,6 +560,21 @@ class AbsenceSerializer(serializers.Serializer):
         if any(not 1 <= v <= MAX_ID for v in value):
             raise serializers.ValidationError("Unknown client.")
         return value
+
+
+class AbsenceActivateSerializer(serializers.Serializer):
+    """The review step of an absence: activate its drafts, keeping back those to phone."""
+
+    breaks = serializers.ListField(
+        child=id_field(), min_length=1, max_length=1000, help_text="The drafts' break ids."
+    )
+    call_first = serializers.ListField(
+        child=id_field(),
+        max_length=1000,
+        required=False,
+        default=list,
+        help_text="Break ids (among breaks) whose client gets a phone call instead.",
+    )
 
 
 # --- The client's own -----------------------------------------------------------------------
@@ -497,6 +613,13 @@ def inbox_representation(rows) -> list[dict]:
 
 
 class PreferencesSerializer(ClientSettingsSerializer):
+    country = Text(
+        min_length=2,
+        max_length=2,
+        required=False,
+        help_text="ISO 3166 code. Sending it confirms it (country_confirmed_at).",
+    )
+    country_confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     paused_until = BoundedDateTimeField(
         allow_null=True, required=False, help_text="Pause every prompt until then; null resumes."
     )

@@ -33,6 +33,7 @@ urlpatterns = [
         views.DeclaredAbsencesView.as_view(),
         name="absences-declared",
     ),
+    path("absences/activate/", views.AbsenceActivateView.as_view(), name="absences-activate"),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("me/breaks/", views.MeBreaksView.as_view(), name="me-breaks"),
     path("me/inbox/", views.MeInboxView.as_view(), name="me-inbox"),

@@ -37,6 +37,7 @@ from planner.api.pagination import InboxCursorPagination, PagePagination
 from planner.api.permissions import CanDeclareAbsence, IsClient, IsTherapist
 from planner.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from planner.breaks import selectors, services
+from planner.checkins import selectors as checkin_selectors
 from planner.checkins import services as checkins
 from planner.delivery import selectors as delivery_selectors
 from planner.me import selectors as me_selectors
@@ -481,6 +482,13 @@ THERAPIST_OR_DECLARED = PolymorphicProxySerializer(
     serializers={"therapist": s.BreakSerializer, "declared": s.DeclaredBreakSerializer},
     resource_type_field_name="view",
 )
+# The same, for the answers that are lists of breaks (an absence's drafts).
+BREAK_OR_DECLARED = PolymorphicProxySerializer(
+    component_name="BreakOrDeclared",
+    serializers={"therapist": s.BreakSerializer, "declared": s.DeclaredBreakSerializer},
+    resource_type_field_name="view",
+    many=True,
+)
 
 
 class BreakCancelView(BaseView):
@@ -539,23 +547,14 @@ class AbsenceView(BaseView):
     @extend_schema(
         operation_id="absences_create",
         request=s.AbsenceSerializer,
-        responses={
-            201: PolymorphicProxySerializer(
-                component_name="BreakOrDeclared",
-                serializers={
-                    "therapist": s.BreakSerializer,
-                    "declared": s.DeclaredBreakSerializer,
-                },
-                resource_type_field_name="view",
-                many=True,
-            ),
-            **errors(400, 401, 403, 429),
-        },
-        description="One draft break per client. An unplanned absence is activated at once. "
-        "Only an unplanned absence can be declared for another therapist (`therapist`, staff "
-        'and colleagues of the same practice); anyone else gets 400 "Unknown therapist.". '
-        "You get the therapist's view of your own breaks and the declared view of a "
-        "colleague's.",
+        responses={201: BREAK_OR_DECLARED, **errors(400, 401, 403, 429)},
+        description="One draft break per client. Nothing is sent until the drafts are "
+        'activated: with `activate` for a list of clients, never for "all" (those go through '
+        "POST /absences/activate/ after a review). Clients in `call_first` keep a draft to "
+        "phone them. Only an unplanned absence can be declared for another therapist "
+        "(`therapist`, staff and colleagues of the same practice); anyone else gets 400 "
+        '"Unknown therapist.". You get the therapist\'s view of your own breaks and the '
+        "declared view of a colleague's.",
         tags=["breaks"],
     )
     def post(self, request: AuthenticatedRequest) -> Response:
@@ -570,6 +569,7 @@ class AbsenceView(BaseView):
             therapist=therapist,
             clients=data.pop("clients"),
             activate=data.pop("activate"),
+            call_first=data.pop("call_first"),
             **data,
         )
         rows = [therapist_or_declared(brk, request.user) for brk in breaks]
@@ -590,6 +590,27 @@ class DeclaredAbsencesView(BaseView):
         return self.paginated(selectors.breaks_declared_by(request.user), s.DeclaredBreakSerializer)
 
 
+class AbsenceActivateView(BaseView):
+    permission_classes = [CanDeclareAbsence]
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="absences_activate",
+        request=s.AbsenceActivateSerializer,
+        responses={200: BREAK_OR_DECLARED, **errors(400, 401, 403, 429)},
+        description="The review step of an absence: the drafts in `breaks` (yours, or those "
+        "you declared) are activated, except those in `call_first`, which stay drafts marked "
+        "`needs_call` so that nothing is sent before the phone call. Answers the breaks as a "
+        "plain list.",
+        tags=["breaks"],
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        data = self.valid(s.AbsenceActivateSerializer)
+        breaks = selectors.absence_drafts_for(request.user, data["breaks"])
+        services.absence_activate(breaks=breaks, call_first=data["call_first"], actor=request.user)
+        return Response([therapist_or_declared(brk, request.user) for brk in breaks])
+
+
 class CoverageView(BaseView):
     permission_classes = [IsTherapist]
 
@@ -601,7 +622,8 @@ class CoverageView(BaseView):
         tags=["coverage"],
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        return self.paginated(selectors.api_coverage_for(request.user), s.CoverageSerializer)
+        coverage = checkin_selectors.api_coverage_for(request.user)
+        return self.paginated(coverage, s.CoverageSerializer)
 
 
 # --- The client's own -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ break's (or the practice's) time zone.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import User
 from planner.breaks import places, validation
 from planner.breaks.selectors import active_clients_for_therapist, previous_plan_for
-from planner.models import DEFAULT_DISTRESS_THRESHOLD, Break, Client
+from planner.models import AVOID_TOPICS, DEFAULT_DISTRESS_THRESHOLD, PROMPT_AMOUNTS, Break, Client
 from planner.schedule.localtime import localize
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 CONTACT_ROWS = 4
+BOOSTER_ROWS = 3
 # Each section's label and help text; the fields and their order are the plan's own
 # (validation.PLAN_LIST_FIELDS), so a section cannot be added in one place and not the other.
 SECTION_TEXT = {
@@ -313,22 +314,73 @@ class ClientForm(forms.Form):
 # --- The plan builder ---------------------------------------------------------------------
 
 
+def date_field(label: StrOrPromise, **kwargs: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date, like 2026-03-02.")},
+        **kwargs,
+    )
+
+
+def sessions_plan_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Booked sessions (an unplanned absence)"),
+        choices=[("", _("Not an unplanned absence")), *Break.SessionsPlan.choices],
+        required=False,
+        help_text=_(
+            "What happens to the client's booked sessions, and who will contact them. The "
+            "first message says it; an unplanned absence needs it."
+        ),
+    )
+
+
+def notice_field() -> forms.DateField:
+    return date_field(
+        _("Notice given"),
+        help_text=_(
+            "The day the client was told about the break. Preparation messages begin the day "
+            "after; leave empty until you have told them."
+        ),
+    )
+
+
 class BreakForm(TimesMixin, CoveringMixin, forms.Form):
     """One client's break: kind, dates, the plan's six sections, times and channels."""
 
     SERVICE_ALIASES = {
         "covering_clinician": "covering_name",
         "support_contacts": "contact_1_name",
+        "booster_sessions": "booster_1",
         "min_spacing": "min_spacing_minutes",
         "paused_until": None,
     }
 
     kind = forms.ChoiceField(label=_("Kind of break"), choices=Break.Kind.choices)
-    starts_at = LocalDateTimeField(label=_("Starts"), help_text=_("The last session before it."))
-    ends_at = LocalDateTimeField(
-        label=_("Ends"), required=False, help_text=_("Leave empty only for an ending.")
+    starts_at = LocalDateTimeField(
+        label=_("Starts"),
+        help_text=_(
+            "A holiday or a gap: the end of the last session before it. An unplanned absence: "
+            "when it began. An ending: when the ending phase begins (with the last session "
+            "under Ends), or the last session itself when Ends is left empty."
+        ),
     )
-    return_session_at = LocalDateTimeField(label=_("Return session"), required=False)
+    ends_at = LocalDateTimeField(
+        label=_("Ends"),
+        required=False,
+        help_text=_(
+            "When the break is over. An ending: the last session. Leave it empty for an "
+            "ending without a tapering phase, or an unplanned absence whose end nobody knows."
+        ),
+    )
+    return_session_at = LocalDateTimeField(
+        label=_("Return session"),
+        required=False,
+        help_text=_("The first session back, once it is booked. The countdown counts to it."),
+    )
+    notice_given_at = notice_field()
+    sessions_plan = sessions_plan_field()
     timezone = timezone_field()
     therapist_note = forms.CharField(
         label=_("A note from you"),
@@ -352,8 +404,44 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
     min_spacing_minutes = forms.IntegerField(
         label=_("Minutes between prompts, at least"), min_value=30, max_value=720
     )
+    prompt_amount = forms.ChoiceField(
+        label=_("How many prompts"),
+        choices=PROMPT_AMOUNTS,
+        required=False,  # left out: the client's own choice
+        help_text=_(
+            "The client's choice in their preferences; never more than one a day. The preview "
+            "shows the dates."
+        ),
+    )
+    avoid_topics = forms.MultipleChoiceField(
+        label=_("Leave out for this client"),
+        required=False,
+        choices=AVOID_TOPICS,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Breath and body-focused exercises can unsettle some clients (after trauma, with "
+            "panic); prompts about food can be hard with an eating disorder."
+        ),
+    )
     distress_threshold = forms.IntegerField(
         label=_("Check-in distress that asks for support (0-10)"), min_value=0, max_value=10
+    )
+    escalation_enabled = forms.BooleanField(
+        label=_("The client agrees to escalation"),
+        required=False,
+        help_text=_(
+            "When the client asks for support in a check-in, or rates their distress at the "
+            "threshold or above, the covering clinician is asked to contact them. Saving "
+            "records the client's consent with today's date; unticking records a withdrawal."
+        ),
+    )
+    share_check_ins_with_covering = forms.BooleanField(
+        label=_("The client agrees that the covering clinician reads their check-ins"),
+        required=False,
+        help_text=_(
+            "Only a covering colleague with a login can read them, during the break. Saving "
+            "records the client's consent (or its withdrawal)."
+        ),
     )
     channels = forms.MultipleChoiceField(
         label=_("Email and SMS, as agreed with the client"),
@@ -375,6 +463,14 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
                 help_text=help_text,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        for i in range(1, BOOSTER_ROWS + 1):
+            self.fields[f"booster_{i}"] = LocalDateTimeField(
+                label=_("Booster session %(n)s") % {"n": i},
+                required=False,
+                help_text=_("An ending: a booked booster session after the last one.")
+                if i == 1
+                else "",
             )
         for i in range(1, CONTACT_ROWS + 1):
             self.fields[f"contact_{i}_name"] = forms.CharField(
@@ -410,9 +506,23 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
             "max_per_day": 3,
             "min_spacing_minutes": 120,
             "distress_threshold": DEFAULT_DISTRESS_THRESHOLD,
+            "prompt_amount": client.prompt_amount,
             "channels": [c for c in client.channels if c != "inbox"],
         }
         if brk is not None:
+            # Consent is never carried over from an earlier plan: only this break's own.
+            initial.update(
+                notice_given_at=(
+                    brk.notice_given_at.astimezone(tz).date() if brk.notice_given_at else None
+                ),
+                sessions_plan=brk.sessions_plan,
+                prompt_amount=brk.prompt_amount,
+                avoid_topics=list(brk.avoid_topics or []),
+                escalation_enabled=brk.escalation_enabled,
+                share_check_ins_with_covering=brk.share_check_ins_with_covering,
+            )
+            for i, at in enumerate(brk.booster_datetimes[:BOOSTER_ROWS], 1):
+                initial[f"booster_{i}"] = local(at)
             initial.update(
                 kind=brk.kind,
                 starts_at=local(brk.starts_at),
@@ -427,6 +537,8 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
                 distress_threshold=brk.distress_threshold,
                 therapist_note=brk.therapist_note,
             )
+        if source is not None and brk is None:
+            initial["avoid_topics"] = list(source.avoid_topics or [])  # a per-client choice
         if source is not None:
             covering = source.covering_clinician or {}
             initial.update(
@@ -460,6 +572,13 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
     def _aware(self, value: datetime | None) -> datetime | None:
         return None if value is None else localize(value.date(), value.time(), self.tz)
 
+    def booster_fields(self) -> list[forms.BoundField]:
+        return [self[f"booster_{i}"] for i in range(1, BOOSTER_ROWS + 1)]
+
+    def _notice(self, value: date | None) -> datetime | None:
+        """The day the client was told, as the start of that day in the break's zone."""
+        return None if value is None else localize(value, time(0, 0), self.tz)
+
     def section_fields(self) -> list[forms.BoundField]:
         return [self[name] for name, _label, _help in PLAN_SECTIONS]
 
@@ -476,6 +595,17 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
             "starts_at": self._aware(data["starts_at"]),
             "ends_at": self._aware(data.get("ends_at")),
             "return_session_at": self._aware(data.get("return_session_at")),
+            "notice_given_at": self._notice(data.get("notice_given_at")),
+            "sessions_plan": data.get("sessions_plan") or "",
+            "booster_sessions": [
+                self._aware(data[f"booster_{i}"])
+                for i in range(1, BOOSTER_ROWS + 1)
+                if data.get(f"booster_{i}")
+            ],
+            "prompt_amount": data.get("prompt_amount") or self.client.prompt_amount,
+            "avoid_topics": list(data.get("avoid_topics") or []),
+            "escalation_enabled": bool(data.get("escalation_enabled")),
+            "share_check_ins_with_covering": bool(data.get("share_check_ins_with_covering")),
             "timezone": data["timezone"],
             "therapist_note": data.get("therapist_note", ""),
             "prompt_times": data["prompt_times"],
@@ -523,15 +653,24 @@ class AbsenceForm(CoveringMixin, forms.Form):
             (Break.Kind.GAP.value, Break.Kind.GAP.label),
             (Break.Kind.UNPLANNED.value, Break.Kind.UNPLANNED.label),
         ],
-        help_text=_("An unplanned absence is activated at once, so every client hears who covers."),
+        help_text=_(
+            "Nothing is sent until you have reviewed each client's first message and "
+            "activated the plans."
+        ),
     )
     starts_at = LocalDateTimeField(label=_("Starts"))
-    ends_at = LocalDateTimeField(label=_("Ends"))
+    ends_at = LocalDateTimeField(
+        label=_("Ends"),
+        required=False,
+        help_text=_("Leave it empty only for an unplanned absence whose end nobody knows yet."),
+    )
     return_session_at = LocalDateTimeField(
         label=_("First day back"),
         required=False,
         help_text=_("Each client's own return session can be set when you review the drafts."),
     )
+    notice_given_at = notice_field()
+    sessions_plan = sessions_plan_field()
     therapist_note = forms.CharField(
         label=_("A note to every client"),
         required=False,
@@ -580,6 +719,11 @@ class AbsenceForm(CoveringMixin, forms.Form):
             "covering_clinician": self._covering(),
             "covering_user": data.get("covering_user"),
         }
+        notice = data.get("notice_given_at")
+        if notice is not None:
+            kwargs["notice_given_at"] = localize(notice, time(0, 0), self.zone)
+        if data.get("sessions_plan"):
+            kwargs["sessions_plan"] = data["sessions_plan"]
         if data.get("therapist_note"):
             kwargs["therapist_note"] = data["therapist_note"]
         return kwargs

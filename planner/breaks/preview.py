@@ -7,21 +7,52 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.formats import date_format
 from django.utils.timezone import now as current_time
+from django.utils.translation import gettext_lazy
 
 from planner.breaks.prompts import library_for
 from planner.breaks.validation import parse_hhmm
 from planner.models import Break
 from planner.schedule.engine import plan_schedule
 from planner.schedule.text import render
-from planner.schedule.types import Kind, PlannedPrompt, PlanSettings
+from planner.schedule.types import Amount, Category, Delivered, Kind, PlannedPrompt, PlanSettings
+
+SESSIONS_PLAN_TEXT: dict[str, Any] = {
+    Break.SessionsPlan.CANCELLED_PRACTICE: gettext_lazy(
+        "Your booked sessions are cancelled for now, and %(practice)s will contact you about "
+        "what happens next."
+    ),
+    Break.SessionsPlan.CANCELLED_COVERING: gettext_lazy(
+        "Your booked sessions are cancelled for now, and %(covering)s will contact you."
+    ),
+    Break.SessionsPlan.WITH_COVERING: gettext_lazy(
+        "Your booked sessions go ahead at the usual times with %(covering)s."
+    ),
+}
 
 
-def plan_settings(brk: Break, *, at: datetime | None = None) -> PlanSettings:
+def covering_name(brk: Break) -> str:
+    """The covering clinician's name as the plan gives it ("" when nobody covers)."""
+    name = str((brk.covering_clinician or {}).get("name") or "").strip()
+    if not name and brk.covering_user_id is not None and brk.covering_user is not None:
+        name = brk.covering_user.full_name
+    return name
+
+
+def practice_name(brk: Break) -> str:
+    practice = brk.therapist.practice if brk.therapist_id else None
+    return practice.name.strip() if practice is not None else ""
+
+
+def plan_settings(
+    brk: Break, *, at: datetime | None = None, delivered: tuple[Delivered, ...] = ()
+) -> PlanSettings:
     """The schedule engine's view of a break."""
+    news = Category(brk.news) if brk.news in Category._value2member_map_ else None
     return PlanSettings(
         kind=Kind(brk.kind),
         timezone=brk.timezone,
@@ -37,7 +68,18 @@ def plan_settings(brk: Break, *, at: datetime | None = None) -> PlanSettings:
         notice_given_at=brk.notice_given_at,
         coping_strategies=tuple(brk.coping_strategies or ()),
         support_contact_names=tuple(c.get("name", "") for c in brk.support_contacts or ()),
+        reasons_for_hope=tuple(brk.reasons_for_hope or ()),
+        distractions=tuple(brk.distractions or ()),
         seed=brk.seed,
+        amount=Amount(brk.prompt_amount or Amount.USUAL.value),
+        has_cover=bool(covering_name(brk)),
+        has_practice=bool(practice_name(brk)),
+        has_sessions_plan=bool(sessions_plan_text(brk)),
+        booster_sessions=tuple(brk.booster_datetimes) if brk.kind == Break.Kind.ENDING else (),
+        avoid_topics=frozenset(brk.avoid_topics or ()),
+        news=news,
+        news_at=brk.news_at if news is not None else None,
+        delivered=delivered,
     )
 
 
@@ -49,7 +91,7 @@ def break_preview(brk: Break, *, at: datetime | None = None) -> list[PreviewProm
     planned = plan_schedule(plan_settings(brk, at=at), library)
     context = message_context(brk)
     return [
-        PreviewPrompt(p, render(texts[p.template_id], {**context, **p.context})) for p in planned
+        PreviewPrompt(p, render_planned(texts[p.template_id], context, p, brk)) for p in planned
     ]
 
 
@@ -59,16 +101,39 @@ class PreviewPrompt:
     text: str
 
 
+def _date(value: datetime, brk: Break) -> str:
+    return date_format(value.astimezone(ZoneInfo(brk.timezone)), "l j F")
+
+
+def render_planned(text: str, context: dict[str, str], planned: PlannedPrompt, brk: Break) -> str:
+    """One planned prompt's text: the break's context, the engine's, the session it is about."""
+    extra = {"booster_date": _date(planned.about, brk)} if planned.about else {}
+    return render(text, {**context, **planned.context, **extra})
+
+
+def sessions_plan_text(brk: Break) -> str:
+    """What happens to booked sessions, in a sentence for the client; "" when the plan does
+    not say, or the person it names is missing (no stand-in: the fact is then not stated)."""
+    template = SESSIONS_PLAN_TEXT.get(brk.sessions_plan) if brk.sessions_plan else None
+    if template is None:
+        return ""
+    names = {"practice": practice_name(brk), "covering": covering_name(brk)}
+    needed = (
+        "practice" if brk.sessions_plan == Break.SessionsPlan.CANCELLED_PRACTICE else "covering"
+    )
+    if not names[needed]:
+        return ""
+    return str(template) % names
+
+
 def message_context(brk: Break) -> dict[str, str]:
-    tz = ZoneInfo(brk.timezone)
-    covering = (brk.covering_clinician or {}).get("name", "")
-    return_date = ""
-    if brk.return_session_at is not None:
-        return_date = date_format(brk.return_session_at.astimezone(tz), "l j F")
+    return_date = _date(brk.return_session_at, brk) if brk.return_session_at else ""
     therapist = brk.therapist
     return {
         "first_name": brk.client.first_name,
         "return_date": return_date,
         "therapist_name": therapist.first_name or therapist.full_name,
-        "covering_name": covering,
+        "covering_name": covering_name(brk),
+        "practice_name": practice_name(brk),
+        "sessions_plan": sessions_plan_text(brk),
     }

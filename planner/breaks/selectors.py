@@ -11,15 +11,18 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.timezone import now as current_time
+from django.utils.translation import gettext as _
 
 from core.converters import parse_id
 from core.models import User
 from planner.breaks.preview import break_preview
 from planner.breaks.validation import PLAN_CONTENT_FIELDS, SCHEDULE_FIELDS, dates_problem
-from planner.models import Break, CheckIn, Client, ScheduledPrompt
+from planner.models import Break, Client, ScheduledPrompt
 from planner.schedule.types import ScheduleError
 
 
@@ -75,6 +78,43 @@ def breaks_for_therapist(therapist: User) -> QuerySet[Break]:
     if not therapist.is_authenticated or not therapist.is_therapist:
         return Break.objects.none()
     return Break.objects.filter(therapist=therapist, client__deleted_at__isnull=True)
+
+
+def former_client_ids(therapist: User, *, at: datetime | None = None) -> set[int]:
+    """Clients whose therapy ended: their latest plan is an ending whose last session has
+    passed (no later break planned)."""
+    at = at or current_time()
+    latest: dict[int, Break] = {}
+    rows = (
+        Break.objects.filter(therapist=therapist)
+        .exclude(status__in=[Break.Status.DRAFT, Break.Status.CANCELLED])
+        .only("id", "client_id", "kind", "starts_at", "ends_at")
+        .order_by("client_id", "starts_at", "id")
+    )
+    for brk in rows:
+        latest[brk.client_id] = brk
+    return {
+        client_id
+        for client_id, brk in latest.items()
+        if brk.kind == Break.Kind.ENDING and (brk.last_session_at or brk.starts_at) <= at
+    }
+
+
+def ended_therapy_break(client: Client, *, at: datetime | None = None) -> Break | None:
+    """The ending that closed the client's therapy, when it has (see former_client_ids)."""
+    at = at or current_time()
+    brk = (
+        breaks_for_client(client)
+        .exclude(status=Break.Status.CANCELLED)
+        .select_related("therapist__practice", "covering_user")
+        .order_by("-starts_at", "-id")
+        .first()
+    )
+    if brk is not None and brk.kind == Break.Kind.ENDING:
+        last = brk.last_session_at
+        if last is not None and last <= at:
+            return brk
+    return None
 
 
 def breaks_for_client(client: Client) -> QuerySet[Break]:
@@ -267,8 +307,14 @@ class DeclaredView:
     ends_at: datetime | None
     return_session_at: datetime | None
     covering_clinician: dict | None
+    sessions_plan: str
+    needs_call: bool
     created_at: datetime
     cancelled_at: datetime | None
+
+    @property
+    def sessions_plan_label(self) -> str:
+        return str(Break.SessionsPlan(self.sessions_plan).label) if self.sessions_plan else ""
 
     @property
     def kind_label(self) -> str:
@@ -297,6 +343,8 @@ def declared_view(brk: Break) -> DeclaredView:
         ends_at=brk.ends_at,
         return_session_at=brk.return_session_at,
         covering_clinician=dict(clinician) if clinician else None,
+        sessions_plan=brk.sessions_plan,
+        needs_call=brk.needs_call,
         created_at=brk.created_at,
         cancelled_at=brk.cancelled_at,
     )
@@ -314,6 +362,7 @@ class ScheduleRow:
     status: str
     text: str
     skip_reason: str = ""
+    template: str = ""  # the library template's key ("" when its row is gone)
 
 
 def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[ScheduleRow]:
@@ -334,17 +383,26 @@ def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[Schedu
                 p.planned.local_send_at,
                 "preview",
                 p.text,
+                template=p.planned.template_id,
             )
             for p in break_preview(brk, at=at)
         ]
     prompts = brk.prompts.filter(plan_version=brk.plan_version) | brk.prompts.exclude(
         status__in=[ScheduledPrompt.Status.PENDING]
     )
+    rows = prompts.distinct().select_related("template").order_by("send_at", "id")
     return [
         ScheduleRow(
-            p.pk, p.category, p.send_at, p.send_at.astimezone(tz), p.status, p.text, p.skip_reason
+            p.pk,
+            p.category,
+            p.send_at,
+            p.send_at.astimezone(tz),
+            p.status,
+            p.text,
+            p.skip_reason,
+            template=p.template.key if p.template else "",
         )
-        for p in prompts.distinct().order_by("send_at", "id")
+        for p in rows
     ]
 
 
@@ -355,24 +413,37 @@ def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[Schedu
 class NoticeWarning:
     brk: Break
     days_until: int
+    notice_days: int | None = None  # days between telling the client and the start; None: not yet
 
 
 def upcoming_notice_warnings(
     therapist: User, *, at: datetime | None = None, within_days: int = 42
 ) -> list[NoticeWarning]:
-    """Upcoming breaks for which notice has not been given yet ("holiday in 3 weeks")."""
+    """Upcoming breaks whose notice has not been given yet ("holiday in 3 weeks"), and
+    holidays the client was told about less than ``NOTICE_WARNING_DAYS`` before they start.
+
+    Notice is the day the therapist entered (``notice_given_at``); an unplanned absence has
+    none to give.
+    """
     at = at or current_time()
-    rows = (
+    upcoming = (
         breaks_for_therapist(therapist)
-        .filter(
-            Q(notice_given_at__isnull=True) | Q(status=Break.Status.DRAFT),
-            status__in=[Break.Status.DRAFT, Break.Status.SCHEDULED],
-            starts_at__gt=at,
-            starts_at__lte=at + timedelta(days=within_days),
-        )
+        .filter(status__in=[Break.Status.DRAFT, Break.Status.SCHEDULED], starts_at__gt=at)
+        .exclude(kind=Break.Kind.UNPLANNED)
         .select_related("client")
+        .order_by("starts_at", "id")
     )
-    return [NoticeWarning(b, (b.starts_at - at).days) for b in rows.order_by("starts_at")]
+    not_given = upcoming.filter(
+        notice_given_at__isnull=True, starts_at__lte=at + timedelta(days=within_days)
+    )
+    warnings = [NoticeWarning(b, (b.starts_at - at).days) for b in not_given]
+    short = timedelta(days=settings.NOTICE_WARNING_DAYS)
+    for brk in upcoming.filter(kind=Break.Kind.HOLIDAY, notice_given_at__isnull=False):
+        assert brk.notice_given_at is not None
+        given = brk.starts_at - brk.notice_given_at
+        if given < short:
+            warnings.append(NoticeWarning(brk, (brk.starts_at - at).days, given.days))
+    return sorted(warnings, key=lambda w: (w.brk.starts_at, w.brk.pk))
 
 
 # --- Check-ins that asked for support ------------------------------------------------------
@@ -391,19 +462,20 @@ def api_breaks_for_client(client: Client) -> QuerySet[Break]:
     return breaks_for_client(client).select_related("client", "covering_user")
 
 
-def api_coverage_for(user: User) -> QuerySet[Break]:
-    """Breaks the user covers, with the check-ins that asked for support prefetched.
-
-    The check-ins are only shown when the client agreed to share them; the serializer
-    applies ``share_check_ins_with_covering`` per break.
-    """
-    support = CheckIn.objects.filter(need_support_now=True).order_by("-created_at", "-id")
-    return (
-        breaks_covered_by(user)
-        .select_related("client", "covering_user")
-        .prefetch_related(Prefetch("check_ins", queryset=support, to_attr="support_check_ins"))
-        .order_by("starts_at", "id")
+def absence_drafts_for(user: User, break_ids: list[int]) -> list[Break]:
+    """The breaks of an absence's review step: each one the caller's own or declared by
+    them. An id that is neither is a 400 naming it (a body field, as for ``clients``)."""
+    from_body = set(break_ids)
+    found = list(
+        Break.objects.filter(Q(therapist=user) | Q(created_by=user), pk__in=from_body)
+        .filter(client__deleted_at__isnull=True)
+        .select_related("client", "therapist__practice", "covering_user")
+        .order_by("client__last_name", "client__first_name", "id")
     )
+    missing = from_body - {b.pk for b in found}
+    if missing:
+        raise ValidationError({"breaks": [_("Unknown break id %(id)s.") % {"id": min(missing)}]})
+    return found
 
 
 def user_or_none(user_id: object) -> User | None:
@@ -437,6 +509,7 @@ PREVIOUS_PLAN_FIELDS = (
     "covering_user_id",
     "distress_threshold",
     "escalation_enabled",
+    "avoid_topics",
 )
 
 

@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 from core.models import User
 from planner import audit
 from planner.breaks import selectors
-from planner.breaks.preview import message_context, plan_settings
+from planner.breaks.preview import (
+    covering_name,
+    message_context,
+    plan_settings,
+    practice_name,
+    render_planned,
+)
 from planner.breaks.prompts import library_for
 from planner.breaks.selectors import previous_plan_for
 from planner.breaks.validation import (
@@ -47,8 +53,8 @@ from planner.schedule.engine import (
     validate_settings,
 )
 from planner.schedule.localtime import in_quiet_hours
-from planner.schedule.text import render
-from planner.schedule.types import Category, ScheduleError
+from planner.schedule.text import ENGINE_PLACEHOLDERS, render, template_placeholders
+from planner.schedule.types import Category, Delivered, ScheduleError
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +63,12 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def client_create(*, therapist: User, actor: User | None = None, **data: Any) -> Client:
-    """A new client of ``therapist``; times and quiet hours not given come from the practice."""
+    """A new client of ``therapist``; times and quiet hours not given come from the practice.
+
+    There is no default country: the page and the API require one, and a client created
+    without one (by code) is shown no country's crisis lines, only "your local emergency
+    number", until their country is set and they confirm it.
+    """
     if not therapist.is_therapist:
         raise invalid("therapist", _("Only a therapist can have clients."))
     cleaned = clean_client_fields(data)
@@ -119,14 +130,29 @@ def client_update(*, client: Client, actor: User, source: str = "web", **data: A
         _check_email_free(client.therapist, cleaned["email"], client=client)
     _check_preferences_leave_room(client, cleaned)
     changed = {key: value for key, value in cleaned.items() if getattr(client, key) != value}
-    if not changed:
+    # The client's own saving of their country confirms it, changed or not.
+    confirms_country = (
+        "country" in cleaned and client.user_id is not None and (client.user_id == actor.pk)
+    )
+    if not changed and not confirms_country:
         return client
     before = set(client.channels)
     full_text_before = client.full_text_opt_in
+    country_before = client.country
     for key, value in changed.items():
         setattr(client, key, value)
+    fields = list(changed)
+    if "country" in cleaned:
+        # The client's own choice confirms their country; a change by anyone else waits for
+        # the client to confirm it again.
+        if confirms_country:
+            client.country_confirmed_at = current_time()
+            fields.append("country_confirmed_at")
+        elif client.country != country_before:
+            client.country_confirmed_at = None
+            fields.append("country_confirmed_at")
     client.full_clean(exclude=["therapist", "user", "prompt_times", "channels"])
-    client.save(update_fields=list(changed))
+    client.save(update_fields=fields)
     if "channels" in changed:
         _record_channel_consents(client, before, set(client.channels), actor, source)
     if "full_text_opt_in" in changed and bool(changed["full_text_opt_in"]) != full_text_before:
@@ -137,8 +163,14 @@ def client_update(*, client: Client, actor: User, source: str = "web", **data: A
             source=source,
             actor=actor,
         )
-    audit.record(actor, "client.updated", client=client, detail={"fields": sorted(changed)})
-    schedule_fields = {"timezone", "quiet_hours_start", "quiet_hours_end", "prompt_times"}
+    audit.record(actor, "client.updated", client=client, detail={"fields": sorted(fields)})
+    schedule_fields = {
+        "timezone",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "prompt_times",
+        "prompt_amount",
+    }
     if schedule_fields & set(changed):
         _follow_client_preferences(client, {k: changed[k] for k in schedule_fields & set(changed)})
     return client
@@ -292,12 +324,75 @@ def validate_break(brk: Break) -> None:
             message = _("A break can last at most %(days)s days.") % {"days": MAX_BREAK_SPAN.days}
             raise invalid(name, message)
     check_quiet_hours(brk.quiet_hours_start, brk.quiet_hours_end)
-    if brk.kind != Break.Kind.ENDING and brk.ends_at is None:
-        raise invalid("ends_at", _("A break needs an end date (only an ending may leave it open)."))
+    open_kinds = (Break.Kind.ENDING, Break.Kind.UNPLANNED)
+    if brk.kind not in open_kinds and brk.ends_at is None:
+        raise invalid(
+            "ends_at",
+            _("A break needs an end date (an ending or an unplanned absence may leave it open)."),
+        )
+    _check_kind_fields(brk)
     try:
         validate_settings(plan_settings(brk))
     except ScheduleError as error:
         raise invalid(error.field, error.message)
+
+
+def _check_kind_fields(brk: Break) -> None:
+    """What each kind needs to say only true things: booked sessions for an unplanned
+    absence, booster sessions only for an ending and after its last session."""
+    if brk.kind == Break.Kind.UNPLANNED:
+        if not brk.sessions_plan:
+            raise invalid(
+                "sessions_plan",
+                _("Say what happens to the client's booked sessions; their first message says it."),
+            )
+        covering = brk.sessions_plan in (
+            Break.SessionsPlan.CANCELLED_COVERING,
+            Break.SessionsPlan.WITH_COVERING,
+        )
+        if covering and not covering_name(brk):
+            raise invalid("sessions_plan", _("Name the covering clinician first."))
+        if brk.sessions_plan == Break.SessionsPlan.CANCELLED_PRACTICE and not practice_name(brk):
+            raise invalid("sessions_plan", _("Your account has no practice to name."))
+    if brk.booster_sessions:
+        last = brk.last_session_at
+        if last is None:
+            raise invalid("booster_sessions", _("Only an ending has booster sessions."))
+        if any(b <= last for b in brk.booster_datetimes):
+            raise invalid("booster_sessions", _("A booster session comes after the last session."))
+    if brk.notice_given_at is not None and brk.notice_given_at > brk.starts_at:
+        raise invalid("notice_given_at", _("The client is told before the break starts."))
+
+
+def _settle_open_ends(brk: Break) -> None:
+    """An unplanned absence with a booked return ends when the return session starts."""
+    if brk.kind == Break.Kind.UNPLANNED and brk.ends_at is None and brk.return_session_at:
+        brk.ends_at = brk.return_session_at
+
+
+def _consent_dates(brk: Break, cleaned: dict[str, Any], at: datetime) -> None:
+    """Escalation set in the plan builder is the client's consent, recorded as of now."""
+    if "escalation_enabled" not in cleaned:
+        return
+    if brk.escalation_enabled and brk.escalation_consent_at is None:
+        brk.escalation_consent_at = cleaned.get("escalation_consent_at") or at
+    if not brk.escalation_enabled:
+        brk.escalation_consent_at = None
+
+
+def _news(before: tuple[datetime | None, datetime | None], brk: Break) -> str:
+    """What an edit tells the client of a started unplanned absence: a return booked (or
+    moved earlier), a longer absence, or nothing."""
+    old_return, old_end = before
+    new_return, new_end = brk.return_session_at, brk.ends_at
+    if (old_return, old_end) == (new_return, new_end):
+        return ""
+    if new_return is not None and (old_return is None or new_return < old_return):
+        return Category.RETURN_BOOKED.value
+    old_anchor, new_anchor = old_return or old_end, new_return or new_end
+    if old_anchor is not None and (new_anchor is None or new_anchor > old_anchor):
+        return Category.STILL_AWAY.value
+    return ""
 
 
 def _apply_client_defaults(brk: Break, client: Client) -> None:
@@ -331,12 +426,15 @@ def break_create(
         therapist=therapist,
         created_by=actor or therapist,
         prompt_times=[],
+        prompt_amount=client.prompt_amount,  # the client's choice, unless the plan says
         seed=random.randrange(1, 2**31),
     )
     _start_from_previous_plan(brk, client, explicit=set(cleaned))
     for key, value in cleaned.items():
         setattr(brk, key, value)
     _apply_client_defaults(brk, client)
+    _settle_open_ends(brk)
+    _consent_dates(brk, cleaned, current_time())
     validate_break(brk)
     brk.save()
     consent.record_break_consents(brk, before=None, actor=actor or therapist)
@@ -354,6 +452,16 @@ def _start_from_previous_plan(brk: Break, client: Client, explicit: set[str]) ->
             setattr(brk, key, previous[key])
     if "covering_user" not in explicit:
         brk.covering_user_id = previous["covering_user_id"]
+
+
+def _field_values(brk: Break) -> dict[str, Any]:
+    """The break's stored columns as values (copies: a JSON list edited in place still
+    compares as changed)."""
+    return {
+        field.attname: copy.deepcopy(getattr(brk, field.attname))
+        for field in Break._meta.concrete_fields
+        if not field.primary_key
+    }
 
 
 def _locked_breaks() -> QuerySet[Break]:
@@ -397,13 +505,28 @@ def break_update(*, brk: Break, actor: User, **data: Any) -> Break:
     if not changed:
         return brk
     consent_before = consent.break_consent_state(brk)
+    ends_before = (brk.return_session_at, brk.ends_at)
+    at = current_time()
+    stored = _field_values(brk)
     for key, value in changed.items():
         setattr(brk, key, value)
+    moved = "return_session_at" in cleaned and "ends_at" not in cleaned
+    if moved and brk.return_session_at and brk.kind == Break.Kind.UNPLANNED:
+        brk.ends_at = brk.return_session_at  # the absence ends with the booked return
+    _settle_open_ends(brk)
+    _consent_dates(brk, changed, at)
     validate_break(brk)
-    brk.save(update_fields=[*changed, "updated_at"])
+    if brk.kind == Break.Kind.UNPLANNED and brk.is_live and brk.starts_at <= at:
+        news = _news(ends_before, brk)
+        if news:
+            brk.news, brk.news_at = news, at
+    # What this edit changed, the fields it set in passing included (an open end settled,
+    # a consent's date): only those are written.
+    dirty = [name for name, value in _field_values(brk).items() if stored[name] != value]
+    brk.save(update_fields=[*dirty, "updated_at"])
     consent.record_break_consents(brk, before=consent_before, actor=actor)
     if brk.is_live:
-        reschedule(brk)
+        reschedule(brk, at=at)
     audit.record(
         actor, "break.updated", client=brk.client, obj=brk, detail={"fields": sorted(changed)}
     )
@@ -439,17 +562,19 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
         PromptTemplate.objects.filter(key__in=[s.id for s in library]).values_list("key", "id")
     )
     texts = {spec.id: spec.text for spec in library}
+    delivered = _delivered(breaks)
     rows = []
     for brk in breaks:
         context = message_context(brk)
-        for planned in plan_schedule(plan_settings(brk, at=at), library):
+        settings = plan_settings(brk, at=at, delivered=delivered.get(brk.pk, ()))
+        for planned in plan_schedule(settings, library):
             rows.append(
                 ScheduledPrompt(
                     break_obj=brk,
                     client_id=brk.client_id,
                     template_id=ids.get(planned.template_id),
                     category=planned.category.value,
-                    text=render(texts[planned.template_id], {**context, **planned.context}),
+                    text=render_planned(texts[planned.template_id], context, planned, brk),
                     send_at=planned.send_at,
                     due_at=planned.send_at,
                     valid_until=planned.valid_until,
@@ -458,6 +583,26 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
             )
     ScheduledPrompt.objects.bulk_create(rows)
     return len(rows)
+
+
+def _delivered(breaks: list[Break]) -> dict[int, tuple[Delivered, ...]]:
+    """What each break sent already (or is sending), for its next plan: one query."""
+    found: dict[int, list[Delivered]] = {}
+    live = [b.pk for b in breaks if b.pk is not None and b.activated_at is not None]
+    if not live:
+        return {}
+    rows = ScheduledPrompt.objects.filter(
+        break_obj_id__in=live,
+        status__in=[
+            ScheduledPrompt.Status.SENT,
+            ScheduledPrompt.Status.CLAIMED,
+            ScheduledPrompt.Status.UNCONFIRMED,
+        ],
+    ).values_list("break_obj_id", "category", "template__key", "send_at")
+    for break_id, category, key, send_at in rows:
+        if category in Category._value2member_map_:
+            found.setdefault(break_id, []).append(Delivered(Category(category), key or "", send_at))
+    return {pk: tuple(items) for pk, items in found.items()}
 
 
 @transaction.atomic
@@ -470,7 +615,12 @@ def break_prompt_add(
         raise invalid("status", _("Only a scheduled or active break can get a prompt."))
     library = library_for(brk.therapist.practice)
     settings = plan_settings(brk, at=send_at)
-    templates = eligible_templates(settings, library, category)
+    # Not one that counts the messages still to come: only a whole plan can count them.
+    templates = [
+        t
+        for t in eligible_templates(settings, library, category)
+        if not template_placeholders(t.text) & ENGINE_PLACEHOLDERS
+    ]
     if not templates:
         raise invalid("category", _("The library has no prompt of this kind for this break."))
     spec = templates[0]
@@ -522,10 +672,11 @@ def breaks_activate(*, breaks: list[Break], actor: User, at: datetime | None = N
                 % {"id": brk.pk, "status": brk.status},
             )
         validate_break(brk)
+        # Notice is the date the client was told, which the therapist enters; activating
+        # a plan is not telling the client.
         brk.status = _live_status(brk, at)
         brk.activated_at = at
-        brk.notice_given_at = brk.notice_given_at or at
-    Break.objects.bulk_update(breaks, ["status", "activated_at", "notice_given_at"])
+    Break.objects.bulk_update(breaks, ["status", "activated_at"])
     _store_prompts(breaks, at=at)
     audit.record_many(actor, "break.activated", [(b.client_id, b) for b in breaks])
     return breaks
@@ -598,12 +749,14 @@ def breaks_advance(*, at: datetime | None = None) -> tuple[int, int]:
 # --- A therapist's absence for many clients --------------------------------------------------
 
 
-def _absence_clients(therapist: User, clients: Any) -> list[Client]:
+def _absence_clients(therapist: User, clients: Any, at: datetime) -> list[Client]:
     own = Client.objects.filter(
         therapist=therapist, deleted_at__isnull=True, archived_at__isnull=True
     )
     if clients == "all":
-        return list(own)
+        # Former clients (therapy ended, or archived) are left out of "all".
+        ended = selectors.former_client_ids(therapist, at=at)
+        return list(own.exclude(pk__in=ended))
     if not isinstance(clients, list | tuple) or not clients:
         raise invalid("clients", _('Choose at least one client, or "all".'))
     if not all(isinstance(c, int) and not isinstance(c, bool) for c in clients):
@@ -640,25 +793,38 @@ def absence_plan(
     therapist: User,
     clients: Any,
     activate: bool = False,
+    call_first: Iterable[int] = (),
     at: datetime | None = None,
     **data: Any,
 ) -> list[Break]:
     """One draft break per client for a therapist's absence, in a fixed number of queries.
 
     Only an unplanned absence (the therapist is ill) may be declared by staff or a colleague
-    of the same practice (``can_declare_for``); it is activated at once so every client hears
-    who covers, and its declarer can see and cancel it (``created_by``).
+    of the same practice (``can_declare_for``); its declarer can see and cancel it
+    (``created_by``). Nothing is activated unless ``activate`` says so, and never for "all":
+    the review step (``absence_activate``) shows each client's first message and lets the
+    declaring person keep back the clients who need a phone call. ``call_first`` (client ids)
+    marks those at once; their plans stay drafts and nothing is sent to them.
     """
     at = at or current_time()
     if not therapist.is_therapist or not can_declare_for(actor, therapist):
         raise invalid("therapist", _("Unknown therapist."))
+    if activate and clients == "all":
+        raise invalid(
+            "activate",
+            _(
+                'Plans for "all" clients are activated only after the review step, which shows '
+                "each client's first message."
+            ),
+        )
     cleaned = clean_break_fields(data)
     for required in ("kind", "starts_at"):
         if cleaned.get(required) is None:
             raise invalid(required, _("This field is required."))
     if not can_declare_for(actor, therapist, cleaned["kind"]):
         raise invalid("kind", _("Only an unplanned absence can be declared for another therapist."))
-    chosen = _absence_clients(therapist, clients)
+    chosen = _absence_clients(therapist, clients, at)
+    call = _call_first_ids(call_first, {c.pk for c in chosen})
     practice = therapist.practice
     breaks = []
     for client in chosen:
@@ -667,6 +833,7 @@ def absence_plan(
             therapist=therapist,
             created_by=actor,
             prompt_times=[],
+            prompt_amount=client.prompt_amount,
             seed=random.randrange(1, 2**31),
         )
         brk.therapist = therapist
@@ -675,15 +842,52 @@ def absence_plan(
         if practice is not None and not brk.prompt_times and practice.default_prompt_times:
             brk.prompt_times = list(practice.default_prompt_times)
         _apply_client_defaults(brk, client)
+        _settle_open_ends(brk)
         brk.client = client
+        brk.needs_call = client.pk in call
         validate_break(brk)
         breaks.append(brk)
     Break.objects.bulk_create(breaks)
     consent.record_break_consents(breaks, before=None, actor=actor, at=at)
     audit.record_many(actor, "break.created", [(b.client_id, b) for b in breaks])
-    if activate or cleaned["kind"] == Break.Kind.UNPLANNED:
-        breaks_activate(breaks=breaks, actor=actor, at=at)
+    if activate:
+        breaks_activate(breaks=[b for b in breaks if not b.needs_call], actor=actor, at=at)
     return breaks
+
+
+def _call_first_ids(values: Iterable[Any], known: set[int]) -> set[int]:
+    """Client (or break) ids flagged for a phone call: each must be one of ``known``."""
+    ids = list(values or ())
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in ids):
+        raise invalid("call_first", _("Give ids as numbers."))
+    unknown = set(ids) - known
+    if unknown:
+        raise invalid(
+            "call_first", _("Id %(id)s is not part of this absence.") % {"id": min(unknown)}
+        )
+    return set(ids)
+
+
+@transaction.atomic
+def absence_activate(
+    *, breaks: list[Break], call_first: Iterable[int], actor: User, at: datetime | None = None
+) -> list[Break]:
+    """The review step of a caseload absence: the clients flagged for a phone call (break
+    ids in ``call_first``) keep their plan as a draft, marked ``needs_call``, so no message
+    goes to them; every other draft is activated. Returns the activated breaks."""
+    drafts = [b for b in breaks if b.status == Break.Status.DRAFT]
+    call = _call_first_ids(call_first, {b.pk for b in breaks})
+    for brk in drafts:
+        brk.needs_call = brk.pk in call
+    Break.objects.bulk_update(drafts, ["needs_call"])
+    to_activate = [b for b in drafts if not b.needs_call]
+    if to_activate:
+        breaks_activate(breaks=to_activate, actor=actor, at=at)
+    if call_first:
+        audit.record_many(
+            actor, "break.call_first", [(b.client_id, b) for b in drafts if b.needs_call]
+        )
+    return to_activate
 
 
 # --- The client's own actions ----------------------------------------------------------------
@@ -721,7 +925,13 @@ def break_build(
         brk = copy.copy(base)
         brk.pk = None
     else:
-        brk = Break(client=client, therapist=therapist, prompt_times=[], seed=1)
+        brk = Break(
+            client=client,
+            therapist=therapist,
+            prompt_times=[],
+            prompt_amount=client.prompt_amount,
+            seed=1,
+        )
         if cleaned.get("kind") is None:
             raise invalid("kind", _("This field is required."))
     if cleaned.get("starts_at", ...) is None:

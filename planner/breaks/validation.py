@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from planner.crisis import ISO_COUNTRY_CODES
-from planner.models import Break, Client
+from planner.models import AVOID_TOPICS, PROMPT_AMOUNTS, Break
 
 
 def invalid(field: str, message: str) -> ValidationError:
@@ -46,7 +46,13 @@ PLAN_CONTENT_FIELDS = (
     "therapist_note",
 )
 # ... what a new plan starts from (the note and every consent are given afresh each break) ...
-CARRIED_OVER_FIELDS = (*PLAN_LIST_FIELDS, "support_contacts", "covering_clinician")
+# The topics left out are the client's sensitivities, so they carry over too.
+CARRIED_OVER_FIELDS = (
+    *PLAN_LIST_FIELDS,
+    "support_contacts",
+    "covering_clinician",
+    "avoid_topics",
+)
 # ... and when its prompts may go out.
 SCHEDULE_FIELDS = (
     "timezone",
@@ -55,7 +61,9 @@ SCHEDULE_FIELDS = (
     "prompt_times",
     "max_per_day",
     "min_spacing_minutes",
+    "prompt_amount",
 )
+MAX_BOOSTERS = 6
 MAX_ITEM_LENGTH = 500
 MAX_ITEMS = 30
 # The dates a plan holds, as the services take them (aware datetimes).
@@ -261,6 +269,9 @@ def normalise_phone(value: Any, *, country: str | None, field: str = "phone") ->
     message = _("Give a phone number like +44 7700 900123 (digits, spaces and a leading +).")
     if not PHONE_TEXT.match(text):
         raise invalid(field, message)
+    if not country and not text.startswith("+"):
+        # Nothing to read a national number in: the client's country is not known yet.
+        raise invalid(field, _("Give the number with its country code, e.g. +44 7700 900123."))
     try:
         number = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException:
@@ -291,14 +302,21 @@ CLIENT_FIELDS = (
     "prompt_times",
     "channels",
     "full_text_opt_in",
+    "prompt_amount",
 )
 
 
+def check_prompt_amount(value: Any, field: str = "prompt_amount") -> str:
+    if value not in {v for v, _label in PROMPT_AMOUNTS}:
+        raise invalid(field, _("Choose fewer, usual or more."))
+    return str(value)
+
+
 def clean_client_fields(data: Mapping[str, Any], *, country: str | None = None) -> dict[str, Any]:
-    """The client fields in ``data``, checked; ``country`` is the client's (a new client's is
-    the model's default), to read a national phone number in when ``data`` names none."""
+    """The client fields in ``data``, checked; ``country`` is the client's, to read a national
+    phone number in when ``data`` names none (without one, a number needs its country code)."""
     cleaned: dict[str, Any] = {}
-    country = country or str(Client._meta.get_field("country").get_default())
+    country = country or None
     if "country" in data:
         cleaned["country"] = country = check_country(data["country"])
     for key, value in data.items():
@@ -314,6 +332,8 @@ def clean_client_fields(data: Mapping[str, Any], *, country: str | None = None) 
             continue  # checked first: the phone number is read in it
         elif key == "phone":
             cleaned[key] = normalise_phone(value, country=country)
+        elif key == "prompt_amount":
+            cleaned[key] = check_prompt_amount(value)
         elif key in CLIENT_FIELDS:
             cleaned[key] = value
     return cleaned
@@ -339,6 +359,11 @@ BREAK_FIELDS = (
     "escalation_enabled",
     "escalation_consent_at",
     "share_check_ins_with_covering",
+    "prompt_amount",
+    "avoid_topics",
+    "booster_sessions",
+    "sessions_plan",
+    "needs_call",
     *PLAN_LIST_FIELDS,
 )
 
@@ -388,6 +413,23 @@ def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(value, int) or not 30 <= value <= 720:
                 raise invalid(key, _("Choose a spacing between 30 and 720 minutes."))
             cleaned[key] = value
+        elif key == "prompt_amount":
+            cleaned[key] = check_prompt_amount(value)
+        elif key == "avoid_topics":
+            topics = {v for v, _label in AVOID_TOPICS}
+            if not isinstance(value, list | tuple) or not set(value) <= topics:
+                raise invalid(key, _("Choose from: %(topics)s.") % {"topics": ", ".join(topics)})
+            cleaned[key] = sorted(set(value))
+        elif key == "booster_sessions":
+            cleaned[key] = check_boosters(value)
+        elif key == "sessions_plan":
+            if value not in ("", None, *Break.SessionsPlan.values):
+                raise invalid(key, _("Choose what happens to the client's booked sessions."))
+            cleaned[key] = value or ""
+        elif key in ("needs_call", "escalation_enabled", "share_check_ins_with_covering"):
+            if not isinstance(value, bool):
+                raise invalid(key, _("Give true or false."))
+            cleaned[key] = value
         elif key == "distress_threshold":
             if not isinstance(value, int) or not 0 <= value <= 10:
                 raise invalid(key, _("Choose a threshold from 0 to 10."))
@@ -395,3 +437,18 @@ def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         else:
             cleaned[key] = value
     return cleaned
+
+
+def check_boosters(values: Any) -> list[str]:
+    """Booked booster sessions: aware datetimes, stored as ISO 8601 in UTC, in order."""
+    field = "booster_sessions"
+    if values in (None, ""):
+        return []
+    if not isinstance(values, list | tuple) or len(values) > MAX_BOOSTERS:
+        raise invalid(field, _("Give at most %(n)s booster sessions.") % {"n": MAX_BOOSTERS})
+    found = set()
+    for value in values:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise invalid(field, _("Give each booster session a date and time with a time zone."))
+        found.add(value.astimezone(UTC))
+    return [value.isoformat() for value in sorted(found)]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.converters import parse_id
@@ -33,7 +34,7 @@ from planner.breaks.timeline import TimelineSettings, timeline_context
 from planner.checkins import selectors as checkin_selectors
 from planner.checkins.selectors import review_for_break
 from planner.delivery import selectors as delivery_selectors
-from planner.models import Break, Client
+from planner.models import AVOID_TOPICS, Break, Client
 from planner.onboarding.selectors import invitation_status_for_client
 from planner.schedule.types import ScheduleError
 
@@ -103,6 +104,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "live_breaks": breaks.filter(status__in=Break.LIVE_STATUSES).order_by("starts_at"),
             "drafts": breaks.filter(status=Break.Status.DRAFT).order_by("starts_at"),
             "warnings": selectors.upcoming_notice_warnings(user),
+            "notice_warning_days": settings.NOTICE_WARNING_DAYS,
             "check_ins": checkin_selectors.support_check_ins_for_therapist(user)[:20],
             "failed": delivery_selectors.failed_deliveries_for_therapist(user)[:20],
             "declared": declared_for_colleagues(user),
@@ -341,6 +343,9 @@ def break_detail(request: AuthenticatedHttpRequest, break_id: int) -> HttpRespon
             "role": role,
             "picture": schedule_picture(brk),
             "sections": plan_sections(brk),
+            "avoided": [
+                label for value, label in AVOID_TOPICS if value in (brk.avoid_topics or [])
+            ],
             "can_change": role == "therapist",
             "review": review_for_break(brk=brk) if role == "therapist" else None,
         },
@@ -428,12 +433,14 @@ def _review_breaks(request: AuthenticatedHttpRequest) -> list[Break]:
     )
 
 
-def _prompt_count(brk: Break) -> int | None:
-    """How many prompts the break has (or its draft would get); None when it cannot be planned."""
+def _planned(brk: Break) -> tuple[int | None, object | None]:
+    """How many prompts the break has (or its draft would get) and the first of them; the
+    count is None when the break cannot be planned (its dates were refused)."""
     try:
-        return len(selectors.schedule_for_break(brk))
+        schedule = selectors.schedule_for_break(brk)
     except ScheduleError:
-        return None
+        return None, None
+    return len(schedule), (schedule[0] if schedule else None)
 
 
 @therapist_required
@@ -442,7 +449,7 @@ def absence_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not breaks:
         raise Http404("No such drafts.")
     ids = ",".join(str(b.pk) for b in breaks)
-    rows = [(brk, _prompt_count(brk)) for brk in breaks]
+    rows = [(brk, *_planned(brk)) for brk in breaks]
     return render(
         request,
         "planner/breaks/absence_review.html",
@@ -461,12 +468,29 @@ def absence_activate(request: AuthenticatedHttpRequest) -> HttpResponse:
     breaks = _review_breaks(request)
     drafts = [b for b in breaks if b.status == Break.Status.DRAFT]
     ids = ",".join(str(b.pk) for b in breaks)
+    call_first = {int(v) for v in request.POST.getlist("call_first") if v.isdigit()}
     if drafts:
         try:
-            services.breaks_activate(breaks=drafts, actor=request.user)
+            active = services.absence_activate(
+                breaks=drafts, call_first=call_first & {b.pk for b in drafts}, actor=request.user
+            )
         except ValidationError as error:
             for text in error.messages:
                 messages.error(request, text)
         else:
-            messages.success(request, _("All the plans are active."))
+            kept = len(drafts) - len(active)
+            if kept:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(active)s plans are active. %(kept)s client waits for a phone call: "
+                        "their plan stays a draft and nothing is sent to them.",
+                        "%(active)s plans are active. %(kept)s clients wait for a phone call: "
+                        "their plans stay drafts and nothing is sent to them.",
+                        kept,
+                    )
+                    % {"active": len(active), "kept": kept},
+                )
+            else:
+                messages.success(request, _("All the plans are active."))
     return redirect(f"{reverse('absence-review')}?ids={ids}")

@@ -1,9 +1,17 @@
 """Reads for check-ins, escalation and the after-break review (writes: planner.checkins).
 
-Who reads check-ins follows the clinical guidance: during a break the therapist does not
-(unless they are also the covering clinician); the covering clinician does only if the
-client agreed (``share_check_ins_with_covering``); the therapist sees all of them once the
-break is over. Nobody reads them in real time.
+One rule decides who reads a check-in, and when; the sentence the client reads
+(``readers_for``), the dashboard, the pages and the API all apply it (``readable_by``):
+
+1. Outside any break the therapist reads the client's check-ins, though not as they arrive.
+2. During a holiday, a gap or an unplanned absence the therapist does not, until the break
+   is over (completed, cancelled, or past its end; an open-ended absence has no end yet).
+   The covering clinician does while it is not over, only when the client agreed and the
+   covering clinician is a colleague with a login (a name alone reads nothing).
+3. An ending: before the last session as outside a break; after it nobody but the client.
+
+Nobody watches check-ins in real time; escalation, when agreed, tells someone that the
+client asked for support (planner.checkins.services).
 """
 
 from __future__ import annotations
@@ -14,14 +22,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.timezone import now as current_time
 from django.utils.translation import gettext as _
 
 from core.models import User
-from planner.breaks.selectors import access_break_for_reading, break_in_progress
+from planner.breaks.selectors import (
+    access_break_for_reading,
+    break_in_progress,
+    breaks_covered_by,
+    ended_therapy_break,
+)
 from planner.models import (
     DEFAULT_DISTRESS_THRESHOLD,
     Break,
@@ -79,6 +93,8 @@ def escalation_block_reason(brk: Break | None, client: Client) -> str | None:
     """Why a check-in for ``client`` may not be escalated (None: it may, consent-wise)."""
     if brk is None:
         return "no_break"
+    if brk.kind == Break.Kind.ENDING and break_is_over(brk):
+        return "therapy_ended"
     if not brk.escalation_enabled:
         return "not_enabled"
     if brk.escalation_consent_at is None:
@@ -95,16 +111,87 @@ def escalation_block_reason(brk: Break | None, client: Client) -> str | None:
 
 
 def break_is_over(brk: Break, now: datetime | None = None) -> bool:
+    """Whether a break is over for the rule above (an ending: once its last session passed)."""
     now = now or timezone.now()
     if brk.status in (Break.Status.COMPLETED, Break.Status.CANCELLED):
         return True
+    if brk.kind == Break.Kind.ENDING:
+        last = brk.last_session_at
+        return last is not None and last <= now
     return brk.ends_at is not None and brk.ends_at <= now
 
 
+def check_in_break(client: Client, now: datetime | None = None) -> Break | None:
+    """The break a check-in made now belongs to: the break in progress, else the ending
+    that closed the client's therapy."""
+    return break_in_progress(client, at=now) or ended_therapy_break(client, at=now)
+
+
+def _over_q(now: datetime) -> Q:
+    return Q(break_obj__status__in=[Break.Status.COMPLETED, Break.Status.CANCELLED]) | Q(
+        break_obj__ends_at__lte=now
+    )
+
+
+def readable_by(viewer: User, now: datetime | None = None) -> Q:
+    """The check-ins ``viewer`` may read now, as a filter on CheckIn (the rule above)."""
+    now = now or timezone.now()
+    if not viewer.is_authenticated:
+        return Q(pk__in=[])
+    own = Q(client__user=viewer)
+    if not viewer.is_therapist:
+        return own
+    ending = Q(break_obj__kind=Break.Kind.ENDING)
+    before_last = Q(created_at__lt=Coalesce(F("break_obj__ends_at"), F("break_obj__starts_at")))
+    therapist = Q(client__therapist=viewer) & (
+        Q(break_obj__isnull=True) | (~ending & _over_q(now)) | (ending & before_last)
+    )
+    covering = (
+        Q(
+            break_obj__covering_user=viewer,
+            break_obj__share_check_ins_with_covering=True,
+            break_obj__status__in=Break.LIVE_STATUSES,
+        )
+        & ~ending
+        & ~_over_q(now)
+    )
+    return own | therapist | covering
+
+
+def _practice_contact(brk: Break) -> str:
+    practice = brk.therapist.practice if brk.therapist_id else None
+    if practice is None:
+        return _("To reach the practice, use the contact details you have for it.")
+    ways = [w for w in (practice.contact_phone, practice.contact_email) if w]
+    if not ways:
+        return _("To reach %(practice)s, use the contact details you have for it.") % {
+            "practice": practice.name
+        }
+    return _("To reach %(practice)s: %(ways)s.") % {
+        "practice": practice.name,
+        "ways": _(" or ").join(ways),
+    }
+
+
 def readers_for(client: Client, now: datetime | None = None) -> Readers:
-    brk = break_in_progress(client, at=now)
+    """Who reads a check-in the client makes now, in sentences, by the rule above."""
+    now = now or timezone.now()
+    brk = check_in_break(client, now)
     therapist = client.therapist.full_name
-    if brk is None:
+    not_watched = _("Nobody watches check-ins in real time.")
+    if brk is not None and brk.kind == Break.Kind.ENDING and break_is_over(brk, now):
+        return Readers(
+            therapist_reads_now=False,
+            covering_reads_now=False,
+            covering_name=None,
+            escalation_active=False,
+            statements=[
+                _("Therapy has ended, so nobody reviews your check-ins: they are for you alone."),
+                _("Sending a check-in does not notify anyone."),
+                _practice_contact(brk),
+            ],
+        )
+    if brk is None or brk.kind == Break.Kind.ENDING or break_is_over(brk, now):
         return Readers(
             therapist_reads_now=True,
             covering_reads_now=False,
@@ -113,12 +200,14 @@ def readers_for(client: Client, now: datetime | None = None) -> Readers:
             statements=[
                 _("%(therapist)s can read your check-ins, but not as you send them.")
                 % {"therapist": therapist},
-                _("Nobody watches check-ins in real time."),
+                _("Sending a check-in does not notify anyone."),
+                not_watched,
             ],
         )
     contact = covering_contact(brk)
     covering_name = contact.name if contact else None
-    covering_reads = bool(brk.share_check_ins_with_covering and contact)
+    # Only a colleague with a login can read anything; a name alone reads nothing.
+    covering_reads = bool(brk.share_check_ins_with_covering and brk.covering_user_id)
     therapist_covers = covering_reads and brk.covering_user_id == brk.therapist_id
     statements = []
     if therapist_covers:
@@ -154,7 +243,7 @@ def readers_for(client: Client, now: datetime | None = None) -> Readers:
         )
     else:
         statements.append(_("Sending a check-in does not notify anyone."))
-    statements.append(_("Nobody watches check-ins in real time."))
+    statements.append(not_watched)
     return Readers(
         therapist_reads_now=therapist_covers,
         covering_reads_now=covering_reads,
@@ -167,18 +256,12 @@ def readers_for(client: Client, now: datetime | None = None) -> Readers:
 def check_ins_for_break(
     *, brk: Break, viewer: User, now: datetime | None = None
 ) -> QuerySet[CheckIn]:
-    """The check-ins of ``brk`` that ``viewer`` may read (none when they may not)."""
-    check_ins = CheckIn.objects.filter(break_obj=brk).order_by("-created_at", "-id")
-    if not viewer.is_authenticated:
-        return CheckIn.objects.none()
-    if brk.client.user_id == viewer.pk:
-        return check_ins
-    over = break_is_over(brk, now)
-    if viewer.pk == brk.therapist_id and over:
-        return check_ins
-    if brk.share_check_ins_with_covering and brk.covering_user_id == viewer.pk and not over:
-        return check_ins
-    return CheckIn.objects.none()
+    """The check-ins of ``brk`` that ``viewer`` may read now (the rule above)."""
+    return (
+        CheckIn.objects.filter(readable_by(viewer, now), break_obj=brk)
+        .distinct()
+        .order_by("-created_at", "-id")
+    )
 
 
 def review_for_break(*, brk: Break) -> BreakReview | None:
@@ -225,14 +308,18 @@ def review_invitation_for(client: Client, now: datetime | None = None) -> Break 
 
 
 def support_check_ins_for_therapist(therapist: User, *, days: int = 14) -> QuerySet[CheckIn]:
-    """Recent check-ins of the therapist's clients that asked for support.
+    """Recent check-ins of the therapist's clients that asked for support, and that the
+    therapist may read now (the rule above: none from a break still in progress). Recent:
+    made in the last ``days``, or during a break that ended in the last ``days`` (so the
+    requests of a whole break are there when the therapist comes back).
 
     A check-in asks for support when the client ticked "I need support now" or rated their
     distress at or above the break's threshold (the default threshold without a break).
     """
     if not therapist.is_authenticated or not therapist.is_therapist:
         return CheckIn.objects.none()
-    since = current_time() - timedelta(days=days)
+    now = current_time()
+    since = now - timedelta(days=days)
     asked = (
         Q(need_support_now=True)
         | Q(break_obj__isnull=False, distress__gte=F("break_obj__distress_threshold"))
@@ -241,9 +328,11 @@ def support_check_ins_for_therapist(therapist: User, *, days: int = 14) -> Query
     return (
         CheckIn.objects.filter(
             asked,
+            readable_by(therapist, now),
+            Q(created_at__gte=since)
+            | Q(break_obj__ends_at__gte=since, break_obj__ends_at__lte=now),
             client__therapist=therapist,
             client__deleted_at__isnull=True,
-            created_at__gte=since,
         )
         .select_related("client", "break_obj")
         .order_by("-created_at", "-id")
@@ -296,3 +385,20 @@ def access_escalation(
         ):
             return escalation
     raise Http404("No such escalation.")
+
+
+def api_coverage_for(user: User) -> QuerySet[Break]:
+    """Breaks the user covers, with the check-ins that asked for support prefetched: only
+    those the user may read now (``readable_by``: the client agreed to share them, the
+    covering clinician has a login, and the break is not over)."""
+    support = (
+        CheckIn.objects.filter(readable_by(user), need_support_now=True)
+        .exclude(client__user=user)
+        .order_by("-created_at", "-id")
+    )
+    return (
+        breaks_covered_by(user)
+        .select_related("client", "covering_user")
+        .prefetch_related(Prefetch("check_ins", queryset=support, to_attr="support_check_ins"))
+        .order_by("starts_at", "id")
+    )

@@ -30,11 +30,11 @@ from django.utils.translation import ngettext
 
 from core.models import User
 from planner import audit, enqueue
-from planner.breaks.selectors import break_in_progress
 from planner.checkins.selectors import (
     DEFAULT_DISTRESS_THRESHOLD,
     CoveringContact,
     access_escalation,
+    check_in_break,
     check_ins_visible_to,
     covering_contact,
     escalation_block_reason,
@@ -50,11 +50,24 @@ logger = logging.getLogger(__name__)
 MAX_NOTE_LENGTH = 2000
 MAX_REVIEW_ANSWER_LENGTH = 2000
 ACK_PATH = "/l/escalation/"
-SMS_BODY = "A client you are covering for asked for support in Between. Please open: {link}"
+SMS_BODY = (
+    "A client you are covering for asked for support in Between ({trigger}). Please open: {link}"
+)
+REPEAT_BODY = (
+    "A client you are covering for asked for support again in Between ({trigger}). "
+    "Please open: {link}"
+)
 FALLBACK_BODY = (
     "A client's request for support in Between was not acknowledged by the covering "
-    "clinician in time. Please open: {link}"
+    "clinician in time ({trigger}). Please open: {link}"
 )
+# What triggered an escalation, without clinical detail (no score, no note): the link shows
+# the check-in to the person it was sent to.
+TRIGGERS = {
+    True: "they asked to be contacted",
+    False: "a check-in score at their plan's threshold or above",
+}
+MAX_REPEAT_ALERTS = 3  # repeat requests joining one escalation that alert again
 
 
 def not_emergency_statement() -> str:
@@ -129,7 +142,7 @@ def checkin_record(
     with transaction.atomic():
         # Serialise check-ins of one client, so two at once cannot both pass the rate limit.
         client = Client.objects.select_for_update().select_related("therapist").get(pk=client.pk)
-        brk = break_in_progress(client, at=now)
+        brk = check_in_break(client, now)
         check_in = CheckIn.objects.create(
             client=client,
             break_obj=brk,
@@ -150,11 +163,14 @@ def checkin_record(
         logger.info("checkin.recorded check_in=%s client=%s", check_in.pk, client.pk)
         threshold = brk.distress_threshold if brk else DEFAULT_DISTRESS_THRESHOLD
         support_shown = need_support_now or distress >= threshold
+        # The crisis lines are on every answer; after a high score or a request, first.
+        crisis = resources_for_client(client)
         result = CheckInResult(
             check_in=check_in,
             support_shown=support_shown,
             not_emergency_statement=not_emergency_statement(),
             readers=readers_for(client, now).statements,
+            crisis_resources=crisis,
         )
         if not support_shown:
             return result
@@ -162,13 +178,17 @@ def checkin_record(
         result.coping_strategies = list(brk.coping_strategies) if brk else []
         result.support_contacts = list(brk.support_contacts) if brk else []
         result.covering_clinician = contact
-        result.crisis_resources = resources_for_client(client)
-        escalation = _maybe_escalate(
+        outcome, _escalation = _maybe_escalate(
             client=client, brk=brk, check_in=check_in, contact=contact, actor=actor, now=now
         )
-        result.escalated = escalation is not None
+        result.escalated = outcome in ("created", "repeat")
         result.escalation_message = _escalation_message(
-            client=client, brk=brk, contact=contact, escalation=escalation, now=now
+            client=client,
+            brk=brk,
+            contact=contact,
+            outcome=outcome,
+            asked=need_support_now,
+            crisis=crisis,
         )
     return result
 
@@ -181,7 +201,8 @@ def _maybe_escalate(
     contact: CoveringContact | None,
     actor: User | None,
     now: datetime,
-) -> Escalation | None:
+) -> tuple[str, Escalation | None]:
+    """("blocked" | "no_contact" | "created" | "repeat" | "repeat_quiet", the escalation)."""
     reason = escalation_block_reason(brk, client)
     if reason is not None:
         audit_write(
@@ -194,7 +215,7 @@ def _maybe_escalate(
             reason=reason,
         )
         logger.info("escalation.not_consented check_in=%s reason=%s", check_in.pk, reason)
-        return None
+        return "blocked", None
     assert brk is not None  # escalation_block_reason returns "no_break" otherwise
     if contact is None or not contact.reachable:
         audit_write(
@@ -207,7 +228,7 @@ def _maybe_escalate(
             break_id=brk.pk,
         )
         logger.warning("escalation.no_contact check_in=%s break=%s", check_in.pk, brk.pk)
-        return None
+        return "no_contact", None
     window = timedelta(minutes=settings.ESCALATION_RATE_LIMIT_MINUTES)
     previous = (
         Escalation.objects.filter(client=client, notified_at__gt=now - window)
@@ -215,17 +236,26 @@ def _maybe_escalate(
         .first()
     )
     if previous is not None:
+        # A repeat request joins the open escalation and alerts again (a few times at most).
+        repeats = previous.repeats.count()
+        check_in.repeat_of = previous
+        check_in.escalated = True
+        check_in.save(update_fields=["repeat_of", "escalated"])
+        alert = repeats < MAX_REPEAT_ALERTS
         audit_write(
-            "escalation.rate_limited",
+            "escalation.repeated",
             client=client,
             obj=check_in,
             actor=actor,
             at=now,
             check_in=check_in.pk,
-            previous_escalation=previous.pk,
+            escalation=previous.pk,
+            alerted=alert,
         )
-        logger.info("escalation.rate_limited check_in=%s previous=%s", check_in.pk, previous.pk)
-        return None
+        logger.info("escalation.repeated check_in=%s escalation=%s", check_in.pk, previous.pk)
+        if alert:
+            enqueue.on_commit(enqueue.ESCALATION_REPEAT_NOTIFY, check_in.pk)
+        return ("repeat" if alert else "repeat_quiet"), previous
     escalation = Escalation.objects.create(
         check_in=check_in,
         client=client,
@@ -247,7 +277,20 @@ def _maybe_escalate(
     logger.info("escalation.created escalation=%s check_in=%s", escalation.pk, check_in.pk)
 
     enqueue.on_commit(enqueue.ESCALATION_NOTIFY, escalation.pk)
-    return escalation
+    return "created", escalation
+
+
+def _unsafe_line(crisis: dict) -> str:
+    """What to do before anyone calls: always said."""
+    if crisis.get("emergency"):
+        return _(
+            "Nobody may see this straight away. If you feel unsafe before anyone calls, "
+            "call %(emergency)s or one of the crisis lines here."
+        ) % {"emergency": crisis["emergency"]}
+    return _(
+        "Nobody may see this straight away. If you feel unsafe before anyone calls, call your "
+        "local emergency number or one of the crisis lines here."
+    )
 
 
 def _escalation_message(
@@ -255,35 +298,51 @@ def _escalation_message(
     client: Client,
     brk: Break | None,
     contact: CoveringContact | None,
-    escalation: Escalation | None,
-    now: datetime,
+    outcome: str,
+    asked: bool,
+    crisis: dict,
 ) -> str:
-    if escalation is not None and contact is not None:
-        return _(
-            "We have let %(covering)s know that you asked for support. If they have not "
-            "seen it within %(period)s, your therapist's practice is told instead. They "
-            "will contact you when they can; this is not an emergency service."
-        ) % {"covering": contact.name, "period": _period(settings.ESCALATION_ACK_MINUTES)}
+    """Exactly what happened and what happens next, then what to do if unsafe meanwhile."""
+    unsafe = _unsafe_line(crisis)
+    if outcome == "created" and contact is not None:
+        said = _("We have asked %(covering)s to contact you.") % {"covering": contact.name}
+        practice = client.therapist.practice
+        if practice is not None and (
+            practice.fallback_contact_email or practice.fallback_contact_phone
+        ):
+            said += " " + _(
+                "If they have not seen it within %(period)s, %(practice)s is asked instead."
+            ) % {"period": _period(settings.ESCALATION_ACK_MINUTES), "practice": practice.name}
+        return f"{said} {unsafe}"
+    if outcome == "repeat" and contact is not None:
+        said = (
+            _("You asked again, so we have told %(covering)s again.")
+            if asked
+            else _(
+                "This check-in is at your plan's threshold too, so we have told %(covering)s again."
+            )
+        )
+        return said % {"covering": contact.name} + " " + unsafe
+    if outcome == "repeat_quiet" and contact is not None:
+        return (
+            _(
+                "%(covering)s has already been told several times in the last %(period)s that "
+                "you asked for support."
+            )
+            % {"covering": contact.name, "period": _period(settings.ESCALATION_RATE_LIMIT_MINUTES)}
+            + " "
+            + unsafe
+        )
     reason = escalation_block_reason(brk, client)
     if reason in ("no_consent", "consent_withdrawn"):
-        return _(
-            "You did not agree to escalation, so nobody has been notified. "
-            "If you need help now, use the contacts below."
-        )
-    if reason is not None:
-        return _(
-            "Escalation is not part of your plan, so nobody has been notified. "
-            "If you need help now, use the contacts below."
-        )
-    if contact is None or not contact.reachable:
-        return _(
-            "Your plan has no way to reach a covering clinician, so nobody has been "
-            "notified. If you need help now, use the contacts below."
-        )
-    return _(
-        "We already let %(covering)s know about a check-in in the last %(period)s, so they "
-        "have not been notified again. If you need help now, use the contacts below."
-    ) % {"covering": contact.name, "period": _period(settings.ESCALATION_RATE_LIMIT_MINUTES)}
+        said = _("You did not agree to escalation, so nobody has been notified.")
+    elif reason == "therapy_ended":
+        said = _("Therapy has ended, so nobody has been notified.")
+    elif reason is not None:
+        said = _("Asking for support here is not set up in your plan, so nobody has been notified.")
+    else:
+        said = _("Your plan has no way to reach a covering clinician, so nobody has been notified.")
+    return f"{said} {unsafe}"
 
 
 def _send_both(
@@ -343,7 +402,7 @@ def escalation_notify(*, escalation_id: int, now: datetime | None = None) -> lis
         object_id=escalation.pk,
         recipient=RECIPIENT_COVERING,
     )
-    body = SMS_BODY.format(link=link)
+    body = SMS_BODY.format(link=link, trigger=TRIGGERS[escalation.check_in.need_support_now])
     sent, failed = _send_both(
         email=contact.email if contact else "",
         phone=contact.phone if contact else "",
@@ -374,6 +433,69 @@ def escalation_notify(*, escalation_id: int, now: datetime | None = None) -> lis
             at=now,
             check_in=escalation.check_in_id,
         )
+    return sent
+
+
+def escalation_repeat_notify(*, check_in_id: int, now: datetime | None = None) -> list[str]:
+    """Alert again for a repeat request joined to an open escalation: the covering
+    clinician, and the practice's fallback contact too once it was told. Claimed once."""
+    now = now or timezone.now()
+    claimed = CheckIn.objects.filter(
+        pk=check_in_id, repeat_of__isnull=False, repeat_notified_at=None
+    ).update(repeat_notified_at=now)
+    if claimed != 1:
+        return []
+    check_in = CheckIn.objects.select_related(
+        "repeat_of__client__therapist__practice", "break_obj__covering_user"
+    ).get(pk=check_in_id)
+    escalation = check_in.repeat_of
+    assert escalation is not None
+    contact = covering_contact(check_in.break_obj)
+    trigger = TRIGGERS[check_in.need_support_now]
+    brk = check_in.break_obj
+    link = links.make_url(
+        "escalation-ack",
+        ACK_PATH,
+        user_id=brk.covering_user_id if brk else None,
+        object_id=escalation.pk,
+        recipient=RECIPIENT_COVERING,
+    )
+    sent, failed = _send_both(
+        email=contact.email if contact else "",
+        phone=contact.phone if contact else "",
+        subject="Between: a client asked for support again",
+        body=REPEAT_BODY.format(link=link, trigger=trigger),
+        escalation_id=escalation.pk,
+        step="escalation.repeat",
+    )
+    practice = escalation.client.therapist.practice
+    if escalation.status == Escalation.Status.FALLBACK_NOTIFIED and practice is not None:
+        fallback_link = links.make_url(
+            "escalation-ack",
+            ACK_PATH,
+            user_id=None,
+            object_id=escalation.pk,
+            recipient=RECIPIENT_FALLBACK,
+        )
+        more, more_failed = _send_both(
+            email=practice.fallback_contact_email,
+            phone=practice.fallback_contact_phone,
+            subject="Between: a client asked for support again",
+            body=REPEAT_BODY.format(link=fallback_link, trigger=trigger),
+            escalation_id=escalation.pk,
+            step="escalation.repeat_fallback",
+        )
+        sent, failed = sent + [f"fallback-{c}" for c in more], failed + more_failed
+    audit_write(
+        "escalation.repeat_notified",
+        client=escalation.client,
+        obj=escalation,
+        at=now,
+        check_in=check_in.pk,
+        channels=sent,
+        failed=failed,
+    )
+    logger.info("escalation.repeat_notified escalation=%s channels=%s", escalation.pk, sent)
     return sent
 
 
@@ -630,7 +752,7 @@ def escalation_fallback_sweep(*, now: datetime | None = None, limit: int = 200) 
 
 
 def _notify_fallback(*, escalation_id: int, now: datetime) -> None:
-    escalation = Escalation.objects.select_related("client__therapist__practice").get(
+    escalation = Escalation.objects.select_related("client__therapist__practice", "check_in").get(
         pk=escalation_id
     )
     practice = escalation.client.therapist.practice
@@ -660,7 +782,9 @@ def _notify_fallback(*, escalation_id: int, now: datetime) -> None:
         email=email,
         phone=phone,
         subject="Between: a support request was not acknowledged",
-        body=FALLBACK_BODY.format(link=link),
+        body=FALLBACK_BODY.format(
+            link=link, trigger=TRIGGERS[escalation.check_in.need_support_now]
+        ),
         escalation_id=escalation.pk,
         step="escalation.fallback",
     )

@@ -25,6 +25,7 @@ from planner.checkins import selectors
 from planner.checkins import services as checkins
 from planner.checkins.forms import CheckInForm, ReviewForm
 from planner.checkins.selectors import access_escalation
+from planner.crisis import resources_for_client
 from planner.delivery import links
 
 TEMPLATES = "planner/checkins/"
@@ -52,7 +53,11 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         TEMPLATES + "form.html",
-        {"form": form, "readers": selectors.readers_for(client)},
+        {
+            "form": form,
+            "readers": selectors.readers_for(client),
+            "crisis": resources_for_client(client),
+        },
         status=400 if form.errors else 200,
     )
 

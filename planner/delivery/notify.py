@@ -19,8 +19,14 @@ def send_plain_email(to: str, subject: str, body: str) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
 
 
+NOT_MONITORED = "Replies are not read."
+
+
 def send_sms(to: str, body: str) -> str:
-    """Send one SMS through the configured backend; returns the provider's message id."""
+    """Send one SMS through the configured backend; returns the provider's message id.
+    Every SMS says that replies are not read."""
+    if NOT_MONITORED not in body:
+        body = f"{body} {NOT_MONITORED}"
     return get_sms_backend().send(to=to, body=body)
 
 

@@ -5,10 +5,13 @@ An expired, used or tampered link is a friendly 400 page, never a 500.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from html import escape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, login, logout
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -16,6 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.middleware import limit_session, limited_session_allowed
+from planner.breaks.validation import phone_for_lookup
+from planner.crisis import resources_for_client
 from planner.delivery import inbound, links
 from planner.models import Client
 from planner.privacy.consent import channel_consent_set
@@ -93,6 +98,9 @@ def unsubscribe_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+REPLY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>{}</Message></Response>'
+# Once per number in this many hours, a reply says that replies are not read.
+AUTO_REPLY_HOURS = 24
 
 
 def signature_valid(request: HttpRequest) -> bool:
@@ -115,10 +123,46 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
     if not signature_valid(request):
         logger.warning("webhook.sms.bad_signature")
         return HttpResponseForbidden("invalid signature")
+    sender = request.POST.get("From", "")
     done = inbound.sms_received(
         message_sid=request.POST.get("MessageSid", ""),
-        sender=request.POST.get("From", ""),
+        sender=sender,
         body=request.POST.get("Body", ""),
     )
     logger.info("webhook.sms result=%s", done)  # stop, start, other or duplicate: no text
+    if done == "other" and sender:
+        reply = sms_auto_reply(sender)
+        if reply:
+            return HttpResponse(REPLY_TWIML.format(escape(reply)), content_type="text/xml")
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+def sms_auto_reply(number: str) -> str:
+    """The one answer to any other reply (once per number per AUTO_REPLY_HOURS): replies are
+    not read, and where to turn now. "" when it was sent recently, or the number is unknown."""
+    phone = phone_for_lookup(number)  # stored numbers are E.164, as Twilio writes From
+    if phone is None:
+        return ""
+    client = Client.objects.filter(phone=phone, deleted_at__isnull=True).first()
+    if client is None:
+        return ""
+    key = "sms-auto-reply:" + hashlib.sha256(phone.encode()).hexdigest()
+    try:
+        first_time = cache.add(key, 1, timeout=AUTO_REPLY_HOURS * 3600)
+    except Exception:  # the cache is down: no answer rather than one to every message
+        logger.warning("webhook.sms.auto_reply_unavailable")
+        return ""
+    if not first_time:
+        return ""  # answered recently: say it once, not to every message
+    crisis = resources_for_client(client)
+    parts = ["Between: replies to this number are not read."]
+    lines = [r for r in crisis["resources"] if r.get("phone") or r.get("sms")]
+    if lines:
+        first = lines[0]
+        how = f"call {first['phone']}" if first.get("phone") else f"text {first['sms']}"
+        parts.append(f"If you need to talk to someone now, {first['name']}: {how}.")
+    if crisis["emergency"]:
+        parts.append(f"In an emergency call {crisis['emergency']}.")
+    else:
+        parts.append("In an emergency call your local emergency number.")
+    return " ".join(parts)

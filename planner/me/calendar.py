@@ -1,15 +1,16 @@
 """The client's breaks as iCalendar: breaks, return sessions and booster sessions.
 
 One VEVENT per non-draft, non-cancelled break (all-day when it starts and ends at local
-midnight, else timed with the client's TZID), one per return session, one per booster
-reminder of an ending (the dates of the break's "booster" prompts), and a VTIMEZONE for the
-client's zone. UIDs are stable (``break-12@between``), so a calendar that subscribes to the
-feed updates its events instead of duplicating them.
+midnight, else timed with the client's TZID), one per return session, one per booked
+booster session of an ending (``Break.booster_sessions``: only sessions that are booked, at
+their booked time), and a VTIMEZONE for the client's zone. UIDs are stable
+(``break-12@between``), so a calendar that subscribes to the feed updates its events instead
+of duplicating them.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
@@ -34,9 +35,13 @@ def _break_event(brk: Break, tz: ZoneInfo) -> Event:
     event = Event()
     event.add("uid", f"break-{brk.pk}@between")
     event.add("dtstamp", brk.updated_at)
-    event.add("summary", SUMMARIES.get(brk.kind, "Therapy break"))
     start, end = brk.starts_at, brk.ends_at
-    if end is None:  # an open ending: the day it starts
+    summary = SUMMARIES.get(brk.kind, "Therapy break")
+    if end is None and brk.kind == Break.Kind.UNPLANNED:
+        # Open-ended: nobody knows the end yet, so the event marks only the day it began.
+        summary = "Therapy break (unplanned) begins; no return date yet"
+    event.add("summary", summary)
+    if end is None:  # an open ending, or an open-ended absence: the day it starts
         event.add("dtstart", start.astimezone(tz).date())
         event.add("dtend", start.astimezone(tz).date() + timedelta(days=1))
     elif _is_midnight(start, tz) and _is_midnight(end, tz):
@@ -60,20 +65,19 @@ def _return_event(brk: Break, tz: ZoneInfo) -> Event:
     return event
 
 
-def _booster_event(brk: Break, day: date) -> Event:
+def _booster_event(brk: Break, at: datetime, tz: ZoneInfo) -> Event:
     event = Event()
-    event.add("uid", f"booster-{brk.pk}-{day:%Y%m%d}@between")
+    event.add("uid", f"booster-{brk.pk}-{at.astimezone(tz):%Y%m%dT%H%M}@between")
     event.add("dtstamp", brk.updated_at)
-    event.add("summary", "Booster session reminder")
-    event.add("dtstart", day)
-    event.add("dtend", day + timedelta(days=1))
-    event.add("transp", "TRANSPARENT")
+    event.add("summary", "Booster session")
+    event.add("dtstart", at.astimezone(tz))
+    event.add("dtend", (at + RETURN_SESSION_LENGTH).astimezone(tz))
     return event
 
 
 def calendar_for_client(client: Client) -> bytes:
     tz = ZoneInfo(client.timezone)
-    breaks, boosters = calendar_items_for_client(client)
+    breaks = calendar_items_for_client(client)
     cal = Calendar()
     cal.add("prodid", "-//Between//Between breaks//EN")
     cal.add("version", "2.0")
@@ -85,7 +89,7 @@ def calendar_for_client(client: Client) -> bytes:
         cal.add_component(_break_event(brk, tz))
         if brk.return_session_at is not None:
             cal.add_component(_return_event(brk, tz))
-        days = sorted({at.astimezone(tz).date() for at in boosters.get(brk.pk, [])})
-        for day in days:
-            cal.add_component(_booster_event(brk, day))
+        if brk.kind == Break.Kind.ENDING:
+            for at in brk.booster_datetimes:
+                cal.add_component(_booster_event(brk, at, tz))
     return cal.to_ical()

@@ -10,15 +10,25 @@ from django.core.exceptions import ValidationError
 from django.utils.timezone import now as current_time
 from django.utils.translation import gettext_lazy as _
 
+from planner.breaks import places
 from planner.breaks.forms import (
     TimesMixin,
     add_service_errors,
     check_quiet_hours_on,
+    choice_field,
     prompt_times_field,
     time_field,
     timezone_field,
 )
 from planner.models import Client
+
+# Relative on purpose: the figures differ by kind of break, and the live picture on the page
+# shows the real dates.
+AMOUNT_CHOICES = [
+    ("fewer", _("Fewer messages")),
+    ("usual", _("The usual amount")),
+    ("more", _("More messages")),
+]
 
 PAUSE_CHOICES = [
     ("", _("Keep as it is")),
@@ -38,6 +48,21 @@ class PreferencesForm(TimesMixin, forms.Form):
         _("Quiet from"), help_text=_("No message arrives in your quiet hours.")
     )
     quiet_hours_end = time_field(_("Quiet until"))
+    prompt_amount = forms.ChoiceField(
+        label=_("How many messages during a break"),
+        choices=AMOUNT_CHOICES,
+        required=False,  # left out: as it is
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Never more than one a day, whichever you choose. The picture of your coming "
+            "messages shows what you would get."
+        ),
+    )
+    country = forms.ChoiceField(
+        label=_("Country you live in"),
+        required=False,  # left out: as it is, not confirmed
+        help_text=_("It chooses the crisis lines and emergency numbers Between shows you."),
+    )
     email = forms.BooleanField(label=_("Also by email"), required=False)
     sms = forms.BooleanField(label=_("Also by SMS"), required=False)
     full_text_opt_in = forms.BooleanField(
@@ -55,6 +80,7 @@ class PreferencesForm(TimesMixin, forms.Form):
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.client = client
+        choice_field(self, "country").choices = [("", _("Choose a country")), *places.countries()]
         self.fields["email"].help_text = (
             _("I agree to receive a short note at %(address)s.") % {"address": client.email}
             if client.email
@@ -82,6 +108,8 @@ class PreferencesForm(TimesMixin, forms.Form):
             "prompt_times": ", ".join(client.prompt_times),
             "quiet_hours_start": client.quiet_hours_start,
             "quiet_hours_end": client.quiet_hours_end,
+            "prompt_amount": client.prompt_amount,
+            "country": client.country,
             "email": "email" in client.channels,
             "sms": "sms" in client.channels,
             "full_text_opt_in": client.full_text_opt_in,
@@ -105,6 +133,9 @@ class PreferencesForm(TimesMixin, forms.Form):
             "channels": channels,
             "full_text_opt_in": bool(data.get("full_text_opt_in")),
         }
+        for name in ("prompt_amount", "country"):  # saving the country shown confirms it
+            if data.get(name):
+                kwargs[name] = data[name]
         pause = data.get("pause") or ""
         if pause == "resume":
             kwargs["paused_until"] = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -11,7 +11,7 @@ from django.utils.timezone import now as current_time
 from core.converters import parse_id
 from core.models import User
 from planner.breaks.selectors import breaks_for_client, require_client
-from planner.models import Break, Client, InboxMessage, ScheduledPrompt
+from planner.models import Break, Client, InboxMessage
 
 
 def inbox_for_client(client: Client) -> QuerySet[InboxMessage]:
@@ -44,15 +44,9 @@ def api_inbox_for_client(client: Client) -> QuerySet:
     return inbox_for_client(client).values(*INBOX_API_COLUMNS)
 
 
-def calendar_items_for_client(client: Client) -> tuple[list[Break], dict[int, list[datetime]]]:
-    """Non-draft, non-cancelled breaks and the booster prompt dates of each, in two queries."""
-    breaks = list(
+def calendar_items_for_client(client: Client) -> list[Break]:
+    """Non-draft, non-cancelled breaks, in one query (an ending's booked booster sessions
+    are on the break itself: ``Break.booster_sessions``)."""
+    return list(
         breaks_for_client(client).exclude(status=Break.Status.CANCELLED).order_by("starts_at", "id")
     )
-    boosters: dict[int, list[datetime]] = {}
-    rows = ScheduledPrompt.objects.filter(
-        break_obj__in=[b.pk for b in breaks], category="booster"
-    ).exclude(status=ScheduledPrompt.Status.SKIPPED)
-    for break_id, send_at in rows.order_by("send_at").values_list("break_obj_id", "send_at"):
-        boosters.setdefault(break_id, []).append(send_at)
-    return breaks, boosters

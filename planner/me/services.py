@@ -27,14 +27,17 @@ def inbox_acknowledge(*, message: InboxMessage, actor: User, at: datetime | None
 
 @transaction.atomic
 def preferences_update(*, client: Client, actor: User, **data: Any) -> Client:
-    """The client's own settings: timezone, quiet hours, prompt times, channels, pause."""
+    """The client's own settings: timezone, quiet hours, prompt times, how many prompts,
+    channels, their country (giving it confirms it), pause."""
     allowed = {
         "timezone",
         "quiet_hours_start",
         "quiet_hours_end",
         "prompt_times",
+        "prompt_amount",
         "channels",
         "full_text_opt_in",
+        "country",
     }
     paused_until = data.pop("paused_until", ...)
     unknown = set(data) - allowed

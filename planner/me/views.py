@@ -54,15 +54,17 @@ def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
 
 def countdown(brk: Break, tz: ZoneInfo, at: datetime) -> dict:
-    """Whole local days to the return session, or since the last session for an ending."""
+    """Whole local days to the return session. An ending has no counter (the client is still
+    in therapy until the last session, and Between never speaks as the therapist)."""
     today = at.astimezone(tz).date()
     if brk.kind == Break.Kind.ENDING:
-        last = brk.starts_at.astimezone(tz)
-        return {"ending": True, "days": (today - last.date()).days, "last": last}
+        last = (brk.ends_at or brk.starts_at).astimezone(tz)
+        return {"ending": True, "last": last, "before_last": last > at}
     target = brk.return_session_at or brk.ends_at
     local = target.astimezone(tz) if target else None
     return {
         "ending": False,
+        "open_ended": target is None,
         "days": (local.date() - today).days if local else None,
         "target": local,
         "is_session": brk.return_session_at is not None,
@@ -173,6 +175,7 @@ def preferences_preview(request: AuthenticatedHttpRequest, client: Client) -> Ht
                 prompt_times=data["prompt_times"],
                 quiet_hours_start=data["quiet_hours_start"],
                 quiet_hours_end=data["quiet_hours_end"],
+                prompt_amount=data.get("prompt_amount", client.prompt_amount),
             )
         except ValidationError as error:
             form.add_service_errors(error)

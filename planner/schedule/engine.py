@@ -26,7 +26,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.schedule.cadence import FILLER_CATEGORIES, Request, requests_for
 from planner.schedule.localtime import in_quiet_hours, is_quiet, localize, quiet_free_until
-from planner.schedule.text import personal_needs, validate_template
+from planner.schedule.text import (
+    personal_needs,
+    template_needs,
+    template_placeholders,
+    validate_template,
+)
 from planner.schedule.types import (
     Category,
     Kind,
@@ -35,6 +40,9 @@ from planner.schedule.types import (
     ScheduleError,
     TemplateSpec,
 )
+
+# The cadence wants at most one message a day; a plan's max_per_day can only lower that.
+CADENCE_DAILY_MAX = 1
 
 # --- Settings --------------------------------------------------------------------------
 
@@ -65,8 +73,10 @@ def validate_settings(settings: PlanSettings) -> ZoneInfo:
     tz = _zone(settings.timezone)
     _check_aware(settings)
     if settings.ends_at is None:
-        if settings.kind is not Kind.ENDING:
+        if settings.kind not in (Kind.ENDING, Kind.UNPLANNED):
             raise ScheduleError("ends_at", "A break needs an end date.")
+        if settings.kind is Kind.UNPLANNED and settings.return_session_at is not None:
+            raise ScheduleError("ends_at", "Give the end of the break when a return is booked.")
     elif settings.ends_at <= settings.starts_at:
         raise ScheduleError("ends_at", "The break must end after it starts.")
     back, end = settings.return_session_at, settings.ends_at
@@ -94,56 +104,101 @@ def validate_settings(settings: PlanSettings) -> ZoneInfo:
 class _Deck:
     """Deals a category's templates without repeats until all are used, then reshuffles.
 
-    Each round deals the personal templates (the client's own coping strategies and people)
-    first, so a client who wrote them always meets their own words early in the break.
+    The first round opens with the category's lead template (the follow-up that says what
+    the follow-ups are), then deals the personal templates (the client's own words), so a
+    client who wrote them meets them early; templates this break already sent come last.
     """
 
-    def __init__(self, templates: list[TemplateSpec], rng: random.Random) -> None:
+    def __init__(
+        self,
+        templates: list[TemplateSpec],
+        rng: random.Random,
+        sent: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
         self._templates = templates
         self._rng = rng
         self._queue: list[TemplateSpec] = []
         self._last: TemplateSpec | None = None
+        self._first_round = True
+        self._sent = sent
 
     def draw(self) -> TemplateSpec:
         if not self._queue:
             shuffled = list(self._templates)
             self._rng.shuffle(shuffled)
-            personal = [t for t in shuffled if personal_needs(t)]
-            # Dealt from the end: the general ones first in the list, the personal ones last.
-            self._queue = [t for t in shuffled if not personal_needs(t)] + personal
+            # Dealt from the end: the last in the list comes first.
+            order = [t for t in shuffled if not personal_needs(t)]
+            order += [t for t in shuffled if personal_needs(t)]
+            if self._first_round:
+                order = [t for t in order if not t.lead] + [t for t in order if t.lead]
+                order = [t for t in order if t.id in self._sent] + [
+                    t for t in order if t.id not in self._sent
+                ]
+                self._first_round = False
+            self._queue = order
             # Don't let a new round open with the template the last one closed with.
             if len(self._queue) > 1 and self._queue[-1] is self._last:
                 self._queue[-2], self._queue[-1] = self._queue[-1], self._queue[-2]
         self._last = self._queue.pop()
         return self._last
 
+    def draw_without(self, placeholder: str) -> TemplateSpec:
+        """A template that does not use ``placeholder``, if the category has one."""
+        for _ in range(len(self._templates) + 1):
+            spec = self.draw()
+            if placeholder not in template_placeholders(spec.text):
+                return spec
+        return spec
+
+
+def facts_of(settings: PlanSettings) -> set[str]:
+    """The facts true of a break, which a template may state (text.FACTS)."""
+    facts = {"cover" if settings.has_cover else "no_cover"}
+    facts.add("return_booked" if settings.return_session_at is not None else "return_open")
+    facts.add("practice" if settings.has_practice else "no_practice")
+    if settings.has_sessions_plan:
+        facts.add("sessions_plan")
+    if settings.booster_sessions:
+        facts.add("booster_booked")
+    lists = {
+        "strategy": settings.coping_strategies,
+        "contact_name": settings.support_contact_names,
+        "hope": settings.reasons_for_hope,
+        "distraction": settings.distractions,
+    }
+    facts |= {name for name, values in lists.items() if values}
+    return facts
+
 
 def eligible_templates(
     settings: PlanSettings, library: Sequence[TemplateSpec], category: Category
 ) -> list[TemplateSpec]:
-    """The valid templates of a category for this kind; personal ones only with client data."""
-    have = set()
-    if settings.coping_strategies:
-        have.add("strategy")
-    if settings.support_contact_names:
-        have.add("contact_name")
+    """The valid templates of a category for this kind whose facts the break has, without
+    the topics the plan leaves out."""
+    facts = facts_of(settings)
     found = [
         spec
         for spec in library
-        if spec.category == category and settings.kind in spec.kinds and not validate_template(spec)
+        if spec.category == category
+        and settings.kind in spec.kinds
+        and not validate_template(spec)
+        and template_needs(spec) <= facts
+        and not spec.topics & settings.avoid_topics
     ]
     # Sorting by id makes the rotation independent of the library's order.
-    return sorted((s for s in found if personal_needs(s) <= have), key=lambda s: s.id)
+    return sorted(found, key=lambda s: s.id)
 
 
 def _decks(settings: PlanSettings, library: Sequence[TemplateSpec]) -> dict[Category, _Deck]:
     decks = {}
+    sent = {d.template_id for d in settings.delivered}
     for category in Category:
         templates = eligible_templates(settings, library, category)
         if templates:
             # One seeded stream per category, so a change in one category's templates does
             # not reshuffle the others; str seeds are stable across runs (no hash salt).
-            decks[category] = _Deck(templates, random.Random(f"{settings.seed}/{category.value}"))
+            rng = random.Random(f"{settings.seed}/{category.value}")
+            decks[category] = _Deck(templates, rng, sent)
     return decks
 
 
@@ -156,6 +211,8 @@ def personal_context(
     sources = {
         "strategy": settings.coping_strategies,
         "contact_name": settings.support_contact_names,
+        "hope": settings.reasons_for_hope,
+        "distraction": settings.distractions,
     }
     context = {}
     for name in sorted(personal_needs(spec)):
@@ -173,6 +230,10 @@ DEFAULT_VALIDITY = timedelta(hours=3)
 VALIDITY: Mapping[Category, timedelta] = {
     Category.FIRST_CONTACT: timedelta(hours=12),
     Category.UNPLANNED_NOTICE: timedelta(hours=12),
+    Category.RETURN_BOOKED: timedelta(hours=12),
+    Category.STILL_AWAY: timedelta(hours=12),
+    Category.ACKNOWLEDGEMENT: timedelta(hours=6),
+    Category.CLOSING: timedelta(hours=6),
     Category.FOLLOW_UP: timedelta(hours=6),
     Category.RELAPSE_PREVENTION: timedelta(hours=6),
     Category.BOOSTER: timedelta(hours=6),
@@ -220,13 +281,16 @@ class _Placer:
         self._now = settings.now.astimezone(UTC)
         self._taken: list[datetime] = []  # sorted UTC instants
         self._per_day: Counter[date] = Counter()
+        self._daily_max = min(settings.max_per_day, CADENCE_DAILY_MAX)
+        for sent in settings.delivered:  # what the break sent counts for the cap and spacing
+            self.take(sent.send_at.astimezone(UTC))
 
     def fits(self, t: datetime, request: Request) -> bool:
         if t < self._now or (request.earliest is not None and t < request.earliest):
             return False
         if request.latest is not None and t >= request.latest:
             return False
-        if self._per_day[t.astimezone(self._tz).date()] >= self._settings.max_per_day:
+        if self._per_day[t.astimezone(self._tz).date()] >= self._daily_max:
             return False
         # Spacing in real elapsed time: only the neighbours in time can be too close.
         i = bisect_left(self._taken, t)
@@ -272,7 +336,7 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
     """The prompts of one break, ordered by ``send_at``; the same input gives the same plan."""
     tz = validate_settings(settings)
     decks = _decks(settings, library)
-    fillers = [c for c in FILLER_CATEGORIES if c in decks]
+    fillers = filler_rotation(settings, library, decks)
     requests = [
         r
         for r in requests_for(settings, tz)
@@ -280,9 +344,25 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
     ]
     used: Counter[str] = Counter()
     plan = []
-    for n_filler, (request, send_at) in _numbered_fillers(_place(requests, settings, tz)):
+    placed = _place(requests, settings, tz)
+    anchor = settings.return_session_at or settings.ends_at
+    if settings.kind is Kind.ENDING:
+        anchor = None  # the follow-ups run for months after the last session
+    for n_filler, (request, send_at) in _numbered_fillers(placed):
+        # The rotation starts where the seed says, so every category comes up across breaks.
         category = request.category or fillers[n_filler % len(fillers)]
-        spec = decks[category].draw()
+        context: dict[str, str] = {}
+        if category in (Category.FIRST_CONTACT, Category.FOLLOW_UP):
+            # "Between will send you N more messages": counted, so it is right when sent.
+            later = [t for _, t in placed if t > send_at and (anchor is None or t < anchor)]
+            context["message_count"] = str(len(later))
+        if context.get("message_count", "2") in ("0", "1"):
+            spec = decks[category].draw_without("message_count")
+        else:
+            spec = decks[category].draw()
+        context = {
+            k: v for k, v in context.items() if k in template_placeholders(spec.text)
+        } | personal_context(spec, settings, used)
         plan.append(
             PlannedPrompt(
                 category=category,
@@ -290,10 +370,37 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
                 local_send_at=send_at.astimezone(tz),
                 send_at=send_at,
                 valid_until=_valid_until(send_at, category, request.latest, settings, tz),
-                context=personal_context(spec, settings, used),
+                context=context,
+                about=request.about,
             )
         )
     return plan
+
+
+def filler_rotation(
+    settings: PlanSettings, library: Sequence[TemplateSpec], decks: Mapping[Category, _Deck]
+) -> list[Category]:
+    """The order the daily filler categories take turns in.
+
+    The categories that can quote the client's own words (their strategies, people, reasons
+    for hope) come first, so a short break that has room for two or three fillers still
+    brings them back; within each group the rotation starts where the seed says, so every
+    category comes up across breaks.
+    """
+
+    def rotated(categories: list[Category]) -> list[Category]:
+        if not categories:
+            return []
+        start = settings.seed % len(categories)
+        return categories[start:] + categories[:start]
+
+    present = [c for c in FILLER_CATEGORIES if c in decks]
+    own = {
+        c
+        for c in present
+        if any(personal_needs(t) for t in eligible_templates(settings, library, c))
+    }
+    return rotated([c for c in present if c in own]) + rotated([c for c in present if c not in own])
 
 
 def _numbered_fillers(

@@ -13,19 +13,29 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from planner.schedule.text import PLACEHOLDERS
+from planner.schedule.text import FACTS, PLACEHOLDERS, TOPICS, quoting_problems
 from planner.schedule.types import Category, Kind, TemplateSpec
 
 MAX_TEXT_LENGTH = 280
 
 # Categories that only make sense for one kind of break, and those that never do for some.
 ENDING_ONLY_CATEGORIES = frozenset(
-    {Category.TAPER, Category.FOLLOW_UP, Category.RELAPSE_PREVENTION, Category.BOOSTER}
+    {
+        Category.TAPER,
+        Category.FOLLOW_UP,
+        Category.RELAPSE_PREVENTION,
+        Category.BOOSTER,
+        Category.ACKNOWLEDGEMENT,
+        Category.CLOSING,
+    }
 )
-UNPLANNED_ONLY_CATEGORIES = frozenset({Category.UNPLANNED_NOTICE})
+UNPLANNED_ONLY_CATEGORIES = frozenset(
+    {Category.UNPLANNED_NOTICE, Category.RETURN_BOOKED, Category.STILL_AWAY}
+)
 NOT_FOR_ENDING_CATEGORIES = frozenset({Category.COUNTDOWN, Category.RETURN})
 
 _REQUIRED_TEMPLATE_KEYS = ("id", "category", "kinds", "text")
+_OPTIONAL_TEMPLATE_KEYS = ("requires", "topics", "lead")
 _ID_RE = re.compile(r"^[a-z]+(?:-[a-z]+)*-\d{2,3}$")
 _CATEGORY_VALUES = {c.value for c in Category}
 _KIND_VALUES = {k.value for k in Kind}
@@ -76,8 +86,18 @@ def template_problems(entry: Any, index: int) -> list[str]:
         if key not in entry:
             problems.append(f"{label}: missing key '{key}'")
     for key in entry:
-        if key not in _REQUIRED_TEMPLATE_KEYS:
+        if key not in _REQUIRED_TEMPLATE_KEYS + _OPTIONAL_TEMPLATE_KEYS:
             problems.append(f"{label}: unknown key '{key}'")
+    for key, known in (("requires", FACTS), ("topics", TOPICS)):
+        values = entry.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            problems.append(f"{label}: '{key}' must be a list of names")
+            continue
+        for value in values:
+            if value not in known:
+                problems.append(f"{label}: unknown {key[:-1]} {value!r} in '{key}'")
+    if not isinstance(entry.get("lead", False), bool):
+        problems.append(f"{label}: 'lead' must be true or false")
 
     category = None
     if "id" in entry and (not isinstance(raw_id, str) or not _ID_RE.match(raw_id)):
@@ -119,6 +139,15 @@ def template_problems(entry: Any, index: int) -> list[str]:
             if text != text.strip():
                 problems.append(f"{label}: text has leading or trailing whitespace")
             problems.extend(_placeholder_problems(label, text))
+            problems.extend(_wording_problems(label, text))
+    return problems
+
+
+def _wording_problems(label: str, text: str) -> list[str]:
+    """The mechanical rules of the texts: no exclamation marks, the client's words quoted."""
+    problems = [f"{label}: no exclamation marks"] if "!" in text else []
+    spec = TemplateSpec(id=label, category=Category.COPING, text=text)
+    problems += [p.replace(f"template {label}: ", f"{label}: ") for p in quoting_problems(spec)]
     return problems
 
 
@@ -169,6 +198,9 @@ def load_prompt_library(path: str | Path) -> list[TemplateSpec]:
             category=Category(entry["category"]),
             text=entry["text"],
             kinds=frozenset(Kind(k) for k in entry["kinds"]),
+            requires=frozenset(entry.get("requires", ())),
+            topics=frozenset(entry.get("topics", ())),
+            lead=bool(entry.get("lead", False)),
         )
         for entry in data
     ]

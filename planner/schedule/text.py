@@ -1,4 +1,11 @@
-"""Template text: placeholders, their checks, and rendering with the client's own words.
+"""Template text: placeholders, the facts a text needs, and rendering with the client's words.
+
+The rule the texts follow: a message never states what is not known. A placeholder that
+stands for a fact (a covering clinician, a booked return, a booster session) makes its
+template need that fact, and a template is used only when the break has it; there is no
+fallback phrase that would pretend otherwise ("the covering clinician", "the return date").
+Only two placeholders have a fallback, and neither asserts anything: the first name (left
+out) and the therapist's name ("your therapist").
 
 Pure: no Django, no clock.
 """
@@ -11,29 +18,62 @@ from collections.abc import Mapping
 
 from planner.schedule.types import TemplateSpec
 
-PLACEHOLDERS = frozenset(
-    {"first_name", "return_date", "therapist_name", "covering_name", "contact_name", "strategy"}
-)
+# Placeholders filled from the client's own lists; they are quoted, never merged into a
+# sentence: From your plan: "{strategy}".
+PERSONAL_PLACEHOLDERS = frozenset({"strategy", "contact_name", "hope", "distraction"})
 
+# Placeholders that stand for a fact of the break, and the fact each needs.
+FACT_PLACEHOLDERS: Mapping[str, str] = {
+    "return_date": "return_booked",
+    "covering_name": "cover",
+    "practice_name": "practice",
+    "booster_date": "booster_booked",
+    "sessions_plan": "sessions_plan",
+    **{name: name for name in PERSONAL_PLACEHOLDERS},
+}
 
-# Placeholders filled from the client's own lists; a template using one is "personal".
-PERSONAL_PLACEHOLDERS = frozenset({"strategy", "contact_name"})
+# Always available: the engine counts the messages itself.
+ENGINE_PLACEHOLDERS = frozenset({"message_count"})
 
-
-# A missing value never breaks a message: it reads as a gentle, neutral phrase instead.
+# A missing value here never breaks a message, and its stand-in asserts nothing.
 FALLBACKS: Mapping[str, str] = {
     "first_name": "",
-    "return_date": "the return date",
     "therapist_name": "your therapist",
-    "covering_name": "the covering clinician",
-    "contact_name": "someone you trust",
-    "strategy": "something that has helped before",
 }
+
+PLACEHOLDERS = frozenset(FACT_PLACEHOLDERS) | ENGINE_PLACEHOLDERS | frozenset(FALLBACKS)
+
+# Every fact a template may need (``requires`` or through a placeholder). Each comes with
+# its opposite where a text may speak of the absence of the fact.
+FACTS = frozenset(
+    {
+        "cover",
+        "no_cover",
+        "return_booked",
+        "return_open",  # no return session booked (an open-ended absence)
+        "practice",
+        "no_practice",
+        "booster_booked",
+        "sessions_plan",
+        *PERSONAL_PLACEHOLDERS,
+    }
+)
+
+TOPICS = frozenset({"body", "food"})
 
 
 def template_placeholders(text: str) -> set[str]:
     """The placeholder names used in ``text``; raises ValueError on malformed braces."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def template_needs(spec: TemplateSpec) -> set[str]:
+    """The facts a template states: its ``requires`` and those its placeholders stand for."""
+    try:
+        names = template_placeholders(spec.text)
+    except ValueError:
+        names = set()
+    return set(spec.requires) | {FACT_PLACEHOLDERS[n] for n in names if n in FACT_PLACEHOLDERS}
 
 
 def validate_template(spec: TemplateSpec) -> list[str]:
@@ -52,11 +92,40 @@ def validate_template(spec: TemplateSpec) -> list[str]:
             errors.append(
                 f"template {spec.id}: placeholder {{{name}}} must not have a format or conversion"
             )
+    for fact in sorted(set(spec.requires) - FACTS):
+        errors.append(f"template {spec.id}: unknown fact {fact!r} in requires")
+    for topic in sorted(set(spec.topics) - TOPICS):
+        errors.append(f"template {spec.id}: unknown topic {topic!r}")
     return errors
 
 
+_QUOTED = re.compile(r'from your plan[^:"]*: "\{(\w+)\}"', re.IGNORECASE)
+
+
+def quoting_problems(spec: TemplateSpec) -> list[str]:
+    """The client's words are quoted as they wrote them, never merged into a sentence."""
+    try:
+        names = template_placeholders(spec.text) & PERSONAL_PLACEHOLDERS
+    except ValueError:
+        return []
+    quoted = _QUOTED.findall(spec.text)
+    problems = []
+    for name in sorted(names):
+        if spec.text.count("{" + name + "}") != quoted.count(name):
+            problems.append(
+                f'template {spec.id}: {{{name}}} must be quoted: From your plan: "{{{name}}}"'
+            )
+    if names and re.search(r"\b(helps?|helped|works?|worked)\b", spec.text, re.IGNORECASE):
+        problems.append(f"template {spec.id}: never claims that the client's own words helped")
+    return problems
+
+
 def render(text: str, context: Mapping[str, str]) -> str:
-    """Fill the placeholders of ``text``; never raises, whatever is missing."""
+    """Fill the placeholders of ``text``; never raises, whatever is missing.
+
+    The engine only picks a template whose facts exist, so a fact placeholder is always
+    filled; should one be empty anyway, it is left empty rather than invented.
+    """
     try:
         parts = list(string.Formatter().parse(text))
     except ValueError:
@@ -67,7 +136,13 @@ def render(text: str, context: Mapping[str, str]) -> str:
         out.append(literal)
         if name is None:
             continue
-        value = (context.get(name) or "").strip() or FALLBACKS.get(name, "")
+        value = (context.get(name) or "").strip()
+        if not value:
+            value = FALLBACKS.get(name, "")
+            # A stand-in that opens a sentence opens it with a capital: "Your therapist is".
+            before = "".join(out).rstrip(" ")
+            if value and (not before or before[-1] in ".?"):
+                value = value[0].upper() + value[1:]
         blanked = blanked or not value
         out.append(value)
     result = "".join(out)
@@ -75,7 +150,7 @@ def render(text: str, context: Mapping[str, str]) -> str:
 
 
 def _tidy(text: str) -> str:
-    """Clean up after an empty value: "Hi , take a breath" -> "Hi, take a breath"."""
+    """Clean up after an empty value: "Hello , take a breath" -> "Hello, take a breath"."""
     text = re.sub(r"[ \t]+([,.!?;:])", r"\1", text)
     text = re.sub(r"[ \t]{2,}", " ", text)
     stripped = re.sub(r"^[\s,;:]+", "", text)

@@ -27,6 +27,18 @@ class Category(str, enum.Enum):
     RELAPSE_PREVENTION = "relapse_prevention"  # ending: reviewing the blueprint
     BOOSTER = "booster"  # ending: booster-session reminders
     UNPLANNED_NOTICE = "unplanned_notice"  # neutral first message of an unplanned absence
+    RETURN_BOOKED = "return_booked"  # unplanned: the return is now booked (or moved earlier)
+    STILL_AWAY = "still_away"  # unplanned: the absence goes on longer than the client was told
+    ACKNOWLEDGEMENT = "acknowledgement"  # ending: the first message after the last session
+    CLOSING = "closing"  # ending: the last message, closing the follow-ups
+
+
+class Amount(str, enum.Enum):
+    """How many prompts the client wants: their choice in their preferences."""
+
+    FEWER = "fewer"
+    USUAL = "usual"
+    MORE = "more"
 
 
 class Kind(str, enum.Enum):
@@ -42,8 +54,24 @@ class TemplateSpec:
     category: Category
     text: str
     kinds: frozenset[Kind] = frozenset(Kind)  # the kinds of break it suits
-    # A personal template needs {strategy} or {contact_name}; the engine fills it from the
-    # client's own coping strategies / support contacts and skips it when there are none.
+    # Facts the text states without a placeholder ("Today is your first session back" needs
+    # a booked return). The placeholders add their own (see text.template_needs): a template
+    # is used only when every fact it needs is true of the break (text.FACTS).
+    requires: frozenset[str] = frozenset()
+    # Topics some clients are better spared ("body": breath and body-focused exercises,
+    # "food"); a plan can leave them out for one client (PlanSettings.avoid_topics).
+    topics: frozenset[str] = frozenset()
+    # A lead template opens its category: the first prompt of that category uses it.
+    lead: bool = False
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A prompt of this break that went out (or is going out) already, for a new plan."""
+
+    category: Category
+    template_id: str
+    send_at: datetime  # aware
 
 
 @dataclass(frozen=True)
@@ -51,8 +79,10 @@ class PlanSettings:
     kind: Kind
     timezone: str  # IANA name, already validated
     starts_at: datetime  # aware
-    ends_at: datetime | None  # aware; None only for an ending
-    return_session_at: datetime | None  # aware
+    # Aware; None for an ending (the start is the last session) and for an open-ended
+    # unplanned absence (nobody knows yet when it ends).
+    ends_at: datetime | None
+    return_session_at: datetime | None  # aware; None: no return session is booked
     now: datetime  # aware; nothing is planned before it
     prompt_times: tuple[time, ...] = (time(9, 0), time(13, 0), time(19, 0))
     quiet_hours_start: time | None = None  # quiet from start to end; may wrap midnight
@@ -62,7 +92,21 @@ class PlanSettings:
     notice_given_at: datetime | None = None
     coping_strategies: tuple[str, ...] = ()
     support_contact_names: tuple[str, ...] = ()
+    reasons_for_hope: tuple[str, ...] = ()
+    distractions: tuple[str, ...] = ()  # the plan's people and places that take the mind off
     seed: int = 0
+    amount: Amount = Amount.USUAL
+    has_cover: bool = False  # a covering clinician is named in the plan
+    has_practice: bool = False  # the therapist's practice has a name to give
+    has_sessions_plan: bool = False  # unplanned: the plan says what happens to booked sessions
+    booster_sessions: tuple[datetime, ...] = ()  # ending: booked booster sessions, aware
+    avoid_topics: frozenset[str] = frozenset()
+    # Unplanned: news to give once (RETURN_BOOKED or STILL_AWAY), from the edit at news_at.
+    news: Category | None = None
+    news_at: datetime | None = None
+    # What this break already sent: it counts for the daily cap and the spacing, and a
+    # one-off message (a notice, a first contact, news) is never sent twice.
+    delivered: tuple[Delivered, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,8 +116,10 @@ class PlannedPrompt:
     local_send_at: datetime  # aware, in the plan's timezone
     send_at: datetime  # aware, UTC
     valid_until: datetime  # aware, UTC: not delivered after this
-    # Personal context for the template's placeholders ({strategy}, {contact_name}).
+    # Context the engine fills: the client's own words ({strategy}, {contact_name}, {hope},
+    # {distraction}) and {message_count}.
     context: dict[str, str] = field(default_factory=dict, compare=False)
+    about: datetime | None = None  # the session a prompt is about ({booster_date})
 
 
 class ScheduleError(Exception):

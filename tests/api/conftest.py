@@ -75,12 +75,20 @@ def world(make_user, therapist):
     user_b = make_user("client", email="client.b@example.com")
 
     client_a = services.client_create(
-        therapist=therapist, first_name="Ada", last_name="Alphason", email="ada@example.com"
+        therapist=therapist,
+        first_name="Ada",
+        last_name="Alphason",
+        email="ada@example.com",
+        country="GB",
     )
     client_a.user = user_a
     client_a.save(update_fields=["user"])
     client_b = services.client_create(
-        therapist=therapist_b, first_name="Ben", last_name="Betason", email="ben@example.com"
+        therapist=therapist_b,
+        first_name="Ben",
+        last_name="Betason",
+        email="ben@example.com",
+        country="GB",
     )
     client_b.user = user_b
     client_b.save(update_fields=["user"])

@@ -62,21 +62,49 @@ def test_deliveries_show_status_attempts_and_last_error(world):
 def test_an_absence_creates_one_draft_per_client(world, plan):
     from planner.breaks import services
 
-    services.client_create(therapist=world.users["therapist_a"], first_name="Second")
+    services.client_create(therapist=world.users["therapist_a"], first_name="Second", country="GB")
     body = {**plan(), "clients": "all"}
     answer = world.api("therapist_a").post(f"{V}/absences/", body, format="json")
     assert answer.status_code == 201, answer.content
     assert [b["status"] for b in answer.json()] == ["draft", "draft"]
 
 
-def test_a_colleague_declares_an_unplanned_absence_which_is_activated(world, plan):
+def test_a_colleague_declares_an_open_ended_unplanned_absence_then_reviews_it(world, plan):
+    """Issue 14: no made-up end, what happens to booked sessions, no activation of "all" at
+    once, and a client to phone rather than message."""
+    from planner.breaks import services
+
+    second = services.client_create(
+        therapist=world.users["therapist_a"], first_name="Second", country="GB"
+    )
     body = {
         **plan(kind="unplanned", starts_at=now() + timedelta(hours=1)),
         "clients": "all",
         "therapist": world.users["therapist_a"].pk,
+        "ends_at": None,
+        "sessions_plan": "cancelled_practice",
     }
     body.pop("return_session_at")
-    answer = world.api("therapist_b").post(f"{V}/absences/", body, format="json")
+    api = world.api("therapist_b")
+    refused = api.post(f"{V}/absences/", {**body, "activate": True}, format="json")
+    assert refused.status_code == 400 and "activate" in refused.json()
+    answer = api.post(f"{V}/absences/", body, format="json")
     assert answer.status_code == 201, answer.content
-    assert {b["status"] for b in answer.json()} == {"scheduled"}
-    assert {b["client"] for b in answer.json()} == {world.client_a.pk}
+    made = answer.json()
+    assert {b["status"] for b in made} == {"draft"}
+    assert {b["ends_at"] for b in made} == {None}
+    assert {b["sessions_plan"] for b in made} == {"cancelled_practice"}
+    assert {b["client"] for b in made} == {world.client_a.pk, second.pk}
+    ids = [b["id"] for b in made]
+    call = next(b["id"] for b in made if b["client"] == second.pk)
+    reviewed = api.post(
+        f"{V}/absences/activate/", {"breaks": ids, "call_first": [call]}, format="json"
+    )
+    assert reviewed.status_code == 200, reviewed.content
+    statuses = {b["id"]: (b["status"], b["needs_call"]) for b in reviewed.json()}
+    assert statuses[call] == ("draft", True)
+    assert {v for k, v in statuses.items() if k != call} == {("scheduled", False)}
+    stranger = world.api("therapist_a").post(
+        f"{V}/absences/activate/", {"breaks": [999999]}, format="json"
+    )
+    assert stranger.status_code == 400 and "breaks" in stranger.json()

@@ -8,6 +8,7 @@ def test_a_therapist_creates_edits_and_deletes_a_client(world):
     body = {
         "first_name": "Cleo",
         "timezone": "Europe/Paris",
+        "country": "FR",
         "quiet_hours_start": "22:00",
         "quiet_hours_end": "07:00",
         "prompt_times": ["08:00", "19:00"],

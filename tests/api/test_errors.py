@@ -10,7 +10,8 @@ V = "/api/v1"
 
 BAD_CLIENT = [
     ({"first_name": 12}, "first_name"),
-    ({"first_name": "A", "timezone": "Mars/Olympus"}, "timezone"),
+    ({"first_name": "A", "country": "GB", "timezone": "Mars/Olympus"}, "timezone"),
+    ({"first_name": "A"}, "country"),  # no default country: it chooses the crisis lines
     ({"first_name": "A", "quiet_hours_start": "25:00"}, "quiet_hours_start"),
     ({"first_name": "A", "prompt_times": ["9am"]}, "prompt_times"),
     ({"first_name": "A", "channels": ["pigeon"]}, "channels"),

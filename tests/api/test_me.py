@@ -96,15 +96,29 @@ def test_the_calendar_lists_booster_sessions_of_an_ending(world):
     from planner.breaks import services
     from planner.me.calendar import calendar_for_client
 
-    start = now() + timedelta(days=20)
+    start = now().replace(second=0, microsecond=0) + timedelta(days=20)
+    booked = [start + timedelta(days=60, hours=2), start + timedelta(days=120, hours=2)]
     ending = services.break_create(
-        therapist=world.users["therapist_a"], client=world.client_a, kind="ending", starts_at=start
+        therapist=world.users["therapist_a"],
+        client=world.client_a,
+        kind="ending",
+        starts_at=start,
+        booster_sessions=booked,
     )
     services.break_activate(brk=ending, actor=world.users["therapist_a"])
-    boosters = ending.prompts.filter(category="booster").count()
     text = calendar_for_client(world.client_a).decode()
-    assert text.count(f"UID:booster-{ending.pk}-") == boosters
+    # The booked sessions themselves, at their time, whatever the reminders' dates.
+    assert text.count(f"UID:booster-{ending.pk}-") == 2
+    assert text.count("SUMMARY:Booster session") == 2
     assert f"UID:break-{ending.pk}@between" in text
+    unbooked = services.break_create(
+        therapist=world.users["therapist_b"],
+        client=world.client_b,
+        kind="ending",
+        starts_at=start,
+    )
+    services.break_activate(brk=unbooked, actor=world.users["therapist_b"])
+    assert "booster" not in calendar_for_client(world.client_b).decode().lower()
 
 
 def test_the_calendar_works_with_a_session_too(world):

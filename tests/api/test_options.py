@@ -29,6 +29,7 @@ ROUTES = [
     "/breaks/{break}/check-ins/",
     "/absences/",
     "/absences/declared/",
+    "/absences/activate/",
     "/coverage/",
     "/me/breaks/",
     "/me/inbox/",

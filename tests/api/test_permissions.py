@@ -58,7 +58,7 @@ def _absence_body(w):
 #  expected: anonymous, client_a, client_b, therapist_a, therapist_b, covering
 MATRIX = [
     ("get", lambda w: f"{V}/clients/", None, (401, 403, 403, 200, 200, 200)),
-    ("post", lambda w: f"{V}/clients/", lambda w: {"first_name": "New"},
+    ("post", lambda w: f"{V}/clients/", lambda w: {"first_name": "New", "country": "GB"},
      (401, 403, 403, 201, 201, 201)),
     ("get", lambda w: f"{V}/clients/{w.client_a.pk}/", None, (401, 404, 404, 200, 404, 404)),
     ("patch", lambda w: f"{V}/clients/{w.client_a.pk}/", lambda w: {"phone": "+447700900124"},
@@ -89,6 +89,8 @@ MATRIX = [
      (401, 404, 404, 200, 404, 200)),
     ("post", lambda w: f"{V}/absences/", _absence_body, (401, 403, 403, 201, 201, 201)),
     ("get", lambda w: f"{V}/absences/declared/", None, (401, 403, 403, 200, 200, 200)),
+    ("post", lambda w: f"{V}/absences/activate/", lambda w: {"breaks": [w.break_a.pk]},
+     (401, 403, 403, 200, 400, 400)),
     ("get", lambda w: f"{V}/coverage/", None, (401, 403, 403, 200, 200, 200)),
     ("get", lambda w: f"{V}/me/breaks/", None, (401, 200, 200, 403, 403, 403)),
     ("get", lambda w: f"{V}/me/inbox/", None, (401, 200, 200, 403, 403, 403)),

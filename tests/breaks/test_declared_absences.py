@@ -54,12 +54,15 @@ def absence(people, kind: str, clients=None, **extra) -> dict:
         "kind": kind,
         "starts_at": start.isoformat(),
         "ends_at": (start + timedelta(days=7)).isoformat(),
-        "activate": True,
+        # "all" is never activated at once: those drafts go through the review step.
+        "activate": clients != "all",
         "covering_clinician": {"name": "Mallory"},
         **extra,
     }
     if kind == "ending":
         body.pop("ends_at")
+    if kind == "unplanned":
+        body.setdefault("sessions_plan", "cancelled_practice")  # required (issue 14)
     return body
 
 
@@ -141,7 +144,18 @@ def test_staff_declare_for_all_clients_and_list_and_cancel_them(people, therapis
     made = staff.post(f"{V}/absences/", absence(people, "unplanned", "all"), format="json")
     assert made.status_code == 201, made.content
     assert {r["view"] for r in made.json()} == {"declared"}
+    assert {r["status"] for r in made.json()} == {"draft"}
     ids = {r["id"] for r in made.json()}
+    # The review step: Sam is phoned instead, Robin's plan is activated.
+    sam = next(r["id"] for r in made.json() if r["client_first_name"] == "Sam")
+    reviewed = staff.post(
+        f"{V}/absences/activate/", {"breaks": sorted(ids), "call_first": [sam]}, format="json"
+    )
+    assert reviewed.status_code == 200, reviewed.content
+    rows = {r["id"]: r for r in reviewed.json()}
+    assert {r["view"] for r in rows.values()} == {"declared"}
+    assert rows[sam]["status"] == "draft" and rows[sam]["needs_call"] is True
+    assert {r["status"] for pk, r in rows.items() if pk != sam} <= {"scheduled", "active"}
     assert {r["id"] for r in staff.get(f"{V}/absences/declared/").json()["results"]} == ids
     for pk in ids:
         assert staff.post(f"{V}/breaks/{pk}/cancel/").status_code == 200

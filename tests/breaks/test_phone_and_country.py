@@ -68,7 +68,9 @@ def test_countries_are_iso_codes():
 
 def test_the_api_stores_e164_and_reads_a_national_number_in_the_clients_country(api):
     created = api.post(
-        f"{V}/clients/", {"first_name": "Ada", "phone": "+44 7700 900124"}, format="json"
+        f"{V}/clients/",
+        {"first_name": "Ada", "country": "GB", "phone": "+44 7700 900124"},
+        format="json",
     )
     assert created.status_code == 201, created.content
     assert created.json()["phone"] == "+447700900124"
@@ -83,9 +85,10 @@ def test_the_api_stores_e164_and_reads_a_national_number_in_the_clients_country(
     ("body", "field"),
     [
         ({"first_name": "A", "country": "ZZ"}, "country"),
-        ({"first_name": "A", "phone": "+44 7700\r\n900124"}, "phone"),
-        ({"first_name": "A", "phone": "07700 900124\n"}, None),  # a trailing break is trimmed
-        ({"first_name": "A", "phone": "not a number"}, "phone"),
+        ({"first_name": "A", "country": "GB", "phone": "+44 7700\r\n900124"}, "phone"),
+        # A trailing line break is trimmed.
+        ({"first_name": "A", "country": "GB", "phone": "07700 900124\n"}, None),
+        ({"first_name": "A", "country": "GB", "phone": "not a number"}, "phone"),
     ],
 )
 def test_the_api_refuses_a_bad_country_or_phone_naming_the_field(api, body, field):
@@ -140,3 +143,16 @@ def test_the_migration_normalises_what_parses_and_leaves_the_rest(therapist):
     migration.phones_to_e164(apps, None)
     for typed, (_country, stored) in rows.items():
         assert Client.objects.get(pk=ids[typed]).phone == stored, typed
+
+
+def test_without_the_clients_country_a_national_number_asks_for_its_country_code(therapist):
+    from planner.breaks import services
+
+    ada = services.client_create(therapist=therapist, first_name="Ada")  # no country yet
+    assert ada.country == ""
+    with pytest.raises(ValidationError) as caught:
+        services.client_update(client=ada, actor=therapist, phone="07700 900124")
+    assert "country code" in caught.value.message_dict["phone"][0]
+    services.client_update(client=ada, actor=therapist, phone="+44 7700 900124")
+    ada.refresh_from_db()
+    assert ada.phone == "+447700900124"

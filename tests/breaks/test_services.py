@@ -162,13 +162,17 @@ def test_a_colleague_declares_an_unplanned_absence_with_a_neutral_first_message(
         starts_at=NOW,
         ends_at=NOW + timedelta(days=7),
         covering_clinician={"name": "Priya Shah", "phone": "+441", "email": "p@example.com"},
+        sessions_plan="cancelled_covering",
     )
+    assert {b.status for b in breaks} == {Break.Status.DRAFT}  # "all": the review step first
+    services.absence_activate(breaks=breaks, call_first=set(), actor=colleague, at=NOW)
     assert {b.status for b in breaks} == {Break.Status.ACTIVE}
     for brk in breaks:
         first = brk.prompts.order_by("send_at").first()
         assert first.category == "unplanned_notice"
         assert first.send_at - NOW <= timedelta(minutes=10)
         assert "Priya Shah" in first.text and "Morgan" in first.text
+        assert "not because of anything you did" in first.text or "nothing you did" in first.text
 
 
 def test_nobody_outside_the_practice_declares_an_absence(make_user, client_of):

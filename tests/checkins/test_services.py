@@ -30,7 +30,8 @@ pytestmark = pytest.mark.django_db
 NOTE = "Couldn't sleep again, thinking about the argument with Sam"
 START = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
 COVERING_BODY = re.compile(
-    r"^A client you are covering for asked for support in Between\. Please open: "
+    r"^A client you are covering for asked for support in Between "
+    r"\(a check-in score at their plan's threshold or above\)\. Please open: "
     r"http://127\.0\.0\.1:8000/l/escalation/[^/\s]+/$"
 )
 
@@ -135,7 +136,12 @@ def test_it_escalates_a_high_distress_check_in_with_consent(
     result = record(client, django_capture_on_commit_callbacks)
 
     assert result.support_shown and result.escalated
-    assert result.escalation_message.startswith("We have let Priya Shah know")
+    # Exactly what happens: no fallback contact in this practice, so none is promised; and
+    # always what to do if the client feels unsafe before anyone calls.
+    assert result.escalation_message == (
+        "We have asked Priya Shah to contact you. Nobody may see this straight away. If you "
+        "feel unsafe before anyone calls, call 999 or one of the crisis lines here."
+    )
     escalation = Escalation.objects.get()
     assert escalation.check_in == result.check_in
     assert escalation.status == Escalation.Status.NOTIFIED
@@ -220,7 +226,10 @@ def test_it_does_not_escalate_when_the_plan_has_it_off(
     make_break(client, therapist, covering, escalation_enabled=False)
     result = record(client, django_capture_on_commit_callbacks, need_support_now=True, distress=2)
     assert result.support_shown and not result.escalated
-    assert result.escalation_message.startswith("Escalation is not part of your plan")
+    assert result.escalation_message.startswith(
+        "Asking for support here is not set up in your plan, so nobody has been notified."
+    )
+    assert "call 999" in result.escalation_message
     assert mail.outbox == [] and sms == []
 
 
@@ -241,7 +250,10 @@ def test_it_only_thanks_the_client_below_the_threshold(
     make_break(client, therapist, covering, distress_threshold=9)
     result = record(client, django_capture_on_commit_callbacks, distress=8)
     assert not result.support_shown and not result.escalated
-    assert result.escalation_message == "" and result.crisis_resources == {}
+    assert result.escalation_message == ""
+    # The crisis lines are on every answer, not only above the threshold.
+    assert result.crisis_resources["emergency"] == "999"
+    assert result.coping_strategies == [] and result.covering_clinician is None
     assert mail.outbox == [] and sms == []
     assert actions() == ["checkin.recorded"]
 
@@ -282,7 +294,7 @@ def test_it_rejects_values_out_of_range(client, distress, note, field):
 # ----------------------------------------------------------------------- rate limit
 
 
-def test_it_escalates_at_most_once_per_client_per_period(
+def test_a_repeat_request_joins_the_open_escalation_and_alerts_again(
     client, therapist, covering, sms, django_capture_on_commit_callbacks
 ):
     make_break(client, therapist, covering)
@@ -290,18 +302,44 @@ def test_it_escalates_at_most_once_per_client_per_period(
         first = record(client, django_capture_on_commit_callbacks)
     with time_machine.travel(START + timedelta(minutes=239), tick=False):
         second = record(client, django_capture_on_commit_callbacks, need_support_now=True)
-    assert first.escalated and not second.escalated
-    assert "have not been notified again" in second.escalation_message
-    assert len(mail.outbox) == 1 and len(sms) == 1
-    limited = AuditEvent.objects.get(action="escalation.rate_limited")
-    assert limited.detail == {
+    escalation = Escalation.objects.get()
+    assert first.escalated and second.escalated
+    assert second.check_in.repeat_of == escalation
+    assert second.escalation_message.startswith("You asked again, so we have told Priya Shah")
+    assert "call 999" in second.escalation_message
+    # Alerted again, saying what triggered it this time (a request, not a score).
+    assert len(mail.outbox) == 2 and len(sms) == 2
+    assert mail.outbox[1].subject == "Between: a client asked for support again"
+    assert "(they asked to be contacted)" in sms[1]["body"]
+    assert_no_clinical_content(sms[1]["body"])
+    repeated = AuditEvent.objects.get(action="escalation.repeated")
+    assert repeated.detail == {
         "check_in": second.check_in.pk,
-        "previous_escalation": Escalation.objects.get().pk,
+        "escalation": escalation.pk,
+        "alerted": True,
     }
     with time_machine.travel(START + timedelta(minutes=241), tick=False):
         third = record(client, django_capture_on_commit_callbacks)
     assert third.escalated and Escalation.objects.count() == 2
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
+
+
+def test_repeat_alerts_stop_after_a_few_and_the_client_is_told(
+    client, therapist, covering, sms, django_capture_on_commit_callbacks
+):
+    make_break(client, therapist, covering)
+    results = []
+    for minutes in range(0, 50, 10):
+        with time_machine.travel(START + timedelta(minutes=minutes), tick=False):
+            results.append(record(client, django_capture_on_commit_callbacks))
+    assert len(mail.outbox) == 1 + checkins.MAX_REPEAT_ALERTS
+    # A high score, not a request: the client is told which it was.
+    assert results[1].escalation_message.startswith(
+        "This check-in is at your plan's threshold too, so we have told Priya Shah again."
+    )
+    last = results[-1].escalation_message
+    assert last.startswith("Priya Shah has already been told several times in the last 4 hours")
+    assert "call 999" in last
 
 
 def test_the_rate_limit_follows_the_setting(
@@ -383,7 +421,8 @@ def test_the_fallback_fires_after_the_timeout(escalated, sms, practice_fallback,
     body = mail.outbox[0].body
     assert body.startswith(
         "A client's request for support in Between was not acknowledged by the covering "
-        "clinician in time. Please open: http://127.0.0.1:8000/l/escalation/"
+        "clinician in time (a check-in score at their plan's threshold or above). "
+        "Please open: http://127.0.0.1:8000/l/escalation/"
     )
     assert sms[0]["body"] == body
     for text in (body, mail.outbox[0].subject, caplog.text):

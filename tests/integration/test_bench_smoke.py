@@ -11,9 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bench(script: str, *args: str) -> subprocess.CompletedProcess:
-    # A database of its own, named after the tests' one (two checkouts never share it).
-    server, name = os.environ["DATABASE_URL"].rsplit("/", 1)
-    db = f"{server}/{name}_bench_smoke"
+    # Named after the tests' own database, so that runs against different databases on one
+    # server (other branches, other migrations) never share, or migrate, each other's.
+    base, name = os.environ["DATABASE_URL"].rsplit("/", 1)
+    db = f"{base}/{name}_bench_smoke"
     env = {**os.environ, "BENCH_DATABASE_URL": db}
     if os.environ.get("REDIS_URL"):  # the tests' Redis, not the real benchmark's database 9
         env["BENCH_REDIS_URL"] = os.environ["REDIS_URL"]

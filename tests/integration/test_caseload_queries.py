@@ -19,7 +19,9 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 def _absence_queries(therapist, count: int) -> int:
     for i in range(count):
-        services.client_create(therapist=therapist, first_name=f"C{i}", timezone="Europe/Paris")
+        services.client_create(
+            therapist=therapist, first_name=f"C{i}", timezone="Europe/Paris", country="FR"
+        )
     with CaptureQueriesContext(connection) as ctx:
         breaks = services.absence_plan(
             actor=therapist,
@@ -46,7 +48,7 @@ def test_activating_a_caseload_uses_the_same_number_of_queries(make_user):
     for size in (3, 30):
         therapist = make_user("therapist")
         for i in range(size):
-            services.client_create(therapist=therapist, first_name=f"C{i}")
+            services.client_create(therapist=therapist, first_name=f"C{i}", country="GB")
         breaks = services.absence_plan(
             actor=therapist,
             therapist=therapist,

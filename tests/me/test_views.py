@@ -51,7 +51,9 @@ def test_my_break_shows_the_countdown_plan_contacts_and_crisis_lines(
     assert "Samaritans" in html
 
 
-def test_an_ending_counts_days_since_the_last_session(as_client, therapist, client_record):
+def test_an_ending_has_no_counter_and_never_speaks_as_the_therapist(
+    as_client, therapist, client_record
+):
     brk = draft_break(
         therapist,
         client_record,
@@ -61,7 +63,9 @@ def test_an_ending_counts_days_since_the_last_session(as_client, therapist, clie
         return_session_at=None,
     )
     services.break_activate(brk=brk, actor=therapist)
-    assert "3 days since our last session" in as_client.get("/me/").content.decode()
+    html = as_client.get("/me/").content.decode()
+    assert "since our last session" not in html and "days since" not in html
+    assert "What you built in therapy goes on with you." in html
 
 
 def test_a_client_acknowledges_a_message(as_client, client_record):
@@ -147,7 +151,9 @@ def test_the_after_break_review_is_invited_shown_to_the_therapist_and_seeds_the_
     from planner.breaks import services
 
     login = User.objects.create_user("ana@example.com", "a-long-test-password-1", role="client")
-    robin = services.client_create(therapist=therapist, first_name="Ana", timezone="UTC")
+    robin = services.client_create(
+        therapist=therapist, first_name="Ana", timezone="UTC", country="GB"
+    )
     robin.user = login
     robin.save(update_fields=["user"])
     start = now() + timedelta(days=1)
@@ -180,3 +186,35 @@ def test_the_after_break_review_is_invited_shown_to_the_therapist_and_seeds_the_
     assert b"Starting from the last plan" in builder.content
     assert b"Sundays" in builder.content
     assert b"swimming on Saturdays" in builder.content
+
+
+def test_the_client_chooses_fewer_or_more_messages_with_a_live_picture(
+    as_client, therapist, client_record
+):
+    """Point 11: fewer, usual or more in the client's preferences, previewed before saving."""
+    brk = draft_break(
+        therapist,
+        client_record,
+        starts_at=now() - timedelta(hours=1),
+        ends_at=now() + timedelta(days=21),
+        return_session_at=now() + timedelta(days=21, hours=12),
+    )
+    services.break_activate(brk=brk, actor=therapist)
+    data = {"timezone": "Europe/London", "prompt_times": "09:00, 13:00, 19:00", "pause": ""}
+    page = as_client.get("/me/preferences/").content.decode()
+    assert 'name="prompt_amount"' in page and "Never more than one a day" in page
+    marks = {
+        amount: as_client.post("/me/preferences/preview/", {**data, "prompt_amount": amount})
+        .content.decode()
+        .count('class="mark"')
+        for amount in ("fewer", "usual", "more")
+    }
+    assert marks["fewer"] < marks["usual"] < marks["more"]
+    brk.refresh_from_db()
+    assert brk.prompt_amount == "usual"  # a preview writes nothing
+    assert as_client.post("/me/preferences/", {**data, "prompt_amount": "fewer"}).status_code == 302
+    brk.refresh_from_db()
+    client_record.refresh_from_db()
+    assert client_record.prompt_amount == brk.prompt_amount == "fewer"
+    pending = brk.prompts.filter(status="pending", plan_version=brk.plan_version).count()
+    assert pending <= marks["fewer"]

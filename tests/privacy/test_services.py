@@ -13,7 +13,9 @@ def test_export_holds_the_clients_data_and_no_one_elses(therapist, client_with_h
     from planner.models import AuditEvent
     from planner.privacy.services import client_export
 
-    other = services.client_create(therapist=therapist, first_name="Sam", email="sam@example.com")
+    other = services.client_create(
+        therapist=therapist, first_name="Sam", email="sam@example.com", country="GB"
+    )
     a_break(therapist, other, coping_strategies=["Sam's own secret"])
     data = client_export(client=client_with_history, actor=client_with_history.user)
     text = json.dumps(data)  # JSON-serialisable

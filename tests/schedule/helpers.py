@@ -16,7 +16,10 @@ ENDING_CATEGORIES = {
     Category.FOLLOW_UP,
     Category.RELAPSE_PREVENTION,
     Category.BOOSTER,
+    Category.ACKNOWLEDGEMENT,
+    Category.CLOSING,
 }
+UNPLANNED_CATEGORIES = {Category.UNPLANNED_NOTICE, Category.RETURN_BOOKED, Category.STILL_AWAY}
 
 
 def _library() -> list[TemplateSpec]:
@@ -25,7 +28,7 @@ def _library() -> list[TemplateSpec]:
     for category in Category:
         if category in ENDING_CATEGORIES:
             kinds = ENDING_ONLY
-        elif category is Category.UNPLANNED_NOTICE:
+        elif category in UNPLANNED_CATEGORIES:
             kinds = frozenset({Kind.UNPLANNED})
         elif category in {Category.HOPE, Category.CONNECTION}:
             kinds = frozenset(Kind)

@@ -34,6 +34,10 @@ MIN_PER_CATEGORY = {
     Category.RELAPSE_PREVENTION: 5,
     Category.BOOSTER: 4,
     Category.UNPLANNED_NOTICE: 3,
+    Category.RETURN_BOOKED: 3,
+    Category.STILL_AWAY: 3,
+    Category.ACKNOWLEDGEMENT: 3,
+    Category.CLOSING: 3,
 }
 # Minimum per (category, kind) for every kind a category is used with: enough to rotate.
 MIN_PER_KIND = {
@@ -41,7 +45,7 @@ MIN_PER_KIND = {
     Category.GROUNDING: 10,
     Category.HOPE: 10,
     Category.CONNECTION: 10,
-    Category.CHECK_IN: 5,
+    Category.CHECK_IN: 5,  # an ending invites one check-in, after the last session
     Category.PREPARATION: 3,
     Category.FIRST_CONTACT: 1,
     Category.COUNTDOWN: 6,
@@ -52,11 +56,15 @@ MIN_PER_KIND = {
     Category.RELAPSE_PREVENTION: 5,
     Category.BOOSTER: 4,
     Category.UNPLANNED_NOTICE: 3,
+    Category.RETURN_BOOKED: 3,
+    Category.STILL_AWAY: 3,
+    Category.ACKNOWLEDGEMENT: 3,
+    Category.CLOSING: 3,
 }
 # Kinds each category must serve at all.
 REQUIRED_KINDS = {
     Category.COPING: set(Kind),
-    Category.GROUNDING: set(Kind),
+    Category.GROUNDING: {Kind.HOLIDAY, Kind.GAP, Kind.UNPLANNED},  # no ending cadence asks
     Category.HOPE: set(Kind),
     Category.CONNECTION: set(Kind),
     Category.CHECK_IN: set(Kind),
@@ -70,6 +78,10 @@ REQUIRED_KINDS = {
     Category.RELAPSE_PREVENTION: {Kind.ENDING},
     Category.BOOSTER: {Kind.ENDING},
     Category.UNPLANNED_NOTICE: {Kind.UNPLANNED},
+    Category.RETURN_BOOKED: {Kind.UNPLANNED},
+    Category.STILL_AWAY: {Kind.UNPLANNED},
+    Category.ACKNOWLEDGEMENT: {Kind.ENDING},
+    Category.CLOSING: {Kind.ENDING},
 }
 
 
@@ -144,7 +156,10 @@ def test_unplanned_notice_is_neutral(library):
     for t in library:
         if t.category is Category.UNPLANNED_NOTICE:
             assert t.kinds == frozenset({Kind.UNPLANNED})
-            assert "{therapist_name}" in t.text and "{covering_name}" in t.text
+            assert "{therapist_name}" in t.text and "{sessions_plan}" in t.text
+            # A cover is named only when there is one; the others say that nobody covers.
+            assert ("{covering_name}" in t.text) != ("no_cover" in t.requires), t.id
+            assert re.search(r"not because of anything you did|nothing you did", t.text), t.id
             assert not medical.search(t.text), t.id
 
 

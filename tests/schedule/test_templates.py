@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from planner.schedule.engine import plan_schedule
 from planner.schedule.text import render, template_placeholders, validate_template
-from planner.schedule.types import Category, Kind, PlanSettings, TemplateSpec
+from planner.schedule.types import Amount, Category, Kind, PlanSettings, TemplateSpec
 from tests.schedule.helpers import LIBRARY, NY, settings_with
 
 
@@ -25,6 +25,7 @@ def test_personal_templates_need_the_clients_own_strategies_and_contacts():
     s = settings_with(
         coping_strategies=("a walk", "music"),
         support_contact_names=("Sam",),
+        amount=Amount.MORE,
         starts_at=datetime(2026, 5, 1, 17, 0, tzinfo=NY),
         now=datetime(2026, 4, 1, tzinfo=NY),
     )
@@ -66,18 +67,18 @@ def test_a_broken_template_in_the_library_is_never_used():
     assert "hope-bad" not in {p.template_id for p in plan_schedule(settings_with(), library)}
 
 
-def test_render_fills_placeholders_and_falls_back_gently():
+def test_render_fills_placeholders_and_never_invents_a_fact():
     text = "Hi {first_name}, {therapist_name} is back on {return_date}. Try {strategy}."
     context = {"first_name": "Ana", "therapist_name": "Dr Lee", "return_date": "Monday 20 July"}
     assert render(text, {**context, "strategy": "a walk"}) == (
         "Hi Ana, Dr Lee is back on Monday 20 July. Try a walk."
     )
-    assert render(text, {}) == (
-        "Hi, your therapist is back on the return date. Try something that has helped before."
+    # Only the name and the therapist have a stand-in; a fact is never made up (the engine
+    # does not pick a template whose facts are missing).
+    assert render("Hi {first_name}, {therapist_name} is away.", {}) == (
+        "Hi, your therapist is away."
     )
-    assert render("{first_name}, call {contact_name} or {covering_name}.", {}) == (
-        "Call someone you trust or the covering clinician."
-    )
+    assert "the covering clinician" not in render("{covering_name} covers.", {})
     assert render("Hi {first_name}", {"first_name": "  "}) == "Hi"
     assert render("Hi {nmae} {first_name", {}) == "Hi {nmae} {first_name"  # never raises
 
@@ -99,8 +100,8 @@ def test_it_brings_the_clients_own_words_early_whatever_the_seed():
                 kind=Kind.HOLIDAY,
                 timezone="Europe/London",
                 starts_at=start,
-                ends_at=start + timedelta(days=14),
-                return_session_at=start + timedelta(days=15),
+                ends_at=start + timedelta(days=27),
+                return_session_at=start + timedelta(days=28),
                 now=start - timedelta(days=20),
                 coping_strategies=("a walk by the river",),
                 support_contact_names=("Jamie",),
