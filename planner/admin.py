@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, URLField
 from django.http import HttpRequest
 
 from core.admin import OperatorOnlyAdmin, ScopedAdmin, is_operator
@@ -253,6 +253,8 @@ class BreakReviewAdmin(ServiceWrittenAdmin):
 class PracticeCrisisResourceAdmin(PracticeConfigurationAdmin):
     list_display = ["name", "country", "practice", "phone", "checked_on"]
     list_filter = ["country"]
+    # A source typed without a scheme is read as https (Django 6's default, chosen now).
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(models.AuditEvent)
