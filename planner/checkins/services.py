@@ -373,6 +373,44 @@ def _send_both(
     return sent, failed
 
 
+def recipient_addresses(escalation: Escalation, recipient: str) -> tuple[str, str]:
+    """The email and phone of an escalation's covering clinician or of its practice's
+    fallback contact ("" where there is none): where its links, and their codes, go."""
+    if recipient == RECIPIENT_FALLBACK:
+        practice = escalation.client.therapist.practice
+        return (
+            practice.fallback_contact_email if practice else "",
+            practice.fallback_contact_phone if practice else "",
+        )
+    contact = covering_contact(escalation.check_in.break_obj)
+    return (contact.email, contact.phone) if contact else ("", "")
+
+
+def _alert(
+    escalation: Escalation, *, recipient: str, subject: str, body: str, trigger: str, step: str
+) -> tuple[list[str], list[str]]:
+    """One escalation message with a link of its own, to the covering clinician (bound to
+    their account when they have one; otherwise opening it needs a one-time code sent to the
+    same address) or to the practice's fallback contact (bound to nobody, a code as well)."""
+    brk = escalation.check_in.break_obj if recipient == RECIPIENT_COVERING else None
+    link = links.make_url(
+        "escalation-ack",
+        ACK_PATH,
+        user_id=brk.covering_user_id if brk else None,
+        object_id=escalation.pk,
+        recipient=recipient,
+    )
+    email, phone = recipient_addresses(escalation, recipient)
+    return _send_both(
+        email=email,
+        phone=phone,
+        subject=subject,
+        body=body.format(link=link, trigger=trigger),
+        escalation_id=escalation.pk,
+        step=step,
+    )
+
+
 def escalation_notify(*, escalation_id: int, now: datetime | None = None) -> list[str]:
     """Message the covering clinician once (a redelivered task finds the claim taken).
 
@@ -392,23 +430,12 @@ def escalation_notify(*, escalation_id: int, now: datetime | None = None) -> lis
         "client", "check_in__break_obj__covering_user"
     ).get(pk=escalation_id)
     brk = escalation.check_in.break_obj
-    contact = covering_contact(brk)
-    # Bound to the covering colleague's account; a covering clinician named only in the plan
-    # (no account) confirms a one-time code sent to the same address instead.
-    link = links.make_url(
-        "escalation-ack",
-        ACK_PATH,
-        user_id=brk.covering_user_id if brk else None,
-        object_id=escalation.pk,
+    sent, failed = _alert(
+        escalation,
         recipient=RECIPIENT_COVERING,
-    )
-    body = SMS_BODY.format(link=link, trigger=TRIGGERS[escalation.check_in.need_support_now])
-    sent, failed = _send_both(
-        email=contact.email if contact else "",
-        phone=contact.phone if contact else "",
         subject="Between: a client asked for support",
-        body=body,
-        escalation_id=escalation.pk,
+        body=SMS_BODY,
+        trigger=TRIGGERS[escalation.check_in.need_support_now],
         step="escalation.notify",
     )
     audit_write(
@@ -446,43 +473,27 @@ def escalation_repeat_notify(*, check_in_id: int, now: datetime | None = None) -
     if claimed != 1:
         return []
     check_in = CheckIn.objects.select_related(
-        "repeat_of__client__therapist__practice", "break_obj__covering_user"
+        "repeat_of__client__therapist__practice", "repeat_of__check_in__break_obj__covering_user"
     ).get(pk=check_in_id)
     escalation = check_in.repeat_of
     assert escalation is not None
-    contact = covering_contact(check_in.break_obj)
     trigger = TRIGGERS[check_in.need_support_now]
-    brk = check_in.break_obj
-    link = links.make_url(
-        "escalation-ack",
-        ACK_PATH,
-        user_id=brk.covering_user_id if brk else None,
-        object_id=escalation.pk,
+    subject = "Between: a client asked for support again"
+    sent, failed = _alert(
+        escalation,
         recipient=RECIPIENT_COVERING,
-    )
-    sent, failed = _send_both(
-        email=contact.email if contact else "",
-        phone=contact.phone if contact else "",
-        subject="Between: a client asked for support again",
-        body=REPEAT_BODY.format(link=link, trigger=trigger),
-        escalation_id=escalation.pk,
+        subject=subject,
+        body=REPEAT_BODY,
+        trigger=trigger,
         step="escalation.repeat",
     )
-    practice = escalation.client.therapist.practice
-    if escalation.status == Escalation.Status.FALLBACK_NOTIFIED and practice is not None:
-        fallback_link = links.make_url(
-            "escalation-ack",
-            ACK_PATH,
-            user_id=None,
-            object_id=escalation.pk,
+    if escalation.status == Escalation.Status.FALLBACK_NOTIFIED:
+        more, more_failed = _alert(
+            escalation,
             recipient=RECIPIENT_FALLBACK,
-        )
-        more, more_failed = _send_both(
-            email=practice.fallback_contact_email,
-            phone=practice.fallback_contact_phone,
-            subject="Between: a client asked for support again",
-            body=REPEAT_BODY.format(link=fallback_link, trigger=trigger),
-            escalation_id=escalation.pk,
+            subject=subject,
+            body=REPEAT_BODY,
+            trigger=trigger,
             step="escalation.repeat_fallback",
         )
         sent, failed = sent + [f"fallback-{c}" for c in more], failed + more_failed
@@ -563,19 +574,6 @@ def check_link_holder(link: AckLink, user: User | None) -> None:
         raise PermissionDenied("This link was sent to someone else.")
 
 
-def _code_addresses(link: AckLink) -> tuple[str, str]:
-    """The email and phone the link itself was sent to: the code goes there too."""
-    escalation = link.escalation
-    if link.recipient == RECIPIENT_FALLBACK:
-        practice = escalation.client.therapist.practice
-        return (
-            practice.fallback_contact_email if practice else "",
-            practice.fallback_contact_phone if practice else "",
-        )
-    contact = covering_contact(escalation.check_in.break_obj)
-    return (contact.email, contact.phone) if contact else ("", "")
-
-
 def _code_digest(nonce: str, code: str) -> str:
     return salted_hmac("between.escalation-code", f"{nonce}:{code}").hexdigest()
 
@@ -611,7 +609,7 @@ def escalation_code_send(*, token: str, now: datetime | None = None) -> IssuedCo
     ).count()
     if recent >= CODES_PER_HOUR:
         raise ValidationError(_("Too many codes were sent for this request. Try again later."))
-    email, phone = _code_addresses(link)
+    email, phone = recipient_addresses(link.escalation, link.recipient)  # the code goes there too
     code = f"{secrets.randbelow(10**6):06d}"
     sent, failed = _send_both(
         email=email,
@@ -756,8 +754,7 @@ def _notify_fallback(*, escalation_id: int, now: datetime) -> None:
         pk=escalation_id
     )
     practice = escalation.client.therapist.practice
-    email = practice.fallback_contact_email if practice else ""
-    phone = practice.fallback_contact_phone if practice else ""
+    email, phone = recipient_addresses(escalation, RECIPIENT_FALLBACK)
     if not (email or phone):
         audit_write(
             "escalation.fallback_missing",
@@ -769,23 +766,12 @@ def _notify_fallback(*, escalation_id: int, now: datetime) -> None:
         )
         logger.error("escalation.fallback_missing escalation=%s", escalation.pk)
         return
-    # The fallback contact may have no account: their link is bound to nobody, and opening
-    # it needs a one-time code sent to the practice's fallback address at that moment.
-    link = links.make_url(
-        "escalation-ack",
-        ACK_PATH,
-        user_id=None,
-        object_id=escalation.pk,
+    sent, failed = _alert(
+        escalation,
         recipient=RECIPIENT_FALLBACK,
-    )
-    sent, failed = _send_both(
-        email=email,
-        phone=phone,
         subject="Between: a support request was not acknowledged",
-        body=FALLBACK_BODY.format(
-            link=link, trigger=TRIGGERS[escalation.check_in.need_support_now]
-        ),
-        escalation_id=escalation.pk,
+        body=FALLBACK_BODY,
+        trigger=TRIGGERS[escalation.check_in.need_support_now],
         step="escalation.fallback",
     )
     audit_write(
