@@ -265,6 +265,9 @@ def client_hand_over(
         break_services.break_cancel(brk=brk, actor=actor, at=at)
     Client.objects.filter(pk=client.pk).update(therapist=to)
     Break.objects.filter(client=client, therapist=old).update(therapist=to)
+    # A plan the old therapist wrote would otherwise read as one they declared for the new
+    # therapist (``access_break_for_reading``'s "declarer"); the audit trail keeps who wrote it.
+    Break.objects.filter(client=client, created_by=old).update(created_by=None)
     Break.objects.filter(client=client, covering_user=to).update(covering_user=None)
     plan.call_clients.remove(client)
     client.therapist = to
