@@ -217,3 +217,24 @@ def test_an_absence_cannot_be_declared_twice_nor_ended_twice(people, declared):
     services.absence_end(staff=people["lee"], therapist=people["therapist"])
     with pytest.raises(ValidationError):
         services.absence_end(staff=people["lee"], therapist=people["therapist"])
+
+
+def test_a_call_note_is_in_the_clients_export_and_goes_with_erasure(people, declared):
+    from planner.privacy import services as privacy
+
+    plan = services.selectors.plan_of(people["therapist"])
+    assert plan is not None
+    services.call_record(
+        plan=plan,
+        client=people["robin"],
+        actor=people["alex"],
+        called_at=NOW,
+        outcome="reached",
+        note="NOTE: spoke about the river",
+    )
+    exported = privacy.client_export(client=people["robin"], actor=people["robin"].user)
+    assert [(c["outcome"], c["note"]) for c in exported["calls"]] == [
+        ("reached", "NOTE: spoke about the river")
+    ]
+    privacy.client_erase(client=people["robin"], actor=people["robin"].user)
+    assert ContinuityCall.objects.get().note == ""
