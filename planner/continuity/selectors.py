@@ -18,6 +18,7 @@ from django.utils.timezone import now as current_time
 from core.converters import parse_id
 from core.models import User
 from planner.models import Break, Client, ContinuityCall, ContinuityPlan
+from planner.onboarding.selectors import colleagues_for_hand_over
 
 DECLARED_STATUSES = (Break.Status.DRAFT, Break.Status.SCHEDULED, Break.Status.ACTIVE)
 
@@ -34,11 +35,10 @@ def is_staff_of(user: User, therapist: User) -> bool:
     )
 
 
-def live_declared_absences(therapist: User, *, at: datetime | None = None) -> QuerySet[Break]:
-    """The therapist's unplanned-absence plans declared by staff of their practice that have
-    begun and not ended (page or API: ``breaks.services.absence_plan``). A colleague
-    therapist's own declaration does not count: only staff open the call list."""
-    at = at or current_time()
+def _staff_declared(therapist: User) -> QuerySet[Break]:
+    """The therapist's unplanned-absence plans still open that staff of their practice
+    declared (page or API: ``breaks.services.absence_plan``). A colleague therapist's own
+    declaration does not count: only staff open the call list."""
     if therapist.practice_id is None:
         return Break.objects.none()
     return (
@@ -46,12 +46,20 @@ def live_declared_absences(therapist: User, *, at: datetime | None = None) -> Qu
             therapist=therapist,
             kind=Break.Kind.UNPLANNED,
             status__in=DECLARED_STATUSES,
-            starts_at__lte=at,
             client__deleted_at__isnull=True,
             created_by__practice_id=therapist.practice_id,
         )
         .filter(Q(created_by__role=User.Role.STAFF) | Q(created_by__is_staff=True))
         .exclude(created_by__role=User.Role.THERAPIST)
+    )
+
+
+def live_declared_absences(therapist: User, *, at: datetime | None = None) -> QuerySet[Break]:
+    """Those of the staff-declared plans that have begun and not ended: the call list is open."""
+    at = at or current_time()
+    return (
+        _staff_declared(therapist)
+        .filter(starts_at__lte=at)
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
     )
 
@@ -63,20 +71,8 @@ def declared_since(therapist: User, *, at: datetime | None = None) -> datetime |
 
 
 def declared_to_end(therapist: User) -> QuerySet[Break]:
-    """Every staff-declared unplanned plan of the therapist still open (begun or not)."""
-    if therapist.practice_id is None:
-        return Break.objects.none()
-    return (
-        Break.objects.filter(
-            therapist=therapist,
-            kind=Break.Kind.UNPLANNED,
-            status__in=DECLARED_STATUSES,
-            created_by__practice_id=therapist.practice_id,
-        )
-        .filter(Q(created_by__role=User.Role.STAFF) | Q(created_by__is_staff=True))
-        .exclude(created_by__role=User.Role.THERAPIST)
-        .select_related("client")
-    )
+    """Every staff-declared plan of the therapist still open, begun or not (to end them)."""
+    return _staff_declared(therapist).select_related("client")
 
 
 def plan_of(therapist: User) -> ContinuityPlan | None:
@@ -85,16 +81,8 @@ def plan_of(therapist: User) -> ContinuityPlan | None:
 
 def colleagues_for(therapist: User) -> QuerySet[User]:
     """Who a therapist may name, or hand a client to: active therapists of the same
-    practice, not themselves."""
-    if therapist.practice_id is None:
-        return User.objects.none()
-    return (
-        User.objects.filter(
-            practice_id=therapist.practice_id, role=User.Role.THERAPIST, is_active=True
-        )
-        .exclude(pk=therapist.pk)
-        .order_by("last_name", "first_name", "email")
-    )
+    practice, not themselves (the practice's hand-over rule)."""
+    return colleagues_for_hand_over(therapist)
 
 
 def caseload(therapist: User) -> QuerySet[Client]:
