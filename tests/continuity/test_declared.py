@@ -238,3 +238,15 @@ def test_a_call_note_is_in_the_clients_export_and_goes_with_erasure(people, decl
     ]
     privacy.client_erase(client=people["robin"], actor=people["robin"].user)
     assert ContinuityCall.objects.get().note == ""
+
+
+def test_without_a_continuity_plan_staff_are_told_nobody_has_a_call_list(client, people):
+    client.force_login(people["lee"])
+    answer = client.post(
+        _absence_url(people),
+        {"starts_at": "2026-12-01T09:00", "sessions_plan": "cancelled_practice"},
+    )
+    assert answer.status_code == 302
+    page = client.get(_absence_url(people)).content.decode()
+    assert "nobody has a call list for them" in page
+    assert not Break.objects.filter(needs_call=True).exists()
