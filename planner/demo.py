@@ -13,6 +13,7 @@ from django.utils.timezone import now
 from core.models import Practice, User
 from planner.admin import practice_staff_group
 from planner.breaks import services
+from planner.continuity import services as continuity
 from planner.models import Break, Client, Invitation
 from planner.onboarding import services as onboarding
 from planner.schedule.types import Category
@@ -99,11 +100,25 @@ def load(*, password: str) -> list[str]:
     services.client_update(client=robin, actor=login, source="demo", country=robin.country)
     demo_break = _demo_break(robin, therapist, colleague)
     invited, link = _demo_invitation(clients[1], therapist)
+    # Morgan's plan for a sudden absence: Priya contacts the clients, Sam and Alex by phone.
+    # Priya sees the call list once staff declare an absence on Morgan's practice page.
+    continuity.plan_save(
+        therapist=therapist,
+        colleague=colleague,
+        script=(
+            "Hello, this is Priya Shah from Riverside Therapy. I'm calling because Morgan is "
+            "unwell and cannot see clients for now. I don't know yet when Morgan will be back. "
+            "Your sessions are cancelled for the moment; the practice will keep you informed."
+        ),
+        call_clients=clients[1:3],
+    )
     return [
         "therapist@example.com / " + password + " (therapist, five clients)",
         "therapist2@example.com / " + password + " (covering clinician of the demo break)",
         "client@example.com / " + password + " (client, break in progress)",
         "staff@example.com / " + password + " (practice staff, the admin of this practice)",
+        f"Morgan's continuity plan names Priya: as staff, declare an absence at "
+        f"/practice/therapists/{therapist.pk}/absence/, then see the call list as therapist2",
         f"demo break id {demo_break.pk}",
         f"{invited.email} is invited, not yet joined: {link}",
     ]

@@ -25,6 +25,7 @@ ESCALATION_REPEAT_NOTIFY = "planner.escalation_repeat_notify"
 ESCALATION_FALLBACK_SWEEP = "planner.escalation_fallback_sweep"
 INVITATION_SEND = "planner.invitation_send"
 PASSWORD_RESET_SEND = "planner.password_reset_send"  # noqa: S105 - a task name
+CONTINUITY_HANDOVER_NOTICE = "planner.continuity_handover_notice"
 
 
 def send(name: str, *args: Any) -> None:

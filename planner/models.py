@@ -699,3 +699,65 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None
+
+
+class ContinuityPlan(models.Model):
+    """A therapist's plan for their sudden absence (a "professional will"): the colleague of
+    the practice who will contact their clients, what to say, and who needs a phone call
+    rather than a message. Read only by the therapist, and by the colleague while practice
+    staff have declared an unplanned absence for the therapist (``continuity.selectors``)."""
+
+    therapist = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="continuity_plan"
+    )
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="continuity_plans_named",
+    )
+    script = models.TextField(_("what to say"), blank=True, max_length=4000)
+    call_clients = models.ManyToManyField(Client, blank=True, related_name="+")
+    # Staff said the therapist will not come back (during a declared absence): the colleague
+    # may then hand each client over to another therapist. Cleared when the absence ends.
+    will_not_return_at = models.DateTimeField(null=True, blank=True)
+    will_not_return_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Continuity plan of therapist {self.therapist_id}"
+
+
+class ContinuityCall(models.Model):
+    """A call the colleague made to a client of the absent therapist."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Spoke with the client")
+        MESSAGE_LEFT = "message_left", _("Left a message")
+        NO_ANSWER = "no_answer", _("No answer")
+        WRONG_NUMBER = "wrong_number", _("Number not in use or wrong")
+
+    plan = models.ForeignKey(ContinuityPlan, on_delete=models.CASCADE, related_name="calls")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="continuity_calls")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    called_at = models.DateTimeField(_("when"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    recorded_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-called_at", "-id"]
+        indexes = [models.Index(fields=["client", "-called_at"])]
+
+    def __str__(self) -> str:
+        return f"Call {self.pk} ({self.outcome})"

@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError
 from planner import enqueue
 from planner.breaks import services as break_services
 from planner.checkins import services as checkin_services
+from planner.continuity import services as continuity_services
 from planner.delivery import notify, outbox
 from planner.onboarding import services as onboarding_services
 from planner.privacy import services as privacy_services
@@ -123,3 +124,10 @@ def invitation_send(invitation_id: int) -> bool:
 def password_reset_send(user_id: int) -> bool:
     """Email a password reset link (Django's token, made here)."""
     return onboarding_services.password_reset_email_send(user_id=user_id)
+
+
+# No retries: the inbox message is already there, and a retry could send a line twice.
+@shared_task(name=enqueue.CONTINUITY_HANDOVER_NOTICE, time_limit=60, soft_time_limit=45)
+def continuity_handover_notice(client_id: int) -> list[str]:
+    """Tell a handed-over client, after the commit, that there is a message in Between."""
+    return continuity_services.handover_notice_send(client_id=client_id)

@@ -8,6 +8,7 @@ from core.middleware import limited_session_allowed
 from planner import views
 from planner.breaks import views as views_therapist
 from planner.checkins import views as checkin_views
+from planner.continuity import views as continuity_views
 from planner.delivery import views as link_views
 from planner.me import views as views_client
 from planner.onboarding import views as onboarding_views
@@ -76,6 +77,17 @@ urlpatterns = [
         onboarding_views.practice_therapist,
         name="practice-therapist",
     ),
+    # Before the therapist's actions: "absence" is not one of them.
+    path(
+        "practice/therapists/<id:therapist_id>/absence/",
+        continuity_views.absence,
+        name="continuity-absence",
+    ),
+    path(
+        "practice/therapists/<id:therapist_id>/absence/<slug:action>/",
+        continuity_views.absence_action,
+        name="continuity-absence-action",
+    ),
     path(
         "practice/therapists/<id:therapist_id>/<slug:action>/",
         onboarding_views.practice_therapist_action,
@@ -122,6 +134,20 @@ urlpatterns = [
     path("absences/new/", views_therapist.absence_new, name="absence-new"),
     path("absences/review/", views_therapist.absence_review, name="absence-review"),
     path("absences/activate/", views_therapist.absence_activate, name="absence-activate"),
+    # If the therapist cannot come back: their plan, the colleague's call list
+    path("continuity/", continuity_views.colleague_home, name="continuity-home"),
+    path("continuity/plan/", continuity_views.plan_edit, name="continuity-plan"),
+    path("continuity/<id:therapist_id>/", continuity_views.call_list, name="continuity-list"),
+    path(
+        "continuity/<id:therapist_id>/clients/<id:client_id>/",
+        continuity_views.call_client,
+        name="continuity-client",
+    ),
+    path(
+        "continuity/<id:therapist_id>/clients/<id:client_id>/hand-over/",
+        continuity_views.hand_over,
+        name="continuity-hand-over",
+    ),
     # The client
     path("me/", views_client.my_break, name="my-break"),
     path("me/inbox/", views_client.inbox, name="inbox"),

@@ -30,6 +30,9 @@ def test_it_loads_the_demo_idempotently(db, settings):
     assert Break.objects.filter(status=Break.Status.ACTIVE).count() == 1
     assert User.objects.get(email="staff@example.com").is_staff
     assert User.objects.get(email="client@example.com").client_profile.first_name == "Robin"
+    plan = therapist.continuity_plan
+    assert plan.colleague.email == "therapist2@example.com"
+    assert sorted(c.first_name for c in plan.call_clients.all()) == ["Alex", "Sam"]
 
 
 def test_it_refuses_demo_data_without_debug(db, settings):

@@ -16,12 +16,14 @@ import pytest
 import time_machine
 
 from core.models import Practice
+from planner.continuity import services as continuity
 from planner.models import (
     Break,
     BreakReview,
     CheckIn,
     Client,
     ConsentRecord,
+    ContinuityCall,
     Escalation,
     InboxMessage,
     ScheduledPrompt,
@@ -41,8 +43,11 @@ ID_KINDS = {
     "check": "check_in",
     "prompt": "prompt",
     "escalation": "escalation",
+    "therapist": "therapist",
 }
 BREAK_ACTIONS = ["activate", "cancel", "pause", "resume", "check-ins", "deliveries", "edit"]
+# The actions of the staff pages about a therapist (hand over, an absence) go through it too.
+BREAK_ACTIONS += ["hand-over", "end", "will-not-return"]
 
 
 def robins_ids(robin: Client) -> dict[str, int]:
@@ -54,6 +59,7 @@ def robins_ids(robin: Client) -> dict[str, int]:
         "check_in": CheckIn.objects.get(client=robin).pk,
         "prompt": brk.prompts.first().pk,
         "escalation": Escalation.objects.get(client=robin).pk,
+        "therapist": robin.therapist_id,
     }
 
 
@@ -69,6 +75,7 @@ def snapshot(robin: Client) -> tuple:
         tuple(Escalation.objects.filter(client=robin).values_list()),
         tuple(BreakReview.objects.filter(break_obj__client=robin).values_list()),
         ConsentRecord.objects.filter(client=robin).count(),
+        tuple(ContinuityCall.objects.filter(client=robin).values_list()),
     )
 
 
@@ -104,6 +111,14 @@ def candidate_urls(ids: dict[str, int]) -> list[str]:
 @pytest.fixture
 def intruders(make_user, client_with_history):
     colleague = make_user("therapist", email="colleague@example.com")  # same practice
+    # Robin's therapist named this colleague in their continuity plan, but no absence is
+    # declared: the call list, Robin's contact details and the call pages stay a 404.
+    continuity.plan_save(
+        therapist=client_with_history.therapist,
+        colleague=colleague,
+        script="If I cannot come back.",
+        call_clients=[client_with_history],
+    )
     elsewhere = PracticeFactory(name="Elsewhere")
     stranger = make_user("therapist", email="stranger@example.com", practice=elsewhere)
     other_login = make_user("client", email="other-client@example.com")
@@ -163,6 +178,29 @@ def test_the_sweep_would_notice_a_leak(client, client_with_history, therapist):
     }
     assert answers[f"/breaks/{ids['break']}/"] == 200
     assert answers[f"/clients/{ids['client']}/"] == 200
+
+
+def test_the_continuity_pages_open_for_the_named_colleague_once_staff_declare(
+    client, client_with_history, intruders, make_user
+):
+    """The sweep reaches the call list and it can leak: once staff declare an unplanned
+    absence for Robin's therapist, the colleague the sweep uses as an intruder reads it."""
+    ids = robins_ids(client_with_history)
+    urls = [u for u in candidate_urls(ids) if u.startswith("/continuity/")]
+    assert f"/continuity/{ids['therapist']}/" in urls
+    assert f"/continuity/{ids['therapist']}/clients/{ids['client']}/" in urls
+    lee = make_user("staff", email="lee@example.com")
+    with time_machine.travel(NOW + timedelta(days=11), tick=False):
+        continuity.absence_declare(
+            staff=lee,
+            therapist=client_with_history.therapist,
+            starts_at=NOW + timedelta(days=11),
+            sessions_plan="cancelled_practice",
+        )
+        client.force_login(intruders["colleague therapist"])
+        for url in urls:
+            if not url.endswith("/hand-over/"):
+                assert client.get(url).status_code == 200, url
 
 
 # --- The Django admin, with two practices -------------------------------------------------------

@@ -34,6 +34,7 @@ from planner.models import (
     BreakReview,
     CheckIn,
     Client,
+    ContinuityCall,
     Delivery,
     Escalation,
     InboxMessage,
@@ -108,6 +109,8 @@ ESCALATION_EXPORT_FIELDS = (
     "acknowledged_at",
     "fallback_notified_at",
 )
+# Calls a colleague made while the therapist was absent (planner/continuity).
+CALL_EXPORT_FIELDS = ("id", "called_at", "outcome", "note")
 REVIEW_EXPORT_FIELDS = (
     "break_obj_id",
     "what_helped",
@@ -166,6 +169,10 @@ def client_export(*, client: Client, actor: Any) -> dict[str, Any]:
             BreakReview.objects.filter(break_obj__client=client).order_by("submitted_at"),
             REVIEW_EXPORT_FIELDS,
         ),
+        "calls": rows(
+            ContinuityCall.objects.filter(client=client).order_by("called_at", "id"),
+            CALL_EXPORT_FIELDS,
+        ),
     }
     audit.record(actor, "client.exported", client=client)
     return data
@@ -215,6 +222,7 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     Delivery.objects.filter(prompt__client=client).update(last_error="")
     InboxMessage.objects.filter(client=client).update(text="")
     CheckIn.objects.filter(client=client).update(note="")
+    ContinuityCall.objects.filter(client=client).update(note="")
     BreakReview.objects.filter(break_obj__client=client).update(
         what_helped="", what_was_hard="", what_to_change=""
     )
