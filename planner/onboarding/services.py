@@ -491,6 +491,9 @@ def therapist_hand_over(*, therapist: User, to: User, actor: User) -> int:
     ids = [c.pk for c in clients]
     Client.objects.filter(pk__in=ids).update(therapist=to)
     Break.objects.filter(client_id__in=ids, therapist=therapist).update(therapist=to)
+    # A break keeps a reader in its creator ("declarer"): the one who leaves keeps none (the
+    # audit trail still says who made each plan).
+    Break.objects.filter(client_id__in=ids, created_by=therapist).update(created_by=None)
     audit.record_many(actor, "client.handed_over", [(c.pk, c) for c in clients])
     logger.info("practice.hand_over from=%s to=%s clients=%s", therapist.pk, to.pk, len(ids))
     return len(ids)

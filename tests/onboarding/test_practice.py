@@ -200,6 +200,9 @@ def test_a_therapist_with_live_breaks_is_handed_over_before_deactivation(
     as_staff.post(f"/practice/therapists/{therapist.pk}/reactivate/")
     therapist.refresh_from_db()
     assert therapist.is_active
+    as_staff.force_login(therapist)
+    assert as_staff.get(f"/breaks/{brk.pk}/").status_code == 404
+    assert as_staff.get(f"/clients/{robin.pk}/").status_code == 404
 
 
 def test_hand_over_only_to_an_active_colleague_of_the_practice(as_staff, therapist, make_user):
