@@ -8,6 +8,7 @@ from core.middleware import limited_session_allowed
 from planner import views
 from planner.breaks import views as views_therapist
 from planner.checkins import views as checkin_views
+from planner.checklist import views as checklist_views
 from planner.delivery import views as link_views
 from planner.me import views as views_client
 from planner.onboarding import views as onboarding_views
@@ -113,6 +114,11 @@ urlpatterns = [
         "breaks/<id:break_id>/deliveries/",
         views_therapist.break_deliveries,
         name="break-deliveries",
+    ),
+    path(
+        "breaks/<id:break_id>/checklist/",
+        checklist_views.break_checklist,
+        name="break-checklist",
     ),
     path(
         "breaks/<id:break_id>/<slug:action>/",

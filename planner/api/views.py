@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import cast
 
 import django_filters
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -39,6 +40,7 @@ from planner.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from planner.breaks import selectors, services
 from planner.checkins import selectors as checkin_selectors
 from planner.checkins import services as checkins
+from planner.checklist import services as checklist_services
 from planner.delivery import selectors as delivery_selectors
 from planner.me import selectors as me_selectors
 from planner.me import services as me_services
@@ -428,14 +430,21 @@ class BreakDetailView(BaseView):
         operation_id="breaks_partial_update",
         request=s.BreakUpdateSerializer(partial=True),
         responses={200: s.BreakSerializer, **errors(400, 401, 404, 429)},
-        description="Editing a scheduled or active break reschedules its unsent prompts.",
+        description="Editing a scheduled or active break reschedules its unsent prompts. "
+        "checklist ticks (true) or unticks (false) the items it names, and sets notice_given.",
         tags=["breaks"],
     )
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         brk = selectors.access_break(request.user, pk)
         data = self.valid(s.BreakUpdateSerializer, partial=True, instance=brk)
         _covering_user(request.user, data)
-        brk = services.break_update(brk=brk, actor=request.user, **data)
+        checklist = data.pop("checklist", None)
+        with transaction.atomic():
+            brk = services.break_update(brk=brk, actor=request.user, **data)
+            if checklist is not None:
+                brk = checklist_services.checklist_update(
+                    brk=brk, actor=request.user, items=checklist
+                )
         return Response(s.BreakSerializer(brk).data)
 
 
