@@ -18,6 +18,7 @@ from core.converters import MAX_ID
 from planner.breaks.selectors import CoveringView, DeclaredView, covering_view, declared_view
 from planner.breaks.validation import DATE_RANGE_MESSAGE, in_date_range
 from planner.checklist.selectors import ITEM_KEYS, NOTICE, TICKED_KEYS, checklist_state
+from planner.ending.blueprint import COME_BACK_MAX
 from planner.models import (
     AVOID_TOPICS,
     PROMPT_AMOUNTS,
@@ -153,6 +154,8 @@ class ChecklistField(serializers.Field):
     def to_representation(self, value):
         return value
 
+
+BLUEPRINT_HELP = "An ending's relapse-prevention blueprint (only an ending has one)."
 
 PROMPT_AMOUNT_HELP = (
     "How many prompts: fewer, usual or more (at most one a day whichever; see docs/clinical.md)."
@@ -348,6 +351,21 @@ class BreakSerializer(serializers.Serializer):
     professional_contacts = text_list(required=False)
     environment_safety = text_list(required=False)
     reasons_for_hope = text_list(required=False)
+    blueprint_learned = text_list(required=False, help_text=BLUEPRINT_HELP)
+    blueprint_early_signs = text_list(required=False, help_text=BLUEPRINT_HELP)
+    blueprint_actions = text_list(required=False, help_text=BLUEPRINT_HELP)
+    blueprint_contacts = text_list(required=False, help_text=BLUEPRINT_HELP)
+    blueprint_come_back = Text(
+        max_length=COME_BACK_MAX,
+        allow_blank=True,
+        required=False,
+        help_text="An ending: how to come back to therapy (how re-referral works).",
+    )
+    follow_ups_opted_in_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="An ending: when the client said yes to follow-ups (null: they have not).",
+    )
     distress_threshold = serializers.IntegerField(min_value=0, max_value=10, required=False)
     escalation_enabled = serializers.BooleanField(read_only=True)
     share_check_ins_with_covering = serializers.BooleanField(required=False)
@@ -488,6 +506,12 @@ class ClientBreakSerializer(serializers.Serializer):
     escalation_enabled = serializers.BooleanField()
     share_check_ins_with_covering = serializers.BooleanField()
     booster_sessions = BoosterSessionsField(help_text="An ending: booked booster sessions.")
+    blueprint_learned = serializers.ListField(child=Text())
+    blueprint_early_signs = serializers.ListField(child=Text())
+    blueprint_actions = serializers.ListField(child=Text())
+    blueprint_contacts = serializers.ListField(child=Text())
+    blueprint_come_back = Text()
+    follow_ups_opted_in_at = serializers.DateTimeField(allow_null=True)
     paused = serializers.SerializerMethodField()
 
     def get_paused(self, brk: Break) -> bool:

@@ -36,6 +36,7 @@ from planner.checkins.selectors import review_for_break
 from planner.checklist.forms import ChecklistForm
 from planner.checklist.selectors import WITH_A_CHECKLIST, reminders_for_therapist
 from planner.delivery import selectors as delivery_selectors
+from planner.ending.selectors import blueprint_for
 from planner.models import AVOID_TOPICS, Break, Client
 from planner.onboarding.selectors import invitation_status_for_client
 from planner.schedule.types import ScheduleError
@@ -360,6 +361,7 @@ def break_page(
             "checklist": checklist if role == "therapist" else None,
             "picture": schedule_picture(brk),
             "sections": plan_sections(brk),
+            "blueprint": blueprint_for(brk),
             "avoided": [
                 label for value, label in AVOID_TOPICS if value in (brk.avoid_topics or [])
             ],
