@@ -165,6 +165,11 @@ def test_the_sweep_would_notice_a_leak(client, client_with_history, therapist):
     assert answers[f"/clients/{ids['client']}/"] == 200
 
 
+def test_the_sweep_reaches_the_pre_break_checklist(client_with_history):
+    ids = robins_ids(client_with_history)
+    assert f"/breaks/{ids['break']}/checklist/" in candidate_urls(ids)
+
+
 # --- The Django admin, with two practices -------------------------------------------------------
 # Staff of practice B (the "Practice staff" group's permissions, not superusers) open every
 # admin changelist, and every admin page of every object of practice A (change, history,

@@ -465,17 +465,11 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.therapist, self.client = therapist, client
         covering_fields(self, therapist)
-        for name, label, help_text in PLAN_SECTIONS:
+        # The safety plan's sections, then an ending's blueprint: one item a line each.
+        for name, label, help_text in (*PLAN_SECTIONS, *BLUEPRINT_LISTS):
             self.fields[name] = forms.CharField(
                 label=label,
                 help_text=help_text,
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 3}),
-            )
-        for name, heading, guidance in BLUEPRINT_LISTS:
-            self.fields[name] = forms.CharField(
-                label=heading,
-                help_text=guidance,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 from rest_framework.test import APIClient
 
 from planner.breaks import services
@@ -24,12 +23,6 @@ V = "/api/v1"
 @pytest.fixture(autouse=True)
 def _library(db):
     library_load()
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from planner.breaks.prompts import library_load
 from tests.helpers import NOW
@@ -20,12 +19,6 @@ BLUEPRINT = {
 @pytest.fixture(autouse=True)
 def _library(db):
     library_load()
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
