@@ -80,6 +80,7 @@ def test_a_client_reads_the_blueprint_says_yes_and_prints_two_pages(journey, end
     assert page.get_by_text("Contact 4: Sam, my brother").is_visible()
     assert page.get_by_text("Hope 4: my niece's birthday").is_visible()
     page.emulate_media(media="print")
+    journey.screenshot("printable_ending_plan")
     pdf = page.pdf(format="A4", print_background=False)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "printable_ending_plan.pdf").write_bytes(pdf)
