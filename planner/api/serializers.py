@@ -522,6 +522,15 @@ class ClientBreakSerializer(serializers.Serializer):
         return "client"
 
 
+class FollowUpsSerializer(serializers.Serializer):
+    """The client's own answer about follow-ups after their ending."""
+
+    granted = serializers.BooleanField(
+        help_text="true: follow-ups after the last session, quoting the blueprint; false: none "
+        "(only the reminders of booked booster sessions)."
+    )
+
+
 class PromptSerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="null in a draft's preview.")
     category = Text()

@@ -42,6 +42,8 @@ from planner.checkins import selectors as checkin_selectors
 from planner.checkins import services as checkins
 from planner.checklist import services as checklist_services
 from planner.delivery import selectors as delivery_selectors
+from planner.ending import services as ending_services
+from planner.ending.selectors import ending_for_client
 from planner.me import selectors as me_selectors
 from planner.me import services as me_services
 from planner.me.calendar import calendar_for_client
@@ -700,6 +702,27 @@ class MeCheckInView(BaseView):
         data = self.valid(s.CheckInCreateSerializer)
         result = checkins.checkin_record(client=client, actor=request.user, **data)
         return Response(s.CheckInResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class MeFollowUpsView(BaseView):
+    permission_classes = [IsClient]
+    serializer_class = s.FollowUpsSerializer
+
+    @extend_schema(
+        operation_id="me_follow_ups_create",
+        request=s.FollowUpsSerializer,
+        responses={200: s.ClientBreakSerializer, **errors(400, 401, 403, 404, 429)},
+        description="Your yes (or no) to follow-ups after your ending's last session, as on "
+        "My break; a consent record. 404 when My break shows no ending.",
+        tags=["me"],
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        data = self.valid(s.FollowUpsSerializer)
+        brk = ending_for_client(selectors.require_client(request.user))
+        brk = ending_services.follow_ups_set(
+            brk=brk, actor=request.user, granted=data["granted"], source="api"
+        )
+        return Response(s.ClientBreakSerializer(brk).data)
 
 
 class MePreferencesView(BaseView):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.http import Http404
+
+from planner.breaks.selectors import live_break_for_client
 from planner.ending.blueprint import BLUEPRINT_LISTS
-from planner.models import Break
+from planner.models import Break, Client
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -49,3 +52,11 @@ def blueprint_for(brk: Break | None) -> Blueprint | None:
         practice_email=practice.contact_email if practice else "",
         boosters=brk.booster_datetimes,
     )
+
+
+def ending_for_client(client: Client) -> Break:
+    """The ending My break shows, whose follow-ups the client answers for; else 404."""
+    brk = live_break_for_client(client)
+    if brk is None or brk.kind != Break.Kind.ENDING:
+        raise Http404("No ending.")
+    return brk

@@ -5,25 +5,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import AuthenticatedHttpRequest
-from planner.breaks.selectors import live_break_for_client
 from planner.ending import services
+from planner.ending.selectors import ending_for_client
 from planner.me.views import client_required
-from planner.models import Break, Client
+from planner.models import Client
 
 
 @client_required
 @require_POST
 def follow_ups(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
-    brk = live_break_for_client(client)
-    if brk is None or brk.kind != Break.Kind.ENDING:
-        raise Http404("No ending.")
+    brk = ending_for_client(client)
     answer = request.POST.get("answer")
     if answer not in ("yes", "no"):
         messages.error(request, _("Choose yes or no."))

@@ -210,3 +210,15 @@ def test_someone_elses_checklist_is_a_404(frozen, client, make_user, holiday):
     assert answer.status_code == 404
     holiday.refresh_from_db()
     assert holiday.checklist == {}
+
+
+def test_a_cancelled_breaks_checklist_is_kept_as_it_was(frozen, as_therapist, therapist, holiday):
+    checklist_update(brk=holiday, actor=therapist, items={"talked_through": True})
+    services.break_cancel(brk=holiday, actor=therapist)
+    page = as_therapist.get(f"/breaks/{holiday.pk}/").content.decode()
+    assert "Kept as it was when the break ended." in page
+    assert f'action="/breaks/{holiday.pk}/checklist/"' not in page
+    response = as_therapist.post(f"/breaks/{holiday.pk}/checklist/", {})
+    assert response.status_code == 200 and "kept as it was" in response.content.decode()
+    holiday.refresh_from_db()
+    assert set(holiday.checklist) == {"talked_through"}

@@ -149,3 +149,19 @@ def test_a_bad_answer_changes_nothing(ending, as_client):
     as_client.post("/me/follow-ups/", {"answer": "perhaps"})
     ending.refresh_from_db()
     assert ending.follow_ups_opted_in_at is None
+
+
+def test_the_api_takes_the_same_answer(ending, client_record):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(client_record.user)}")
+    answer = api.post("/api/v1/me/follow-ups/", {"granted": True}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["follow_ups_opted_in_at"].startswith("2026-12-01T12:00")
+    assert {p.category for p in after_last(ending)} >= AFTER_THE_END
+    record = ConsentRecord.objects.get(client=client_record, subject="follow_ups")
+    assert record.granted and record.source.startswith("api")
+    bad = api.post("/api/v1/me/follow-ups/", {"granted": "perhaps"}, format="json")
+    assert bad.status_code == 400 and "granted" in bad.json()
+    answer = api.post("/api/v1/me/follow-ups/", {"granted": False}, format="json")
+    assert answer.json()["follow_ups_opted_in_at"] is None
+    assert [p.category for p in after_last(ending)] == ["booster", "booster"]
