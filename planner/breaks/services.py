@@ -741,9 +741,11 @@ def breaks_advance(*, at: datetime | None = None) -> tuple[int, int]:
     ):
         end = brk.return_session_at or brk.ends_at
         if brk.kind == Break.Kind.ENDING:
-            end = None  # follow-ups run for months; an ending completes with its prompts
+            # Follow-ups run for months; an ending completes with its prompts, and never
+            # before its last session (the client may still say yes to follow-ups).
+            end = None
             if not brk.prompts.filter(status__in=ScheduledPrompt.OPEN_STATUSES).exists():
-                end = brk.starts_at
+                end = brk.last_session_at
         if end is not None and end + timedelta(days=2) <= at:
             finished += Break.objects.filter(pk=brk.pk, status=Break.Status.ACTIVE).update(
                 status=Break.Status.COMPLETED

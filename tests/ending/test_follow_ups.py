@@ -165,3 +165,19 @@ def test_the_api_takes_the_same_answer(ending, client_record):
     answer = api.post("/api/v1/me/follow-ups/", {"granted": False}, format="json")
     assert answer.json()["follow_ups_opted_in_at"] is None
     assert [p.category for p in after_last(ending)] == ["booster", "booster"]
+
+
+def test_an_ending_stays_open_for_an_answer_until_after_its_last_session(
+    frozen, therapist, client_record, ending_data
+):
+    brk = draft_break(therapist, client_record, **{**ending_data, "booster_sessions": []})
+    services.break_activate(brk=brk, actor=therapist)
+    before_last = brk.ends_at - timedelta(hours=12)
+    # Every message before the last session went out; nothing is planned after it.
+    brk.prompts.update(status="sent", sent_at=before_last, finished_at=before_last)
+    services.breaks_advance(at=before_last)
+    brk.refresh_from_db()
+    assert brk.status == "active"
+    services.breaks_advance(at=brk.ends_at + timedelta(days=2))
+    brk.refresh_from_db()
+    assert brk.status == "completed"
