@@ -64,6 +64,7 @@ def test_a_client_reads_the_blueprint_says_yes_and_prints_two_pages(journey, end
     page = journey.page
     journey.login("alex@example.com")
     journey.check("my break (ending)")
+    journey.screenshot("client_my_break_ending")
     assert page.get_by_role("heading", name="My blueprint for after therapy").is_visible()
     assert page.get_by_text("Early sign 4: skipping football").is_visible()
     assert page.locator('a[href="tel:+442079460001"]').first.is_visible()

@@ -47,6 +47,8 @@ def test_my_break_asks_and_a_yes_plans_follow_ups_that_quote_the_blueprint(
 ):
     page = as_client.get("/me/").content.decode()
     assert "Messages after your last session" in page and "Yes, send me follow-ups" in page
+    assert "will come less often" not in page  # not before the client said yes
+    assert "come only if you say yes to them below" in page
     assert "a reminder a week before each booster session you booked" in page
     response = as_client.post("/me/follow-ups/", {"answer": "yes"})
     assert response.status_code == 302 and response["Location"].endswith("#h-follow-ups")
@@ -80,6 +82,7 @@ def test_my_break_asks_and_a_yes_plans_follow_ups_that_quote_the_blueprint(
     assert gaps[0] == 7 and min(gaps[1:]) > 14  # growing intervals: a week, then months
     page = as_client.get("/me/").content.decode()
     assert "You said yes to follow-up messages on 1 December 2026" in page
+    assert "The messages here will come less often over the months ahead." in page
 
 
 def test_a_no_takes_the_planned_follow_ups_away(ending, as_client, client_record):
