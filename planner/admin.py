@@ -125,6 +125,7 @@ class BreakAdmin(ReadAuditedAdmin):
         "escalation_enabled",
         "escalation_consent_at",
         "share_check_ins_with_covering",
+        "follow_ups_opted_in_at",
     ]
 
 

@@ -1,4 +1,5 @@
-"""Demo data for `manage.py loaddemo`: one practice, two therapists, five clients, one break.
+"""Demo data for `manage.py loaddemo`: one practice, two therapists, five clients, a holiday in
+progress and an ending coming (with its blueprint, booster sessions and checklist).
 
 Idempotent: objects are looked up by their natural keys (emails, names) and updated. Clients,
 breaks and prompts are written through the services, like any other.
@@ -13,6 +14,7 @@ from django.utils.timezone import now
 from core.models import Practice, User
 from planner.admin import practice_staff_group
 from planner.breaks import services
+from planner.checklist.services import checklist_update
 from planner.continuity import services as continuity
 from planner.models import Break, Client, Invitation
 from planner.onboarding import services as onboarding
@@ -47,6 +49,7 @@ def load(*, password: str) -> list[str]:
             "fallback_contact_name": "Practice manager",
             "fallback_contact_email": "office@example.com",
             "contact_email": "office@example.com",
+            "contact_phone": "+44 20 7946 0123",
             "default_prompt_times": ["09:00", "13:00", "19:00"],
             "default_quiet_hours_start": time(22, 0),
             "default_quiet_hours_end": time(8, 0),
@@ -99,6 +102,18 @@ def load(*, password: str) -> list[str]:
     # Robin confirmed their country when they joined (as an invitation does).
     services.client_update(client=robin, actor=login, source="demo", country=robin.country)
     demo_break = _demo_break(robin, therapist, colleague)
+    alex = clients[2]
+    alex_login = _user(
+        alex.email,
+        password,
+        first_name=alex.first_name,
+        last_name=alex.last_name,
+        role=User.Role.CLIENT,
+        practice=practice,
+    )
+    services.client_set_login(client=alex, user=alex_login, actor=therapist)
+    services.client_update(client=alex, actor=alex_login, source="demo", country=alex.country)
+    ending = _demo_ending(alex, therapist)
     invited, link = _demo_invitation(clients[1], therapist)
     # Morgan's plan for a sudden absence: Priya contacts the clients, Sam and Alex by phone.
     # Priya sees the call list once staff declare an absence on Morgan's practice page.
@@ -119,7 +134,8 @@ def load(*, password: str) -> list[str]:
         "staff@example.com / " + password + " (practice staff, the admin of this practice)",
         f"Morgan's continuity plan names Priya: as staff, declare an absence at "
         f"/practice/therapists/{therapist.pk}/absence/, then see the call list as therapist2",
-        f"demo break id {demo_break.pk}",
+        f"{alex.email} / {password} (client, therapy ending: the blueprint, follow-ups)",
+        f"demo break id {demo_break.pk}, demo ending id {ending.pk}",
         f"{invited.email} is invited, not yet joined: {link}",
     ]
 
@@ -199,6 +215,17 @@ def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
         services.break_activate(brk=brk, actor=therapist, at=current)
     else:
         services.break_update(brk=brk, actor=therapist, **fields)
+    # The checklist as it stands: two things still to do with Robin.
+    checklist_update(
+        brk=brk,
+        actor=therapist,
+        items={
+            "talked_through": True,
+            "safety_plan_reviewed": True,
+            "escalation_discussed": True,
+            "cover_arranged": True,
+        },
+    )
     # One more message due a minute after loading, so the demo inbox fills while you watch
     # (a coping prompt: the break's one-off messages are the schedule's own).
     services.break_prompt_add(
@@ -206,5 +233,50 @@ def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
         category=Category.COPING,
         send_at=current + timedelta(minutes=1),
         actor=therapist,
+    )
+    return brk
+
+
+def _demo_ending(client: Client, therapist: User) -> Break:
+    """Alex's therapy ends in twelve days: the ending phase begins in two, the blueprint is
+    written, two booster sessions are booked, the checklist is half done; Alex has not yet
+    answered about follow-ups (My break asks)."""
+    current = now().replace(second=0, microsecond=0)
+    last = current + timedelta(days=12)
+    fields = {
+        "starts_at": current + timedelta(days=2),
+        "ends_at": last,
+        "notice_given_at": current - timedelta(days=42),
+        "prompt_times": ["09:00", "18:00"],
+        "warning_signs": ["Sleeping badly for three nights running", "Dropping football"],
+        "coping_strategies": ["A long walk along the canal", "Writing the worry down"],
+        "support_contacts": [{"name": "Sam", "relationship": "brother", "phone": "+447700900333"}],
+        "reasons_for_hope": ["The new job in March"],
+        "blueprint_learned": [
+            "Thoughts are not facts; they pass",
+            "Asking for help early is a strength",
+        ],
+        "blueprint_early_signs": ["Skipping football two weeks running", "Snapping at Sam"],
+        "blueprint_actions": ["Ring Sam and book a walk", "Back to the morning routine"],
+        "blueprint_contacts": ["Sam (brother) 07700 900333", "GP surgery 020 7946 0000"],
+        "blueprint_come_back": "Ask your GP for a new referral, or use the self-referral form "
+        "on our website. A first appointment usually comes within four weeks.",
+        "booster_sessions": [last + timedelta(days=42), last + timedelta(days=98)],
+        "therapist_note": "It has been good to work with you, Alex.",
+    }
+    brk = (
+        Break.objects.filter(client=client, kind=Break.Kind.ENDING, status__in=Break.LIVE_STATUSES)
+        .order_by("-starts_at")
+        .first()
+    )
+    if brk is None:
+        brk = services.break_create(
+            therapist=therapist, client=client, actor=therapist, kind=Break.Kind.ENDING, **fields
+        )
+        services.break_activate(brk=brk, actor=therapist, at=current)
+    else:
+        services.break_update(brk=brk, actor=therapist, **fields)
+    checklist_update(
+        brk=brk, actor=therapist, items={"talked_through": True, "crisis_lines_checked": True}
     )
     return brk

@@ -146,6 +146,7 @@ class ConsentRecord(AppendOnly):
         FULL_TEXT = "full_text", _("Full message text in email/SMS")
         ESCALATION = "escalation", _("Escalation to the covering clinician")
         SHARE_CHECK_INS = "share_check_ins", _("Covering clinician may read check-ins")
+        FOLLOW_UPS = "follow_ups", _("Follow-up messages after therapy ends")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
     subject = models.CharField(max_length=32, choices=Subject.choices)
@@ -246,6 +247,19 @@ class Break(models.Model):
     therapist_note = models.TextField(blank=True)
     # An ending: booked booster sessions after the last one (ISO 8601 datetimes, UTC).
     booster_sessions = models.JSONField(default=list, blank=True)
+    # An ending: the relapse-prevention blueprint built in the last sessions (planner/ending):
+    # what I learned, my early signs, what I do then, who I contact (one item a line each),
+    # and how to come back to therapy (the practice's contact is shown beside it).
+    blueprint_learned = models.JSONField(default=list, blank=True)
+    blueprint_early_signs = models.JSONField(default=list, blank=True)
+    blueprint_actions = models.JSONField(default=list, blank=True)
+    blueprint_contacts = models.JSONField(default=list, blank=True)
+    blueprint_come_back = models.TextField(blank=True)
+    # An ending: when the client said yes to follow-ups after the last session (None: they
+    # have not, and nothing is sent after it but the reminders of booked booster sessions).
+    follow_ups_opted_in_at = models.DateTimeField(null=True, blank=True)
+    # The pre-break checklist (planner/checklist): item -> when it was ticked (ISO 8601, UTC).
+    checklist = models.JSONField(default=dict, blank=True)
     # An unplanned absence: what happens to booked sessions (said in the first message), a
     # client to phone rather than message (their plan waits as a draft), and the news to
     # give once after an edit (a return booked, or a longer absence).

@@ -8,8 +8,10 @@ from core.middleware import limited_session_allowed
 from planner import views
 from planner.breaks import views as views_therapist
 from planner.checkins import views as checkin_views
+from planner.checklist import views as checklist_views
 from planner.continuity import views as continuity_views
 from planner.delivery import views as link_views
+from planner.ending import views as ending_views
 from planner.me import views as views_client
 from planner.onboarding import views as onboarding_views
 from planner.ops import views as ops_views
@@ -127,6 +129,11 @@ urlpatterns = [
         name="break-deliveries",
     ),
     path(
+        "breaks/<id:break_id>/checklist/",
+        checklist_views.break_checklist,
+        name="break-checklist",
+    ),
+    path(
         "breaks/<id:break_id>/<slug:action>/",
         views_therapist.break_action,
         name="break-action",
@@ -159,4 +166,5 @@ urlpatterns = [
     path("me/preferences/", views_client.preferences, name="preferences"),
     path("me/preferences/preview/", views_client.preferences_preview, name="preferences-preview"),
     path("me/plan/print/", views_client.plan_print, name="plan-print"),
+    path("me/follow-ups/", ending_views.follow_ups, name="follow-ups"),
 ]

@@ -58,6 +58,13 @@ def _celery_eager(request):
 
 
 @pytest.fixture
+def frozen():
+    """The clock stopped at NOW for the whole test (its data and its requests)."""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
 def practice(db):
     return PracticeFactory()
 

@@ -33,6 +33,11 @@ def test_it_loads_the_demo_idempotently(db, settings):
     plan = therapist.continuity_plan
     assert plan.colleague.email == "therapist2@example.com"
     assert sorted(c.first_name for c in plan.call_clients.all()) == ["Alex", "Sam"]
+    # The ending of issue 19: a blueprint, two booked boosters, a half-done checklist.
+    ending = Break.objects.get(kind=Break.Kind.ENDING, status=Break.Status.SCHEDULED)
+    assert ending.blueprint_early_signs and len(ending.booster_datetimes) == 2
+    assert ending.checklist and ending.follow_ups_opted_in_at is None
+    assert User.objects.get(email="alex.moreno@example.com").client_profile == ending.client
 
 
 def test_it_refuses_demo_data_without_debug(db, settings):

@@ -203,6 +203,11 @@ def test_the_continuity_pages_open_for_the_named_colleague_once_staff_declare(
                 assert client.get(url).status_code == 200, url
 
 
+def test_the_sweep_reaches_the_pre_break_checklist(client_with_history):
+    ids = robins_ids(client_with_history)
+    assert f"/breaks/{ids['break']}/checklist/" in candidate_urls(ids)
+
+
 # --- The Django admin, with two practices -------------------------------------------------------
 # Staff of practice B (the "Practice staff" group's permissions, not superusers) open every
 # admin changelist, and every admin page of every object of practice A (change, history,

@@ -17,6 +17,8 @@ from rest_framework import serializers
 from core.converters import MAX_ID
 from planner.breaks.selectors import CoveringView, DeclaredView, covering_view, declared_view
 from planner.breaks.validation import DATE_RANGE_MESSAGE, in_date_range
+from planner.checklist.selectors import ITEM_KEYS, NOTICE, TICKED_KEYS, checklist_state
+from planner.ending.blueprint import COME_BACK_MAX
 from planner.models import (
     AVOID_TOPICS,
     PROMPT_AMOUNTS,
@@ -98,6 +100,62 @@ class BoosterSessionsField(serializers.ListField):
         values = [datetime.fromisoformat(v) if isinstance(v, str) else v for v in data or []]
         return [self.child.to_representation(v) for v in values]
 
+
+CHECKLIST_SCHEMA = {
+    "type": "object",
+    "description": "The pre-break checklist: only the items of the break's kind (none for an "
+    "unplanned absence). notice_given is the day the client was told (the plan's "
+    "notice_given_at, in the break's zone) or null; return_booked is true while the plan holds "
+    "a return session. Reminders only: nothing waits on it.",
+    "properties": {
+        NOTICE: {"type": "string", "format": "date", "nullable": True},
+        **{key: {"type": "boolean"} for key in TICKED_KEYS},
+    },
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field(CHECKLIST_SCHEMA)
+class ChecklistField(serializers.Field):
+    """PATCH: the items to tick (true) or untick (false), and notice_given as a day or null;
+    the items left out stay as they are."""
+
+    default_error_messages = {
+        "not_object": "Give the checklist as an object of items.",
+        "unknown": "Unknown checklist item {item}; use one of {items}.",
+        "not_bool": "Tick an item with true, untick it with false.",
+        "not_day": "Give the day notice was given as YYYY-MM-DD, or null.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("not_object")
+        items = {}
+        for key, value in data.items():
+            if key not in ITEM_KEYS:
+                self.fail("unknown", item=repr(str(key)[:40]), items=", ".join(ITEM_KEYS))
+            if key == NOTICE:
+                items[key] = None if value is None else self._day(value)
+            elif isinstance(value, bool):
+                items[key] = value
+            else:
+                self.fail("not_bool")
+        return items
+
+    def _day(self, value):
+        if not isinstance(value, str):
+            self.fail("not_day")
+        try:
+            day = datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError:
+            self.fail("not_day")
+        return day
+
+    def to_representation(self, value):
+        return value
+
+
+BLUEPRINT_HELP = "An ending's relapse-prevention blueprint (only an ending has one)."
 
 PROMPT_AMOUNT_HELP = (
     "How many prompts: fewer, usual or more (at most one a day whichever; see docs/clinical.md)."
@@ -293,9 +351,25 @@ class BreakSerializer(serializers.Serializer):
     professional_contacts = text_list(required=False)
     environment_safety = text_list(required=False)
     reasons_for_hope = text_list(required=False)
+    blueprint_learned = text_list(required=False, help_text=BLUEPRINT_HELP)
+    blueprint_early_signs = text_list(required=False, help_text=BLUEPRINT_HELP)
+    blueprint_actions = text_list(required=False, help_text=BLUEPRINT_HELP)
+    blueprint_contacts = text_list(required=False, help_text=BLUEPRINT_HELP)
+    blueprint_come_back = Text(
+        max_length=COME_BACK_MAX,
+        allow_blank=True,
+        required=False,
+        help_text="An ending: how to come back to therapy (how re-referral works).",
+    )
+    follow_ups_opted_in_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="An ending: when the client said yes to follow-ups (null: they have not).",
+    )
     distress_threshold = serializers.IntegerField(min_value=0, max_value=10, required=False)
     escalation_enabled = serializers.BooleanField(read_only=True)
     share_check_ins_with_covering = serializers.BooleanField(required=False)
+    checklist = serializers.SerializerMethodField()
     paused = serializers.SerializerMethodField()
     activated_at = serializers.DateTimeField(read_only=True, allow_null=True)
     cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -307,6 +381,10 @@ class BreakSerializer(serializers.Serializer):
 
     def get_covering_user(self, brk: Break) -> int | None:
         return brk.covering_user_id
+
+    @extend_schema_field(CHECKLIST_SCHEMA)
+    def get_checklist(self, brk: Break) -> dict:
+        return checklist_state(brk)
 
     def get_paused(self, brk: Break) -> bool:
         return brk.paused_at is not None
@@ -335,6 +413,7 @@ class BreakUpdateSerializer(BreakWriteSerializer):
     """PATCH: any field but the client (a break stays with its client)."""
 
     client = None  # type: ignore[assignment]  # DRF's way to drop an inherited field
+    checklist = ChecklistField(required=False)  # type: ignore[assignment]
 
 
 class CoveringBreakSerializer(serializers.Serializer):
@@ -427,6 +506,12 @@ class ClientBreakSerializer(serializers.Serializer):
     escalation_enabled = serializers.BooleanField()
     share_check_ins_with_covering = serializers.BooleanField()
     booster_sessions = BoosterSessionsField(help_text="An ending: booked booster sessions.")
+    blueprint_learned = serializers.ListField(child=Text())
+    blueprint_early_signs = serializers.ListField(child=Text())
+    blueprint_actions = serializers.ListField(child=Text())
+    blueprint_contacts = serializers.ListField(child=Text())
+    blueprint_come_back = Text()
+    follow_ups_opted_in_at = serializers.DateTimeField(allow_null=True)
     paused = serializers.SerializerMethodField()
 
     def get_paused(self, brk: Break) -> bool:
@@ -435,6 +520,15 @@ class ClientBreakSerializer(serializers.Serializer):
     @extend_schema_field({"type": "string", "enum": ["client"]})
     def get_view(self, brk: Break) -> str:
         return "client"
+
+
+class FollowUpsSerializer(serializers.Serializer):
+    """The client's own answer about follow-ups after their ending."""
+
+    granted = serializers.BooleanField(
+        help_text="true: follow-ups after the last session, quoting the blueprint; false: none "
+        "(only the reminders of booked booster sessions)."
+    )
 
 
 class PromptSerializer(serializers.Serializer):

@@ -44,6 +44,7 @@ urlpatterns = [
     ),
     path("me/check-ins/", views.MeCheckInView.as_view(), name="me-check-ins"),
     path("me/preferences/", views.MePreferencesView.as_view(), name="me-preferences"),
+    path("me/follow-ups/", views.MeFollowUpsView.as_view(), name="me-follow-ups"),
     path("me/calendar.ics", views.MeCalendarView.as_view(), name="me-calendar"),
     *privacy.urlpatterns,  # me/export/, me/erase/
     path("ping/", views.PingView.as_view(), name="ping"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import cast
 
 import django_filters
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -39,7 +40,10 @@ from planner.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from planner.breaks import selectors, services
 from planner.checkins import selectors as checkin_selectors
 from planner.checkins import services as checkins
+from planner.checklist import services as checklist_services
 from planner.delivery import selectors as delivery_selectors
+from planner.ending import services as ending_services
+from planner.ending.selectors import ending_for_client
 from planner.me import selectors as me_selectors
 from planner.me import services as me_services
 from planner.me.calendar import calendar_for_client
@@ -428,14 +432,21 @@ class BreakDetailView(BaseView):
         operation_id="breaks_partial_update",
         request=s.BreakUpdateSerializer(partial=True),
         responses={200: s.BreakSerializer, **errors(400, 401, 404, 429)},
-        description="Editing a scheduled or active break reschedules its unsent prompts.",
+        description="Editing a scheduled or active break reschedules its unsent prompts. "
+        "checklist ticks (true) or unticks (false) the items it names, and sets notice_given.",
         tags=["breaks"],
     )
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         brk = selectors.access_break(request.user, pk)
         data = self.valid(s.BreakUpdateSerializer, partial=True, instance=brk)
         _covering_user(request.user, data)
-        brk = services.break_update(brk=brk, actor=request.user, **data)
+        checklist = data.pop("checklist", None)
+        with transaction.atomic():
+            brk = services.break_update(brk=brk, actor=request.user, **data)
+            if checklist is not None:
+                brk = checklist_services.checklist_update(
+                    brk=brk, actor=request.user, items=checklist
+                )
         return Response(s.BreakSerializer(brk).data)
 
 
@@ -691,6 +702,27 @@ class MeCheckInView(BaseView):
         data = self.valid(s.CheckInCreateSerializer)
         result = checkins.checkin_record(client=client, actor=request.user, **data)
         return Response(s.CheckInResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class MeFollowUpsView(BaseView):
+    permission_classes = [IsClient]
+    serializer_class = s.FollowUpsSerializer
+
+    @extend_schema(
+        operation_id="me_follow_ups_create",
+        request=s.FollowUpsSerializer,
+        responses={200: s.ClientBreakSerializer, **errors(400, 401, 403, 404, 429)},
+        description="Your yes (or no) to follow-ups after your ending's last session, as on "
+        "My break; a consent record. 404 when My break shows no ending.",
+        tags=["me"],
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        data = self.valid(s.FollowUpsSerializer)
+        brk = ending_for_client(selectors.require_client(request.user))
+        brk = ending_services.follow_ups_set(
+            brk=brk, actor=request.user, granted=data["granted"], source="api"
+        )
+        return Response(s.ClientBreakSerializer(brk).data)
 
 
 class MePreferencesView(BaseView):

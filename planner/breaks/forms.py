@@ -20,6 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from core.models import User
 from planner.breaks import places, validation
 from planner.breaks.selectors import active_clients_for_therapist, previous_plan_for
+from planner.ending.blueprint import (
+    BLUEPRINT_LIST_FIELDS,
+    BLUEPRINT_LISTS,
+    COME_BACK,
+    COME_BACK_HELP,
+    COME_BACK_LABEL,
+    COME_BACK_MAX,
+)
 from planner.models import AVOID_TOPICS, DEFAULT_DISTRESS_THRESHOLD, PROMPT_AMOUNTS, Break, Client
 from planner.schedule.localtime import localize
 
@@ -457,13 +465,21 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.therapist, self.client = therapist, client
         covering_fields(self, therapist)
-        for name, label, help_text in PLAN_SECTIONS:
+        # The safety plan's sections, then an ending's blueprint: one item a line each.
+        for name, label, help_text in (*PLAN_SECTIONS, *BLUEPRINT_LISTS):
             self.fields[name] = forms.CharField(
                 label=label,
                 help_text=help_text,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
+        self.fields[COME_BACK] = forms.CharField(
+            label=COME_BACK_LABEL,
+            help_text=COME_BACK_HELP,
+            required=False,
+            max_length=COME_BACK_MAX,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
         for i in range(1, BOOSTER_ROWS + 1):
             self.fields[f"booster_{i}"] = LocalDateTimeField(
                 label=_("Booster session %(n)s") % {"n": i},
@@ -523,6 +539,9 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
             )
             for i, at in enumerate(brk.booster_datetimes[:BOOSTER_ROWS], 1):
                 initial[f"booster_{i}"] = local(at)
+            for name in BLUEPRINT_LIST_FIELDS:
+                initial[name] = "\n".join(getattr(brk, name) or [])
+            initial[COME_BACK] = brk.blueprint_come_back
             initial.update(
                 kind=brk.kind,
                 starts_at=local(brk.starts_at),
@@ -579,6 +598,9 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
         """The day the client was told, as the start of that day in the break's zone."""
         return None if value is None else localize(value, time(0, 0), self.tz)
 
+    def blueprint_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in (*BLUEPRINT_LIST_FIELDS, COME_BACK)]
+
     def section_fields(self) -> list[forms.BoundField]:
         return [self[name] for name, _label, _help in PLAN_SECTIONS]
 
@@ -628,6 +650,9 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
         }
         for name, _label, _help in PLAN_SECTIONS:
             kwargs[name] = lines(data.get(name, ""))
+        for name in BLUEPRINT_LIST_FIELDS:
+            kwargs[name] = lines(data.get(name, ""))
+        kwargs[COME_BACK] = (data.get(COME_BACK) or "").strip()
         return kwargs
 
     def channels_changed(self) -> bool:

@@ -42,6 +42,7 @@ from planner.breaks.validation import (
     invalid,
     parse_hhmm,
 )
+from planner.ending.blueprint import BLUEPRINT_FIELDS
 from planner.models import Break, Client, ConsentRecord, PromptTemplate, ScheduledPrompt
 from planner.privacy import consent
 from planner.schedule.engine import (
@@ -360,6 +361,10 @@ def _check_kind_fields(brk: Break) -> None:
             raise invalid("booster_sessions", _("Only an ending has booster sessions."))
         if any(b <= last for b in brk.booster_datetimes):
             raise invalid("booster_sessions", _("A booster session comes after the last session."))
+    if brk.kind != Break.Kind.ENDING:
+        for name in BLUEPRINT_FIELDS:
+            if getattr(brk, name):
+                raise invalid(name, _("Only an ending has a relapse-prevention blueprint."))
     if brk.notice_given_at is not None and brk.notice_given_at > brk.starts_at:
         raise invalid("notice_given_at", _("The client is told before the break starts."))
 
@@ -736,9 +741,11 @@ def breaks_advance(*, at: datetime | None = None) -> tuple[int, int]:
     ):
         end = brk.return_session_at or brk.ends_at
         if brk.kind == Break.Kind.ENDING:
-            end = None  # follow-ups run for months; an ending completes with its prompts
+            # Follow-ups run for months; an ending completes with its prompts, and never
+            # before its last session (the client may still say yes to follow-ups).
+            end = None
             if not brk.prompts.filter(status__in=ScheduledPrompt.OPEN_STATUSES).exists():
-                end = brk.starts_at
+                end = brk.last_session_at
         if end is not None and end + timedelta(days=2) <= at:
             finished += Break.objects.filter(pk=brk.pk, status=Break.Status.ACTIVE).update(
                 status=Break.Status.COMPLETED

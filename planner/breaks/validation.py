@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from planner.crisis import ISO_COUNTRY_CODES
+from planner.ending.blueprint import BLUEPRINT_LIST_FIELDS, COME_BACK, COME_BACK_MAX
 from planner.models import AVOID_TOPICS, PROMPT_AMOUNTS, Break
 
 
@@ -44,6 +45,8 @@ PLAN_CONTENT_FIELDS = (
     "support_contacts",
     "covering_clinician",
     "therapist_note",
+    *BLUEPRINT_LIST_FIELDS,  # an ending's relapse-prevention blueprint (planner/ending)
+    COME_BACK,
 )
 # ... what a new plan starts from (the note and every consent are given afresh each break) ...
 # The topics left out are the client's sensitivities, so they carry over too.
@@ -365,6 +368,8 @@ BREAK_FIELDS = (
     "sessions_plan",
     "needs_call",
     *PLAN_LIST_FIELDS,
+    *BLUEPRINT_LIST_FIELDS,
+    COME_BACK,
 )
 
 
@@ -395,8 +400,12 @@ def clean_break_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[key] = None if value in (None, "") else parse_hhmm(value, key)
         elif key == "prompt_times":
             cleaned[key] = check_prompt_times(value)
-        elif key in PLAN_LIST_FIELDS:
+        elif key in PLAN_LIST_FIELDS or key in BLUEPRINT_LIST_FIELDS:
             cleaned[key] = check_text_list(value, key)
+        elif key == COME_BACK:
+            if not isinstance(value, str) or len(value) > COME_BACK_MAX:
+                raise invalid(key, _("Write at most %(n)s characters here.") % {"n": COME_BACK_MAX})
+            cleaned[key] = value.strip()
         elif key == "support_contacts":
             cleaned[key] = check_support_contacts(value)
         elif key == "covering_clinician":

@@ -33,7 +33,10 @@ from planner.breaks.selectors import previous_plan_for
 from planner.breaks.timeline import TimelineSettings, timeline_context
 from planner.checkins import selectors as checkin_selectors
 from planner.checkins.selectors import review_for_break
+from planner.checklist.forms import ChecklistForm
+from planner.checklist.selectors import WITH_A_CHECKLIST, reminders_for_therapist
 from planner.delivery import selectors as delivery_selectors
+from planner.ending.selectors import blueprint_for
 from planner.models import AVOID_TOPICS, Break, Client
 from planner.onboarding.selectors import invitation_status_for_client
 from planner.schedule.types import ScheduleError
@@ -108,6 +111,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "check_ins": checkin_selectors.support_check_ins_for_therapist(user)[:20],
             "failed": delivery_selectors.failed_deliveries_for_therapist(user)[:20],
             "declared": declared_for_colleagues(user),
+            "reminders": reminders_for_therapist(user),
         },
     )
 
@@ -335,14 +339,29 @@ def break_detail(request: AuthenticatedHttpRequest, break_id: int) -> HttpRespon
         # An absence declared for a colleague: what was declared, and a way to cancel it.
         declared = selectors.declared_view(brk)
         return render(request, "planner/breaks/break_declared.html", {"view": declared})
+    return break_page(request, brk, role)
+
+
+def break_page(
+    request: AuthenticatedHttpRequest,
+    brk: Break,
+    role: str,
+    checklist: ChecklistForm | None = None,
+) -> HttpResponse:
+    """The therapist's (or a covering colleague's) page of a break; ``checklist`` is a form
+    posted with errors, shown as typed."""
+    if checklist is None and role == "therapist" and brk.kind in WITH_A_CHECKLIST:
+        checklist = ChecklistForm(brk=brk)
     return render(
         request,
         "planner/breaks/break.html",
         {
             "brk": brk,
             "role": role,
+            "checklist": checklist if role == "therapist" else None,
             "picture": schedule_picture(brk),
             "sections": plan_sections(brk),
+            "blueprint": blueprint_for(brk),
             "avoided": [
                 label for value, label in AVOID_TOPICS if value in (brk.avoid_topics or [])
             ],

@@ -35,6 +35,7 @@ from planner.breaks.timeline import TimelineSettings, timeline_context
 from planner.breaks.views import plan_sections
 from planner.checkins.selectors import review_invitation_for
 from planner.crisis import resources_for_client
+from planner.ending.selectors import blueprint_for
 from planner.me import selectors as me_selectors
 from planner.me import services
 from planner.me.forms import PreferencesForm
@@ -98,6 +99,7 @@ def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
             "countdown": countdown(brk, tz, at) if brk else None,
             "today": me_selectors.todays_message(client),
             "sections": plan_sections(brk) if brk else [],
+            "blueprint": blueprint_for(brk),
             "crisis": resources_for_client(client),
             "calendar_url": CALENDAR_URL,
             "check_in_url": CHECK_IN_URL,
@@ -200,6 +202,7 @@ def plan_print(request: AuthenticatedHttpRequest, client: Client) -> HttpRespons
             "client": client,
             "brk": brk,
             "sections": plan_sections(brk) if brk else [],
+            "blueprint": blueprint_for(brk),
             "crisis": resources_for_client(client),
             "tz": client.timezone,
         },

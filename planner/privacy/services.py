@@ -29,6 +29,7 @@ from planner.breaks.validation import (
     PLAN_LIST_FIELDS,
     SCHEDULE_FIELDS,
 )
+from planner.ending.blueprint import BLUEPRINT_LIST_FIELDS, COME_BACK
 from planner.models import (
     Break,
     BreakReview,
@@ -76,6 +77,9 @@ BREAK_EXPORT_FIELDS = (
     "escalation_enabled",
     "escalation_consent_at",
     "share_check_ins_with_covering",
+    "booster_sessions",
+    "follow_ups_opted_in_at",
+    "checklist",
     "activated_at",
     "cancelled_at",
     "created_at",
@@ -207,6 +211,7 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     )
     blank: dict[str, Any] = {key: [] for key in PLAN_LIST_FIELDS}
     blank.update(support_contacts=[], covering_clinician=None, therapist_note="")
+    blank.update({key: [] for key in BLUEPRINT_LIST_FIELDS}, **{COME_BACK: ""})
     assert set(blank) == set(PLAN_CONTENT_FIELDS)  # every field of the plan's content goes
     breaks.update(**blank, updated_at=at)
     prompts = ScheduledPrompt.objects.filter(client=client)

@@ -304,6 +304,10 @@ def _ending(s: PlanSettings, tz: ZoneInfo) -> list[Request]:
     # The ending itself is acknowledged first; then the follow-ups, the first of which says
     # what they are (its lead template), and a last message that closes them.
     acknowledged = _day(last + ACKNOWLEDGEMENT_DELAY, tz)
+    if not s.follow_ups:
+        # The client has not said yes to follow-ups: after the last session, only the
+        # reminders of the booster sessions they booked.
+        return requests + _booster_reminders(s, tz, last, acknowledged)[0]
     requests.append(Request(Category.ACKNOWLEDGEMENT, acknowledged, HIGH, 1, 2, last))
     for months, days in FOLLOW_UPS:
         day = add_months(last_day, months) + timedelta(days=days)
@@ -312,13 +316,10 @@ def _ending(s: PlanSettings, tz: ZoneInfo) -> list[Request]:
     for months in RELAPSE_PREVENTION_MONTHS:
         day = add_months(last_day, months) + AFTERCARE_DELAY
         requests.append(Request(Category.RELAPSE_PREVENTION, day, HIGH, 1, 2, last))
-    # A booster is spoken of only when one is booked: a reminder a week before each.
-    for booster in sorted(_utc(b) for b in s.booster_sessions):
-        if booster <= last:
-            continue
-        day = max(_day(booster, tz) - timedelta(days=BOOSTER_REMINDER_DAYS), acknowledged)
-        requests.append(Request(Category.BOOSTER, day, HIGH, 1, 2, last, booster, about=booster))
-        closing = max(closing, _day(booster, tz) + timedelta(days=14))
+    boosters, last_booster = _booster_reminders(s, tz, last, acknowledged)
+    requests += boosters
+    if last_booster is not None:
+        closing = max(closing, last_booster + timedelta(days=14))
     requests.append(Request(Category.CLOSING, closing, HIGH, 1, 2, last))
     # Hope pointed outward, toward the client's own life and people, in the first weeks.
     requests.append(Request(Category.HOPE, last_day + timedelta(days=3), MEDIUM, 1, 1, last))
@@ -327,3 +328,18 @@ def _ending(s: PlanSettings, tz: ZoneInfo) -> list[Request]:
     requests.append(Request(Category.COPING, last_day + timedelta(days=17), MEDIUM, 1, 1, last))
     requests.append(Request(Category.CHECK_IN, last_day + timedelta(days=21), MEDIUM, 1, 1, last))
     return requests
+
+
+def _booster_reminders(
+    s: PlanSettings, tz: ZoneInfo, last: datetime, acknowledged: date
+) -> tuple[list[Request], date | None]:
+    """A booster is spoken of only when one is booked: a reminder a week before each (and
+    the local day of the last booster, which the closing message waits for)."""
+    requests, last_day = [], None
+    for booster in sorted(_utc(b) for b in s.booster_sessions):
+        if booster <= last:
+            continue
+        day = max(_day(booster, tz) - timedelta(days=BOOSTER_REMINDER_DAYS), acknowledged)
+        requests.append(Request(Category.BOOSTER, day, HIGH, 1, 2, last, booster, about=booster))
+        last_day = _day(booster, tz)
+    return requests, last_day

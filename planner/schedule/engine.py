@@ -151,6 +151,19 @@ class _Deck:
         return spec
 
 
+def personal_sources(settings: PlanSettings) -> dict[str, tuple[str, ...]]:
+    """The client's own words each personal placeholder quotes (text.PERSONAL_PLACEHOLDERS)."""
+    return {
+        "strategy": settings.coping_strategies,
+        "contact_name": settings.support_contact_names,
+        "hope": settings.reasons_for_hope,
+        "distraction": settings.distractions,
+        "learned": settings.learned,
+        "early_sign": settings.early_signs,
+        "early_step": settings.early_steps,
+    }
+
+
 def facts_of(settings: PlanSettings) -> set[str]:
     """The facts true of a break, which a template may state (text.FACTS)."""
     facts = {"cover" if settings.has_cover else "no_cover"}
@@ -160,13 +173,7 @@ def facts_of(settings: PlanSettings) -> set[str]:
         facts.add("sessions_plan")
     if settings.booster_sessions:
         facts.add("booster_booked")
-    lists = {
-        "strategy": settings.coping_strategies,
-        "contact_name": settings.support_contact_names,
-        "hope": settings.reasons_for_hope,
-        "distraction": settings.distractions,
-    }
-    facts |= {name for name, values in lists.items() if values}
+    facts |= {name for name, values in personal_sources(settings).items() if values}
     return facts
 
 
@@ -208,12 +215,7 @@ def personal_context(
     """Fill a personal template round-robin from the client's strategies and contacts
     (``used`` counts what the schedule so far has taken of each)."""
     used = Counter() if used is None else used
-    sources = {
-        "strategy": settings.coping_strategies,
-        "contact_name": settings.support_contact_names,
-        "hope": settings.reasons_for_hope,
-        "distraction": settings.distractions,
-    }
+    sources = personal_sources(settings)
     context = {}
     for name in sorted(personal_needs(spec)):
         values = sources[name]

@@ -20,7 +20,10 @@ from planner.schedule.types import TemplateSpec
 
 # Placeholders filled from the client's own lists; they are quoted, never merged into a
 # sentence: From your plan: "{strategy}".
-PERSONAL_PLACEHOLDERS = frozenset({"strategy", "contact_name", "hope", "distraction"})
+PERSONAL_PLACEHOLDERS = frozenset(
+    # An ending's blueprint: what I learned, my early signs, what I do then.
+    {"strategy", "contact_name", "hope", "distraction", "learned", "early_sign", "early_step"}
+)
 
 # Placeholders that stand for a fact of the break, and the fact each needs.
 FACT_PLACEHOLDERS: Mapping[str, str] = {

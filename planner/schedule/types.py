@@ -100,6 +100,14 @@ class PlanSettings:
     has_practice: bool = False  # the therapist's practice has a name to give
     has_sessions_plan: bool = False  # unplanned: the plan says what happens to booked sessions
     booster_sessions: tuple[datetime, ...] = ()  # ending: booked booster sessions, aware
+    # Ending: the client said yes to follow-ups after the last session. Without it nothing is
+    # planned after the last session but the reminders of booked booster sessions.
+    follow_ups: bool = False
+    # Ending: the blueprint's words the follow-ups quote (what I learned, my early signs,
+    # what I do then), as the client wrote them.
+    learned: tuple[str, ...] = ()
+    early_signs: tuple[str, ...] = ()
+    early_steps: tuple[str, ...] = ()
     avoid_topics: frozenset[str] = frozenset()
     # Unplanned: news to give once (RETURN_BOOKED or STILL_AWAY), from the edit at news_at.
     news: Category | None = None

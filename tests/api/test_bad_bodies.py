@@ -19,6 +19,7 @@ ENDPOINTS = [
     ("anonymous", "post", "/auth/token/"),
     ("client_a", "patch", "/me/preferences/"),
     ("client_a", "post", "/me/check-ins/"),
+    ("client_a", "post", "/me/follow-ups/"),
     ("therapist_a", "post", "/clients/"),
     ("therapist_a", "patch", "/clients/{client}/"),
     ("therapist_a", "post", "/breaks/"),

@@ -36,6 +36,7 @@ ROUTES = [
     "/me/inbox/{inbox}/acknowledge/",
     "/me/check-ins/",
     "/me/preferences/",
+    "/me/follow-ups/",
     "/me/calendar.ics",
     "/me/export/",
     "/me/erase/",
@@ -79,6 +80,7 @@ def test_options_answers_every_route_for_every_caller(world, actor, route):
         ("therapist_a", "/breaks/", {"client", "kind", "starts_at"}),
         ("therapist_a", "/absences/", {"clients", "kind"}),
         ("client_a", "/me/check-ins/", {"distress", "note"}),
+        ("client_a", "/me/follow-ups/", {"granted"}),
     ],
 )
 def test_options_describes_the_body_a_view_reads(world, actor, route, fields):

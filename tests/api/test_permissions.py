@@ -102,6 +102,9 @@ MATRIX = [
     ("get", lambda w: f"{V}/me/calendar.ics", None, (401, 200, 200, 403, 403, 403)),
     ("post", lambda w: f"{V}/me/check-ins/", lambda w: {"distress": 3},
      (401, 201, 201, 403, 403, 403)),
+    # Neither client's break is an ending: nothing to answer for (404).
+    ("post", lambda w: f"{V}/me/follow-ups/", lambda w: {"granted": True},
+     (401, 404, 404, 403, 403, 403)),
     ("get", lambda w: f"{V}/me/export/", None, (401, 200, 200, 403, 403, 403)),
     ("post", lambda w: f"{V}/me/erase/", lambda w: {"confirm": "DELETE", "password": "wrong"},
      (401, 400, 400, 403, 403, 403)),

@@ -59,6 +59,7 @@ def settings_with(**changes: object) -> PlanSettings:
         "now": datetime(2026, 6, 1, 12, 0, tzinfo=NY),
         "quiet_hours_start": time(22, 0),
         "quiet_hours_end": time(7, 0),
+        "follow_ups": True,  # an ending's client said yes to follow-ups
     }
     base.update(changes)
     return PlanSettings(**base)  # type: ignore[arg-type]

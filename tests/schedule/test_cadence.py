@@ -90,6 +90,23 @@ def test_an_ending_tapers_then_follows_up_at_growing_intervals():
     assert {Category.HOPE, Category.CONNECTION} <= set(early)
 
 
+def test_without_the_clients_yes_an_ending_sends_only_booster_reminders_after_it():
+    last = datetime(2026, 6, 10, 10, 0, tzinfo=NY)
+    booked = (datetime(2026, 8, 20, 10, 0, tzinfo=NY),)
+    ending = {"kind": Kind.ENDING, "ends_at": last, "return_session_at": None}
+    s = settings_with(
+        **ending,
+        starts_at=datetime(2026, 3, 1, 10, 0, tzinfo=NY),
+        now=datetime(2026, 3, 1, 9, 0, tzinfo=NY),
+        booster_sessions=booked,
+        follow_ups=False,
+    )
+    plan = plan_schedule(s, LIBRARY)
+    assert {p.category for p in plan if p.send_at > last} == {Category.BOOSTER}
+    assert local_days(plan, Category.BOOSTER) == [date(2026, 8, 13)]
+    assert Category.TAPER in {p.category for p in plan}  # before the last session, as ever
+
+
 def test_an_ending_without_end_takes_the_start_as_the_last_session():
     s = settings_with(kind=Kind.ENDING, ends_at=None, return_session_at=None)
     plan = plan_schedule(s, LIBRARY)

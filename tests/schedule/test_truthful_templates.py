@@ -177,6 +177,10 @@ def _settings_for(spec, kind, seed):
         support_contact_names=("Jamie",) if "contact_name" in needs else (),
         reasons_for_hope=("the allotment",) if "hope" in needs else (),
         distractions=("the library café",) if "distraction" in needs else (),
+        learned=("thoughts are not facts",) if "learned" in needs else (),
+        early_signs=("skipping football",) if "early_sign" in needs else (),
+        early_steps=("ring Sam",) if "early_step" in needs else (),
+        follow_ups=True,  # the client said yes to follow-ups after an ending
         delivered=NOTICE_SENT if news else (),
         booster_sessions=(end + timedelta(days=40),) if ending and end else (),
         news=news,
