@@ -24,6 +24,7 @@ from planner.models import (
     ConsentRecord,
     Escalation,
     InboxMessage,
+    PushSubscription,
     ScheduledPrompt,
 )
 from tests.factories import ClientFactory, PracticeFactory
@@ -41,6 +42,8 @@ ID_KINDS = {
     "check": "check_in",
     "prompt": "prompt",
     "escalation": "escalation",
+    "push-subscriptions/<": "push_subscription",
+    "subscription": "push_subscription",
 }
 BREAK_ACTIONS = ["activate", "cancel", "pause", "resume", "check-ins", "deliveries", "edit"]
 
@@ -54,6 +57,11 @@ def robins_ids(robin: Client) -> dict[str, int]:
         "check_in": CheckIn.objects.get(client=robin).pk,
         "prompt": brk.prompts.first().pk,
         "escalation": Escalation.objects.get(client=robin).pk,
+        "push_subscription": PushSubscription.objects.get_or_create(
+            client=robin,
+            endpoint="https://fcm.googleapis.com/fcm/send/robins-phone",
+            defaults={"p256dh": "key", "auth": "secret"},
+        )[0].pk,
     }
 
 
@@ -69,6 +77,7 @@ def snapshot(robin: Client) -> tuple:
         tuple(Escalation.objects.filter(client=robin).values_list()),
         tuple(BreakReview.objects.filter(break_obj__client=robin).values_list()),
         ConsentRecord.objects.filter(client=robin).count(),
+        tuple(PushSubscription.objects.filter(client=robin).values_list()),
     )
 
 

@@ -39,6 +39,7 @@ from planner.models import (
     InboxMessage,
     ScheduledPrompt,
 )
+from planner.phone.services import subscriptions_erase
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +215,7 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     prompts.update(text="", last_error="")
     Delivery.objects.filter(prompt__client=client).update(last_error="")
     InboxMessage.objects.filter(client=client).update(text="")
+    subscriptions_erase(client)  # every device's push subscription
     CheckIn.objects.filter(client=client).update(note="")
     BreakReview.objects.filter(break_obj__client=client).update(
         what_helped="", what_was_hard="", what_to_change=""
