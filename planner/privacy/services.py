@@ -39,6 +39,7 @@ from planner.models import (
     InboxMessage,
     ScheduledPrompt,
 )
+from planner.phone.selectors import push_service_name, subscriptions_for_client
 from planner.phone.services import subscriptions_erase
 
 logger = logging.getLogger(__name__)
@@ -167,6 +168,16 @@ def client_export(*, client: Client, actor: Any) -> dict[str, Any]:
             BreakReview.objects.filter(break_obj__client=client).order_by("submitted_at"),
             REVIEW_EXPORT_FIELDS,
         ),
+        # The devices that get push notifications (the browsers' keys are not part of it).
+        "push_devices": [
+            {
+                "id": d.pk,
+                "service": push_service_name(d),
+                "endpoint": d.endpoint,
+                "created_at": _json(d.created_at),
+            }
+            for d in subscriptions_for_client(client)
+        ],
     }
     audit.record(actor, "client.exported", client=client)
     return data

@@ -152,3 +152,14 @@ def test_erasure_removes_every_device(client_record):
 
 def _fields(d: Device) -> dict:
     return {"endpoint": d.endpoint, "p256dh": d.p256dh, "auth": d.auth}
+
+
+def test_the_export_lists_the_devices_without_their_keys(client_record):
+    from planner.privacy.services import client_export
+
+    d = device("phone")
+    phone.push_subscribe(client=client_record, actor=None, **_fields(d))
+    data = client_export(client=client_record, actor=client_record.user)
+    [row] = data["push_devices"]
+    assert (row["service"], row["endpoint"]) == ("Chrome / Android", d.endpoint)
+    assert d.p256dh not in str(data) and d.auth not in str(data)
