@@ -274,3 +274,14 @@ def test_the_payload_is_the_neutral_line_and_the_link(therapist):
         "url": "http://127.0.0.1:8000/l/inbox/abc/",
         "tag": "between-prompt-3",
     }
+
+
+def test_the_therapists_delivery_log_shows_push_like_the_others(
+    push_service, therapist, deliver, client
+):
+    _client, brk = subscribed(push_service, therapist, "phone")
+    ScheduledPromptFactory(break_obj=brk, send_at=NOW)
+    deliver()
+    client.force_login(therapist)
+    page = client.get(f"/breaks/{brk.pk}/deliveries/").content.decode()
+    assert "<td>Push notification</td><td>Sent</td>" in page
