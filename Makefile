@@ -32,6 +32,7 @@ install-dev: $(DEV_STAMP)
 run: $(RUN_STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py loaddemo
+	DEBUG=1 $(PY) manage.py vapid_keys --embedded
 	@echo
 	@echo "Between is starting at http://127.0.0.1:8000/ (web, Celery worker and beat; Ctrl-C stops all three)."
 	@echo "Demo logins (password between-demo): therapist@example.com, therapist2@example.com, client@example.com, staff@example.com"

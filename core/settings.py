@@ -199,6 +199,24 @@ SMS_BACKEND = envstr("SMS_BACKEND", "planner.delivery.channels.sms.ConsoleSmsBac
 TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = envstr("TWILIO_FROM_NUMBER")
+# Web Push (planner/phone/vapid.py): the VAPID pair from the environment; on the embedded
+# default (no DATABASE_URL) a pair is generated once under var/ instead.
+VAPID_PRIVATE_KEY = envstr("VAPID_PRIVATE_KEY")
+VAPID_PUBLIC_KEY = envstr("VAPID_PUBLIC_KEY")
+VAPID_SUBJECT = envstr("VAPID_SUBJECT", "mailto:no-reply@between.invalid")
+VAPID_KEY_FILE = envstr(
+    "VAPID_KEY_FILE", "" if envstr("DATABASE_URL") else str(VAR_DIR / "vapid.json")
+)
+# The only hosts a subscription's endpoint may name (the server POSTs to it): the browsers'
+# push services. http endpoints only for tests and local fakes.
+PUSH_SERVICE_HOSTS = envlist(
+    "PUSH_SERVICE_HOSTS",
+    "fcm.googleapis.com,*.push.services.mozilla.com,updates.push.services.mozilla.com,"
+    "*.notify.windows.com,*.push.apple.com",
+)
+PUSH_ALLOW_HTTP = envbool("PUSH_ALLOW_HTTP", False)
+PUSH_TTL_SECONDS = envint("PUSH_TTL_SECONDS", 12 * 60 * 60)
+PUSH_TIMEOUT_SECONDS = envint("PUSH_TIMEOUT_SECONDS", 10)
 
 # --- Celery ------------------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL")

@@ -48,6 +48,7 @@ class Channel(models.TextChoices):
     INBOX = "inbox", _("In-app inbox")
     EMAIL = "email", _("Email")
     SMS = "sms", _("SMS")
+    PUSH = "push", _("Push notification")
 
 
 class Client(models.Model):
@@ -143,6 +144,7 @@ class ConsentRecord(AppendOnly):
     class Subject(models.TextChoices):
         EMAIL = "email", _("Email messages")
         SMS = "sms", _("SMS messages")
+        PUSH = "push", _("Push notifications on a device")
         FULL_TEXT = "full_text", _("Full message text in email/SMS")
         ESCALATION = "escalation", _("Escalation to the covering clinician")
         SHARE_CHECK_INS = "share_check_ins", _("Covering clinician may read check-ins")
@@ -775,3 +777,28 @@ class ContinuityCall(models.Model):
 
     def __str__(self) -> str:
         return f"Call {self.pk} ({self.outcome})"
+
+
+class PushSubscription(models.Model):
+    """One device (one browser) of a client that takes Web Push notifications.
+
+    Made when the client turns notifications on from Preferences; the browser's push service
+    gives ``endpoint`` and the two keys the message is encrypted to. Removed by the client,
+    when the push service answers 404/410 (the browser dropped it), and by erasure. The
+    consent record is the client's "yes" on that device (subject ``push``)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="push_subscriptions")
+    # A push service's URL for this browser; unique: a browser has one per origin.
+    endpoint = models.URLField(max_length=1024, unique=True)
+    p256dh = models.CharField(max_length=128)  # the browser's P-256 public key, base64url
+    auth = models.CharField(max_length=64)  # the 16-byte auth secret, base64url
+    created_at = models.DateTimeField(default=now)
+    consent = models.ForeignKey(
+        ConsentRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Push subscription {self.pk}"

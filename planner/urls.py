@@ -15,6 +15,7 @@ from planner.ending import views as ending_views
 from planner.me import views as views_client
 from planner.onboarding import views as onboarding_views
 from planner.ops import views as ops_views
+from planner.phone import views as phone_views
 from planner.privacy import views as privacy_views
 
 urlpatterns = [
@@ -27,7 +28,16 @@ urlpatterns = [
         name="login",
     ),
     path("login/confirm/", core_views.password_confirm, name="password-confirm"),
-    path("logout/", limited_session_allowed(auth_views.LogoutView.as_view()), name="logout"),
+    path("logout/", phone_views.logout, name="logout"),
+    # The phone app: installable, My break offline (planner/phone)
+    path("manifest.webmanifest", phone_views.manifest, name="manifest"),
+    path("sw.js", phone_views.service_worker, name="service-worker"),
+    path("offline/", phone_views.offline, name="offline"),
+    path(
+        "me/devices/<id:subscription_id>/remove/",
+        phone_views.device_remove,
+        name="device-remove",
+    ),
     # Onboarding: invitations and passwords (Django's views; the emailed reset link is
     # /reset/<uidb64>/<token>/)
     path("invitations/<str:token>/", onboarding_views.invitation, name="invitation"),

@@ -26,6 +26,7 @@ from planner.models import (
     ContinuityCall,
     Escalation,
     InboxMessage,
+    PushSubscription,
     ScheduledPrompt,
 )
 from tests.factories import ClientFactory, PracticeFactory
@@ -44,6 +45,8 @@ ID_KINDS = {
     "prompt": "prompt",
     "escalation": "escalation",
     "therapist": "therapist",
+    "push-subscriptions/<": "push_subscription",
+    "subscription": "push_subscription",
 }
 BREAK_ACTIONS = ["activate", "cancel", "pause", "resume", "check-ins", "deliveries", "edit"]
 # The actions of the staff pages about a therapist (hand over, an absence) go through it too.
@@ -60,6 +63,11 @@ def robins_ids(robin: Client) -> dict[str, int]:
         "prompt": brk.prompts.first().pk,
         "escalation": Escalation.objects.get(client=robin).pk,
         "therapist": robin.therapist_id,
+        "push_subscription": PushSubscription.objects.get_or_create(
+            client=robin,
+            endpoint="https://fcm.googleapis.com/fcm/send/robins-phone",
+            defaults={"p256dh": "key", "auth": "secret"},
+        )[0].pk,
     }
 
 
@@ -76,6 +84,7 @@ def snapshot(robin: Client) -> tuple:
         tuple(BreakReview.objects.filter(break_obj__client=robin).values_list()),
         ConsentRecord.objects.filter(client=robin).count(),
         tuple(ContinuityCall.objects.filter(client=robin).values_list()),
+        tuple(PushSubscription.objects.filter(client=robin).values_list()),
     )
 
 

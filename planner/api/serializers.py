@@ -215,7 +215,7 @@ class ClientSettingsSerializer(serializers.Serializer):
         child=HHMMField(), min_length=1, max_length=8, required=False
     )
     channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=Channel.values), max_length=3, required=False
+        child=serializers.ChoiceField(choices=Channel.values), max_length=4, required=False
     )
     full_text_opt_in = serializers.BooleanField(required=False)
     prompt_amount = serializers.ChoiceField(

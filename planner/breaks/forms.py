@@ -657,7 +657,8 @@ class BreakForm(TimesMixin, CoveringMixin, forms.Form):
 
     def channels_changed(self) -> bool:
         chosen = set(self.cleaned_data.get("channels") or [])
-        return chosen != {c for c in self.client.channels if c != "inbox"}
+        # Email and SMS only: the inbox is always on, push follows the client's devices.
+        return chosen != {c for c in self.client.channels if c in ("email", "sms")}
 
     def add_service_errors(self, error: ValidationError) -> None:
         add_service_errors(self, error, self.SERVICE_ALIASES)

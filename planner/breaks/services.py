@@ -122,6 +122,11 @@ def client_update(*, client: Client, actor: User, source: str = "web", **data: A
     a call that changes nothing writes nothing (no row, no consent record, no audit event)."""
     client.refresh_from_db(from_queryset=Client.objects.select_for_update(no_key=True))
     cleaned = clean_client_fields(data, country=client.country)
+    if "channels" in cleaned:
+        # Push follows the client's devices (planner/phone/services.py), never a list.
+        on = "push" in client.channels
+        cleaned["channels"] = [c for c in cleaned["channels"] if c != "push" or on]
+        cleaned["channels"] += ["push"] if on and "push" not in cleaned["channels"] else []
     if "quiet_hours_start" in cleaned or "quiet_hours_end" in cleaned:
         check_quiet_hours(
             cleaned.get("quiet_hours_start", client.quiet_hours_start),

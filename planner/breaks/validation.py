@@ -27,7 +27,9 @@ def invalid(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-CHANNELS = ("inbox", "email", "sms")
+# "push" is on while the client has a device for it (planner/phone); a list given to a
+# service keeps it as it is (``client_update``).
+CHANNELS = ("inbox", "email", "sms", "push")
 
 # The one list of what a plan holds. The six sections of a safety plan (Stanley-Brown: the
 # support contacts are its fourth) and reasons for hope, in the order the plan shows them ...

@@ -36,7 +36,7 @@ def send_sms(to: str, body: str) -> str:
 logger = logging.getLogger(__name__)
 
 
-CHANNEL_NAMES = {"email": "email", "sms": "SMS"}
+CHANNEL_NAMES = {"email": "email", "sms": "SMS", "push": "push notification"}
 
 
 def channel_off_notify(*, client_id: int, break_id: int | None, channel: str) -> None:

@@ -66,7 +66,7 @@ class PreferencesForm(TimesMixin, forms.Form):
     email = forms.BooleanField(label=_("Also by email"), required=False)
     sms = forms.BooleanField(label=_("Also by SMS"), required=False)
     full_text_opt_in = forms.BooleanField(
-        label=_("Put the whole message in the email or SMS"),
+        label=_("Put the whole message in the email, SMS or notification"),
         required=False,
         help_text=_(
             "Otherwise they say only that there is a message for you, with a link. "

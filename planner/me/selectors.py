@@ -35,6 +35,14 @@ def todays_message(client: Client) -> InboxMessage | None:
     )
 
 
+def recent_messages(client: Client, *, besides: InboxMessage | None, count: int = 3) -> list:
+    """The last few messages before today's (My break shows them, and so its offline copy)."""
+    messages = inbox_for_client(client)
+    if besides is not None:
+        messages = messages.exclude(pk=besides.pk)
+    return list(messages[:count])
+
+
 INBOX_API_COLUMNS = ("id", "break_obj_id", "category", "text", "delivered_at", "acknowledged_at")
 
 

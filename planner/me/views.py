@@ -40,6 +40,8 @@ from planner.me import selectors as me_selectors
 from planner.me import services
 from planner.me.forms import PreferencesForm
 from planner.models import Break, Client
+from planner.phone.offline import allow_offline_copy
+from planner.phone.selectors import devices_for_preferences
 
 CALENDAR_URL = "/api/v1/me/calendar.ics"  # built by the API (planner/api)
 CHECK_IN_URL = "/me/check-in/"  # built with the check-ins (planner/checkins/views.py)
@@ -90,14 +92,16 @@ def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     at = current_time()
     brk = selectors.live_break_for_client(client, at=at)
     tz = ZoneInfo(client.timezone)
-    return render(
+    today = me_selectors.todays_message(client)
+    response = render(
         request,
         "planner/me/my_break.html",
         {
             "client": client,
             "brk": brk,
             "countdown": countdown(brk, tz, at) if brk else None,
-            "today": me_selectors.todays_message(client),
+            "today": today,
+            "recent": me_selectors.recent_messages(client, besides=today),
             "sections": plan_sections(brk) if brk else [],
             "blueprint": blueprint_for(brk),
             "crisis": resources_for_client(client),
@@ -106,6 +110,8 @@ def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
             "review_break": review_invitation_for(client, at),
         },
     )
+    # This device may keep a copy for offline use (the client's own, deleted on logout).
+    return allow_offline_copy(response)
 
 
 @limited_session_allowed
@@ -155,7 +161,13 @@ def preferences(request: AuthenticatedHttpRequest, client: Client) -> HttpRespon
     return render(
         request,
         "planner/me/preferences.html",
-        {"client": client, "form": form, "brk": brk, "picture": picture},
+        {
+            "client": client,
+            "form": form,
+            "brk": brk,
+            "picture": picture,
+            **devices_for_preferences(client),
+        },
     )
 
 

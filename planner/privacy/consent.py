@@ -122,8 +122,8 @@ def break_consent_state(brk: Break) -> dict[str, Any]:
 
 def channel_consent_set(
     *, client: Client, channel: str, granted: bool, source: str, recorded_by=None
-) -> None:
-    """Switch an email/SMS channel on or off for a client and record why."""
+) -> ConsentRecord:
+    """Switch an email/SMS/push channel on or off for a client and record why; the record."""
     with transaction.atomic():
         locked = Client.objects.select_for_update().get(pk=client.pk)
         channels = [c for c in (locked.channels or []) if c != channel]
@@ -132,8 +132,9 @@ def channel_consent_set(
         if channels != locked.channels:
             locked.channels = channels
             locked.save(update_fields=["channels"])
-        consent_record(
+        record = consent_record(
             client=locked, subject=channel, granted=granted, source=source, actor=recorded_by
         )
     client.channels = locked.channels
     logger.info("consent.%s client=%s channel=%s source=%s", granted, client.pk, channel, source)
+    return record

@@ -41,6 +41,8 @@ from planner.models import (
     InboxMessage,
     ScheduledPrompt,
 )
+from planner.phone.selectors import push_service_name, subscriptions_for_client
+from planner.phone.services import subscriptions_erase
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +179,16 @@ def client_export(*, client: Client, actor: Any) -> dict[str, Any]:
             ContinuityCall.objects.filter(client=client).order_by("called_at", "id"),
             CALL_EXPORT_FIELDS,
         ),
+        # The devices that get push notifications (the browsers' keys are not part of it).
+        "push_devices": [
+            {
+                "id": d.pk,
+                "service": push_service_name(d),
+                "endpoint": d.endpoint,
+                "created_at": _json(d.created_at),
+            }
+            for d in subscriptions_for_client(client)
+        ],
     }
     audit.record(actor, "client.exported", client=client)
     return data
@@ -226,6 +238,7 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     prompts.update(text="", last_error="")
     Delivery.objects.filter(prompt__client=client).update(last_error="")
     InboxMessage.objects.filter(client=client).update(text="")
+    subscriptions_erase(client)  # every device's push subscription
     CheckIn.objects.filter(client=client).update(note="")
     ContinuityCall.objects.filter(client=client).update(note="")
     BreakReview.objects.filter(break_obj__client=client).update(

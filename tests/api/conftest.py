@@ -43,6 +43,7 @@ class World:
     inbox_b: object
     check_in_a: object
     tokens: dict = field(default_factory=dict)
+    push_a: object = None  # a device of client A's (push subscription)
 
     def api(self, actor: str) -> APIClient:
         api = APIClient()
@@ -131,7 +132,13 @@ def world(make_user, therapist):
         client=client_a, break_obj=break_a, distress=8, note="CHECKIN-OF-A", need_support_now=True
     )
     CheckInFactory(client=client_b, break_obj=break_b, distress=3, note="CHECKIN-OF-B")
+    from planner.models import PushSubscription
+
+    push_a = PushSubscription.objects.create(
+        client=client_a, endpoint="https://fcm.googleapis.com/fcm/send/A", p256dh="k", auth="a"
+    )
     return World(
+        push_a=push_a,
         users={
             "anonymous": None,
             "client_a": user_a,

@@ -40,6 +40,9 @@ ROUTES = [
     "/me/calendar.ics",
     "/me/export/",
     "/me/erase/",
+    "/push/vapid-public-key/",
+    "/me/push-subscriptions/",
+    "/me/push-subscriptions/{push}/",
     "/ping/",
 ]
 
@@ -50,6 +53,7 @@ def _url(world, route: str) -> str:
         "break": world.break_a.pk,
         "draft": world.draft_a.pk,
         "inbox": world.inbox_a.pk,
+        "push": world.push_a.pk,
     }
     return V + route.format(**ids)
 

@@ -54,6 +54,12 @@ def _absence_body(w):
     return {**body, "clients": "all"}
 
 
+def _device_body(w):
+    from tests.push_service import Device
+
+    return Device("new", "https://fcm.googleapis.com/fcm/send/new").subscription_json()
+
+
 #  method, url(world), body(world) or None,
 #  expected: anonymous, client_a, client_b, therapist_a, therapist_b, covering
 MATRIX = [
@@ -108,6 +114,12 @@ MATRIX = [
     ("get", lambda w: f"{V}/me/export/", None, (401, 200, 200, 403, 403, 403)),
     ("post", lambda w: f"{V}/me/erase/", lambda w: {"confirm": "DELETE", "password": "wrong"},
      (401, 400, 400, 403, 403, 403)),
+    ("get", lambda w: f"{V}/push/vapid-public-key/", None, (200, 200, 200, 200, 200, 200)),
+    ("get", lambda w: f"{V}/me/push-subscriptions/", None, (401, 200, 200, 403, 403, 403)),
+    ("post", lambda w: f"{V}/me/push-subscriptions/", _device_body,
+     (401, 201, 201, 403, 403, 403)),
+    ("delete", lambda w: f"{V}/me/push-subscriptions/{w.push_a.pk}/", None,
+     (401, 204, 404, 403, 403, 403)),
     ("get", lambda w: f"{V}/ping/", None, (200, 200, 200, 200, 200, 200)),
     ("post", lambda w: f"{V}/auth/logout/", None, (401, 204, 204, 204, 204, 204)),
     ("post", lambda w: f"{V}/auth/logout-all/", None, (401, 204, 204, 204, 204, 204)),

@@ -86,6 +86,8 @@ def _own_ids(world, actor: str, path: str) -> dict[str, int]:
         return {"id": world.client_a.pk}
     if path.startswith("/api/v1/me/inbox/"):
         return {"id": world.inbox_a.pk}
+    if path.startswith("/api/v1/me/push-subscriptions/"):
+        return {"id": world.push_a.pk}
     if path.endswith("/activate/"):
         return {"id": world.draft_a.pk}
     return {"id": world.break_a.pk}
@@ -145,6 +147,7 @@ def test_every_other_method_on_every_path_is_never_a_server_error(
 
 def test_every_operation_but_the_one_not_yet_wired_is_fuzzed():
     # 27, clients invite / archive / restore, auth logout / logout-all, absences declared
-    # and absences activate (issue 14)
-    assert len(OPERATIONS) == 35
+    # and absences activate (issue 14); me/follow-ups (issue 19); the VAPID key and the push
+    # devices' GET, POST and DELETE (issue 17)
+    assert len(OPERATIONS) == 39
     assert {m for _p, _s, methods in OTHER_METHODS for m in methods} == {"OPTIONS", *METHODS}

@@ -1,4 +1,5 @@
-"""Delivery channels behind one small interface (``base``): inbox (always on), email, SMS."""
+"""Delivery channels behind one small interface (``base``): inbox (always on), email, SMS,
+Web Push."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from planner.delivery.channels.base import (
 )
 from planner.delivery.channels.email import EmailChannel
 from planner.delivery.channels.inbox import InboxChannel
+from planner.delivery.channels.push import PushChannel
 from planner.delivery.channels.sms import SmsChannel
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "InboxChannel",
     "OutboundMessage",
     "PermanentChannelError",
+    "PushChannel",
     "SmsChannel",
     "TransientChannelError",
     "UnconfirmedChannelError",
@@ -36,6 +39,7 @@ def get_channel(name: str) -> Channel:
         "email": EmailChannel,
         "sms": SmsChannel,
         "inbox": InboxChannel,
+        "push": PushChannel,
     }
     if name not in channels:
         raise ValueError(f"unknown channel {name!r}")

@@ -1,9 +1,9 @@
 """The channels' one small interface: the message, the channel protocol, and its errors.
 
 The inbox is transactional: dispatch writes the InboxMessage in the same transaction that marks
-the delivery sent, so it is delivered exactly once. Email and SMS call a provider and are used
-outside any transaction: ``open()``, then ``send(message) -> provider id`` per message, then
-``close()`` (so one SMTP connection serves a whole batch).
+the delivery sent, so it is delivered exactly once. Email, SMS and Web Push (``push.py``) call
+a provider and are used outside any transaction: ``open()``, then ``send(message) -> provider
+id`` per message, then ``close()`` (so one SMTP connection serves a whole batch).
 
 A provider error is either permanent (an invalid number or address: fail at once, switch the
 channel off for the client, tell the therapist), transient (retry with backoff), or
@@ -70,4 +70,4 @@ class Channel(Protocol):
     def send(self, message: OutboundMessage) -> str: ...
 
 
-EXTERNAL_CHANNELS = ("email", "sms")
+EXTERNAL_CHANNELS = ("email", "sms", "push")

@@ -1,0 +1,1 @@
+"""The phone app: installable (manifest, service worker), My break offline, Web Push devices."""
