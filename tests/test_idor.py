@@ -203,6 +203,31 @@ def test_the_continuity_pages_open_for_the_named_colleague_once_staff_declare(
                 assert client.get(url).status_code == 200, url
 
 
+def test_the_sweep_reaches_the_staff_absence_pages_and_they_work_for_the_practice(
+    client, client_with_history, make_user
+):
+    """The staff's absence pages (declare, send the plans, end) are in the sweep, and the
+    staff of Robin's own practice do get through them: the intruders' 404s are not a
+    broken route."""
+    ids = robins_ids(client_with_history)
+    base = f"/practice/therapists/{ids['therapist']}/absence/"
+    urls = candidate_urls(ids)
+    assert {base, f"{base}send/", f"{base}end/", f"{base}will-not-return/"} <= set(urls)
+    lee = make_user("staff", email="lee@example.com")
+    with time_machine.travel(NOW + timedelta(days=11), tick=False):
+        continuity.absence_declare(
+            staff=lee,
+            therapist=client_with_history.therapist,
+            starts_at=NOW + timedelta(days=11),
+            sessions_plan="cancelled_practice",
+        )
+        client.force_login(lee)
+        assert client.get(base).status_code == 200
+        assert client.post(f"{base}send/", {}).status_code == 302
+    declared = Break.objects.get(client=client_with_history, created_by=lee)
+    assert declared.status == Break.Status.ACTIVE
+
+
 # --- The Django admin, with two practices -------------------------------------------------------
 # Staff of practice B (the "Practice staff" group's permissions, not superusers) open every
 # admin changelist, and every admin page of every object of practice A (change, history,

@@ -17,8 +17,10 @@ from django.utils.timezone import now as current_time
 
 from core.converters import parse_id
 from core.models import User
+from planner.breaks.selectors import schedule_for_break
 from planner.models import Break, Client, ContinuityCall, ContinuityPlan
 from planner.onboarding.selectors import colleagues_for_hand_over
+from planner.schedule.types import ScheduleError
 
 DECLARED_STATUSES = (Break.Status.DRAFT, Break.Status.SCHEDULED, Break.Status.ACTIVE)
 
@@ -177,3 +179,37 @@ def hand_over_open(plan: ContinuityPlan, *, at: datetime | None = None) -> bool:
         and plan.will_not_return_at is not None
         and plan.will_not_return_at >= since
     )
+
+
+# --- The staff's review of the declared plans -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendRow:
+    """One declared plan as staff review it before sending: whose it is, whether the
+    therapist marked the client for a phone call, and when the first message goes (or
+    went) out. Nothing of the plan's clinical content: staff are not the therapist."""
+
+    brk: Break
+    marked: bool
+    first_at: datetime | None
+    plannable: bool
+
+    @property
+    def is_draft(self) -> bool:
+        return self.brk.status == Break.Status.DRAFT
+
+
+def send_rows(declared: list[Break], plan: ContinuityPlan | None) -> list[SendRow]:
+    """The declared plans, each with the date of its first message in the client's zone."""
+    marked = set(plan.call_clients.values_list("pk", flat=True)) if plan else set()
+    rows = []
+    for brk in declared:
+        try:
+            schedule = schedule_for_break(brk)
+        except ScheduleError:
+            rows.append(SendRow(brk, brk.client_id in marked, None, False))
+            continue
+        first = schedule[0].local_send_at if schedule else None
+        rows.append(SendRow(brk, brk.client_id in marked, first, True))
+    return rows
