@@ -24,6 +24,7 @@ from planner.models import (
     Client,
     ConsentRecord,
     ContinuityCall,
+    ContinuityPlan,
     Escalation,
     InboxMessage,
     ScheduledPrompt,
@@ -244,6 +245,8 @@ A_MARKERS = (
     "Test practice",
     "PROMPT-OF-A",
     "LINE-OF-A",
+    "SCRIPT-OF-A",
+    "NOTE-OF-A",
 )
 
 
@@ -268,6 +271,19 @@ def two_practices(make_user, therapist, client_with_history):
         checked_on=date(2026, 1, 1),
     )
     api_token(robin.user)
+    colleague_a = make_user("therapist", email="alex@a.example", practice=practice_a)
+    plan = ContinuityPlan.objects.create(
+        therapist=therapist, colleague=colleague_a, script="SCRIPT-OF-A"
+    )
+    plan.call_clients.add(robin)
+    ContinuityCall.objects.create(
+        plan=plan,
+        client=robin,
+        made_by=colleague_a,
+        called_at=NOW,
+        outcome="reached",
+        note="NOTE-OF-A",
+    )
     practice_b = Practice.objects.create(name="Elsewhere")
     therapist_b = make_user("therapist", email="bea@elsewhere.example", practice=practice_b)
     Client.objects.create(therapist=therapist_b, first_name="Bertha", channels=["inbox"])
@@ -311,6 +327,8 @@ def practice_a_objects(robin: Client) -> dict[type, list]:
         PromptTemplate: list(PromptTemplate.objects.filter(practice=therapist.practice)),
         PracticeCrisisResource: list(PracticeCrisisResource.objects.all()),
         AuthToken: list(AuthToken.objects.filter(user=robin.user)),
+        ContinuityPlan: list(ContinuityPlan.objects.filter(therapist=therapist)),
+        ContinuityCall: list(ContinuityCall.objects.filter(client=robin)),
     }
 
 
