@@ -153,11 +153,19 @@ class CallRow:
         return self.calls[0] if self.calls else None
 
 
+def phone_first_ids(plan: ContinuityPlan) -> set[int]:
+    """The clients who need a call: those the therapist marked, and those whose declared
+    plan staff kept back as a draft to call first (nothing is sent to them)."""
+    marked = set(plan.call_clients.values_list("pk", flat=True))
+    kept = declared_to_end(plan.therapist).filter(status=Break.Status.DRAFT, needs_call=True)
+    return marked | set(kept.values_list("client_id", flat=True))
+
+
 def call_list(plan: ContinuityPlan) -> list[CallRow]:
     """Each current client of the therapist: phone first or not, and the calls made.
     Those who need a call come first."""
     clients = list(caseload(plan.therapist))
-    phone = set(plan.call_clients.values_list("pk", flat=True))
+    phone = phone_first_ids(plan)
     calls: dict[int, list[ContinuityCall]] = {}
     for call in ContinuityCall.objects.filter(
         plan=plan, client_id__in=[c.pk for c in clients]

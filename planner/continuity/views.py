@@ -249,7 +249,7 @@ def _client_page(
         {
             "plan": plan,
             "client": client,
-            "needs_call": plan.call_clients.filter(pk=client.pk).exists(),
+            "needs_call": client.pk in selectors.phone_first_ids(plan),
             "calls": selectors.calls_for(plan, client),
             "form": form,
             "hand_over": selectors.hand_over_open(plan),

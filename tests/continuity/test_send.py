@@ -90,6 +90,13 @@ def test_staff_may_call_first_a_client_the_therapist_did_not_mark(client, people
     ]
     assert not ScheduledPrompt.objects.exists()
     assert all(b.status == Break.Status.DRAFT and b.needs_call for b in _plans(people).values())
+    # The colleague's list then shows Robin as a phone call too, not only the marked Sam.
+    client.force_login(people["alex"])
+    therapist = people["therapist"].pk
+    listed = client.get(f"/continuity/{therapist}/").content.decode()
+    assert listed.count('<span class="badge">Phone call</span>') == 2
+    robin = client.get(f"/continuity/{therapist}/clients/{people['robin'].pk}/")
+    assert "A phone call, not a message" in robin.content.decode()
 
 
 def test_ids_that_are_not_this_absences_drafts_are_a_form_error(client, people, declared):
