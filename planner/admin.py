@@ -43,6 +43,8 @@ PRACTICE_STAFF_PERMISSIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "escalation",
             "breakreview",
             "auditevent",
+            "continuityplan",
+            "continuitycall",
         )
     ),
     ("planner", "prompttemplate", ("view", "add", "change", "delete")),
@@ -88,7 +90,10 @@ class ReadAuditedAdmin(ServiceWrittenAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None:
-            client_id = obj.pk if isinstance(obj, models.Client) else obj.client_id
+            # A continuity plan is about no one client: its read names none.
+            client_id = (
+                obj.pk if isinstance(obj, models.Client) else getattr(obj, "client_id", None)
+            )
             audit.record_read(request.user, self.audit_name, obj, client_id)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -248,6 +253,43 @@ class BreakReviewAdmin(ServiceWrittenAdmin):
     practice_paths = ("break_obj__client__therapist__practice",)
     list_display = ["break_obj", "submitted_at"]
     raw_id_fields = ["break_obj"]
+
+
+@admin.register(models.ContinuityPlan)
+class ContinuityPlanAdmin(ReadAuditedAdmin):
+    """Who the therapist named and who needs a call; never the script, which only the
+    therapist and, during a declared absence, the named colleague read."""
+
+    audit_name = "continuity"
+    practice_paths = ("therapist__practice",)
+    list_display = ["id", "therapist", "colleague", "phone_first", "will_not_return_at"]
+    list_select_related = ["therapist", "colleague"]
+    fields = [
+        "therapist",
+        "colleague",
+        "call_clients",
+        "will_not_return_at",
+        "will_not_return_by",
+        "created_at",
+        "updated_at",
+    ]
+
+    @admin.display(description="Clients to call first")
+    def phone_first(self, obj: models.ContinuityPlan) -> int:
+        return obj.call_clients.count()
+
+
+@admin.register(models.ContinuityCall)
+class ContinuityCallAdmin(ReadAuditedAdmin):
+    """The calls the colleague recorded; the note shows on one call's page (a read that is
+    audited), never in the list."""
+
+    audit_name = "continuity_call"
+    practice_paths = CLIENT_PRACTICE
+    list_display = ["id", "client", "plan", "made_by", "called_at", "outcome", "recorded_at"]
+    list_filter = ["outcome"]
+    list_select_related = ["client", "plan", "made_by"]
+    date_hierarchy = "called_at"
 
 
 @admin.register(models.PracticeCrisisResource)

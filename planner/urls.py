@@ -96,6 +96,11 @@ urlpatterns = [
         name="continuity-absence",
     ),
     path(
+        "practice/therapists/<id:therapist_id>/absence/send/",
+        continuity_views.absence_send,
+        name="continuity-absence-send",
+    ),
+    path(
         "practice/therapists/<id:therapist_id>/absence/<slug:action>/",
         continuity_views.absence_action,
         name="continuity-absence-action",

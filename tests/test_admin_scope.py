@@ -251,3 +251,95 @@ def test_the_dispatch_figures_of_one_practice(therapist, make_user, elsewhere):
     assert dispatch_figures(practice_id=therapist.practice_id).backlog == 1
     assert dispatch_figures(practice_id=elsewhere.pk).backlog == 1
     assert dispatch_figures().backlog == 2
+
+
+# --- The continuity plans and calls (issue 19, point 3) ----------------------------------------
+
+
+def _continuity_of(therapist, colleague, name: str):
+    from planner.models import ContinuityCall, ContinuityPlan
+
+    record = Client.objects.create(therapist=therapist, first_name=name)
+    plan = ContinuityPlan.objects.create(
+        therapist=therapist, colleague=colleague, script=f"SCRIPT-OF-{name}"
+    )
+    plan.call_clients.add(record)
+    call = ContinuityCall.objects.create(
+        plan=plan,
+        client=record,
+        made_by=colleague,
+        called_at=now() - timedelta(hours=1),
+        outcome="message_left",
+        note=f"NOTE-OF-{name}",
+    )
+    return plan, call
+
+
+def test_staff_read_their_own_practices_continuity_plans_and_calls_only(
+    client, staff_of, therapist, make_user, elsewhere
+):
+    from planner.models import AuditEvent
+
+    own_plan, own_call = _continuity_of(therapist, make_user("therapist"), "Ownpractice")
+    bea = make_user("therapist", practice=elsewhere)
+    other_plan, other_call = _continuity_of(
+        bea, make_user("therapist", practice=elsewhere), "Otherpractice"
+    )
+    staff = staff_of(therapist.practice)
+    client.force_login(staff)
+
+    plans = client.get("/admin/planner/continuityplan/")
+    assert plans.status_code == 200
+    html = plans.content.decode()
+    assert f"/admin/planner/continuityplan/{own_plan.pk}/change/" in html
+    assert f"/admin/planner/continuityplan/{other_plan.pk}/change/" not in html
+    calls = client.get("/admin/planner/continuitycall/")
+    assert calls.status_code == 200
+    html = calls.content.decode()
+    assert f"/admin/planner/continuitycall/{own_call.pk}/change/" in html
+    assert f"Client {own_call.client_id}" in html and "Left a message" in html
+    assert "NOTE-OF-" not in html  # the list never shows a call's note
+    assert f"/admin/planner/continuitycall/{other_call.pk}/change/" not in html
+    assert f"Client {other_call.client_id}<" not in html
+
+    # One call's page shows its note, and the read is in the audit trail.
+    page = client.get(f"/admin/planner/continuitycall/{own_call.pk}/change/").content.decode()
+    assert "NOTE-OF-Ownpractice" in page
+    assert AuditEvent.objects.filter(
+        actor=staff, action="continuity_call.read", client=own_call.client
+    ).exists()
+    # The plan's page names who calls and who needs a call, never the therapist's script.
+    page = client.get(f"/admin/planner/continuityplan/{own_plan.pk}/change/").content.decode()
+    assert f"Client {own_call.client_id}" in page and "SCRIPT-OF-" not in page
+    assert AuditEvent.objects.filter(actor=staff, action="continuity.read").exists()
+
+    for url in (
+        f"/admin/planner/continuityplan/{other_plan.pk}/change/",
+        f"/admin/planner/continuitycall/{other_call.pk}/change/",
+        "/admin/planner/continuitycall/999999/change/",
+    ):
+        answer = client.get(url)
+        assert answer.status_code == 404, url
+        assert "NOTE-OF-Otherpractice" not in answer.content.decode()
+
+
+def test_the_continuity_records_are_read_only_in_the_admin(client, staff_of, therapist, make_user):
+    from planner.models import ContinuityCall, ContinuityPlan
+
+    plan, call = _continuity_of(therapist, make_user("therapist"), "Ownpractice")
+    group = Group_named(PRACTICE_STAFF_GROUP)
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"view_continuityplan", "view_continuitycall"} <= codenames
+    assert not {"change_continuityplan", "delete_continuitycall"} & codenames
+    client.force_login(staff_of(therapist.practice))
+    page = client.get(f"/admin/planner/continuitycall/{call.pk}/change/").content.decode()
+    assert 'name="note"' not in page and 'name="outcome"' not in page
+    for url, data in (
+        ("/admin/planner/continuityplan/add/", {"therapist": therapist.pk}),
+        (f"/admin/planner/continuityplan/{plan.pk}/change/", {"colleague": ""}),
+        (f"/admin/planner/continuitycall/{call.pk}/change/", {"note": "Changed"}),
+        (f"/admin/planner/continuitycall/{call.pk}/delete/", {"post": "yes"}),
+    ):
+        assert client.post(url, data).status_code == 403, url
+    assert ContinuityPlan.objects.get().colleague_id is not None
+    assert ContinuityCall.objects.get().note == "NOTE-OF-Ownpractice"

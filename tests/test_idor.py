@@ -24,6 +24,7 @@ from planner.models import (
     Client,
     ConsentRecord,
     ContinuityCall,
+    ContinuityPlan,
     Escalation,
     InboxMessage,
     PushSubscription,
@@ -217,6 +218,31 @@ def test_the_sweep_reaches_the_pre_break_checklist(client_with_history):
     assert f"/breaks/{ids['break']}/checklist/" in candidate_urls(ids)
 
 
+def test_the_sweep_reaches_the_staff_absence_pages_and_they_work_for_the_practice(
+    client, client_with_history, make_user
+):
+    """The staff's absence pages (declare, send the plans, end) are in the sweep, and the
+    staff of Robin's own practice do get through them: the intruders' 404s are not a
+    broken route."""
+    ids = robins_ids(client_with_history)
+    base = f"/practice/therapists/{ids['therapist']}/absence/"
+    urls = candidate_urls(ids)
+    assert {base, f"{base}send/", f"{base}end/", f"{base}will-not-return/"} <= set(urls)
+    lee = make_user("staff", email="lee@example.com")
+    with time_machine.travel(NOW + timedelta(days=11), tick=False):
+        continuity.absence_declare(
+            staff=lee,
+            therapist=client_with_history.therapist,
+            starts_at=NOW + timedelta(days=11),
+            sessions_plan="cancelled_practice",
+        )
+        client.force_login(lee)
+        assert client.get(base).status_code == 200
+        assert client.post(f"{base}send/", {}).status_code == 302
+    declared = Break.objects.get(client=client_with_history, created_by=lee)
+    assert declared.status == Break.Status.ACTIVE
+
+
 # --- The Django admin, with two practices -------------------------------------------------------
 # Staff of practice B (the "Practice staff" group's permissions, not superusers) open every
 # admin changelist, and every admin page of every object of practice A (change, history,
@@ -233,6 +259,8 @@ A_MARKERS = (
     "Test practice",
     "PROMPT-OF-A",
     "LINE-OF-A",
+    "SCRIPT-OF-A",
+    "NOTE-OF-A",
 )
 
 
@@ -257,6 +285,19 @@ def two_practices(make_user, therapist, client_with_history):
         checked_on=date(2026, 1, 1),
     )
     api_token(robin.user)
+    colleague_a = make_user("therapist", email="alex@a.example", practice=practice_a)
+    plan = ContinuityPlan.objects.create(
+        therapist=therapist, colleague=colleague_a, script="SCRIPT-OF-A"
+    )
+    plan.call_clients.add(robin)
+    ContinuityCall.objects.create(
+        plan=plan,
+        client=robin,
+        made_by=colleague_a,
+        called_at=NOW,
+        outcome="reached",
+        note="NOTE-OF-A",
+    )
     practice_b = Practice.objects.create(name="Elsewhere")
     therapist_b = make_user("therapist", email="bea@elsewhere.example", practice=practice_b)
     Client.objects.create(therapist=therapist_b, first_name="Bertha", channels=["inbox"])
@@ -300,6 +341,8 @@ def practice_a_objects(robin: Client) -> dict[type, list]:
         PromptTemplate: list(PromptTemplate.objects.filter(practice=therapist.practice)),
         PracticeCrisisResource: list(PracticeCrisisResource.objects.all()),
         AuthToken: list(AuthToken.objects.filter(user=robin.user)),
+        ContinuityPlan: list(ContinuityPlan.objects.filter(therapist=therapist)),
+        ContinuityCall: list(ContinuityCall.objects.filter(client=robin)),
     }
 
 

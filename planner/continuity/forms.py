@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.timezone import now as current_time
 from django.utils.translation import gettext_lazy as _
 
@@ -139,3 +140,41 @@ class ClientHandOverForm(ServiceErrors, forms.Form):
         assert isinstance(to, forms.ModelChoiceField)
         to.queryset = selectors.colleagues_for(plan.therapist)
         _named(to)
+
+
+class SendForm(ServiceErrors, forms.Form):
+    """Staff send the declared drafts; those ticked "call first" stay drafts."""
+
+    call_first = forms.ModelMultipleChoiceField(
+        label=_("Call first"),
+        queryset=Break.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": _("Plan %(value)s is not one of this absence's drafts."),
+            "invalid_pk_value": _("Plan %(pk)s is not one of this absence's drafts."),
+        },
+    )
+
+    def __init__(self, *args: Any, drafts: list[Break], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.drafts = drafts
+        field = self.fields["call_first"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Break.objects.filter(pk__in=[b.pk for b in drafts])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.drafts:
+            raise ValidationError(_("No plan of this absence is waiting to be sent."))
+        return cleaned
+
+    def ticked(self, brk: Break) -> bool:
+        """The box as the page shows it: as sent back, else the plan's "needs a call"."""
+        if not self.is_bound:
+            return brk.needs_call
+        data = self.data
+        sent = data.getlist("call_first") if isinstance(data, QueryDict) else data.get("call_first")
+        return str(brk.pk) in {str(v) for v in sent or ()}
+
+    def call_first_ids(self) -> list[int]:
+        return [b.pk for b in self.cleaned_data["call_first"]]

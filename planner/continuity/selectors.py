@@ -17,8 +17,10 @@ from django.utils.timezone import now as current_time
 
 from core.converters import parse_id
 from core.models import User
+from planner.breaks.selectors import schedule_for_break
 from planner.models import Break, Client, ContinuityCall, ContinuityPlan
 from planner.onboarding.selectors import colleagues_for_hand_over
+from planner.schedule.types import ScheduleError
 
 DECLARED_STATUSES = (Break.Status.DRAFT, Break.Status.SCHEDULED, Break.Status.ACTIVE)
 
@@ -151,11 +153,19 @@ class CallRow:
         return self.calls[0] if self.calls else None
 
 
+def phone_first_ids(plan: ContinuityPlan) -> set[int]:
+    """The clients who need a call: those the therapist marked, and those whose declared
+    plan staff kept back as a draft to call first (nothing is sent to them)."""
+    marked = set(plan.call_clients.values_list("pk", flat=True))
+    kept = declared_to_end(plan.therapist).filter(status=Break.Status.DRAFT, needs_call=True)
+    return marked | set(kept.values_list("client_id", flat=True))
+
+
 def call_list(plan: ContinuityPlan) -> list[CallRow]:
     """Each current client of the therapist: phone first or not, and the calls made.
     Those who need a call come first."""
     clients = list(caseload(plan.therapist))
-    phone = set(plan.call_clients.values_list("pk", flat=True))
+    phone = phone_first_ids(plan)
     calls: dict[int, list[ContinuityCall]] = {}
     for call in ContinuityCall.objects.filter(
         plan=plan, client_id__in=[c.pk for c in clients]
@@ -177,3 +187,37 @@ def hand_over_open(plan: ContinuityPlan, *, at: datetime | None = None) -> bool:
         and plan.will_not_return_at is not None
         and plan.will_not_return_at >= since
     )
+
+
+# --- The staff's review of the declared plans -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendRow:
+    """One declared plan as staff review it before sending: whose it is, whether the
+    therapist marked the client for a phone call, and when the first message goes (or
+    went) out. Nothing of the plan's clinical content: staff are not the therapist."""
+
+    brk: Break
+    marked: bool
+    first_at: datetime | None
+    plannable: bool
+
+    @property
+    def is_draft(self) -> bool:
+        return self.brk.status == Break.Status.DRAFT
+
+
+def send_rows(declared: list[Break], plan: ContinuityPlan | None) -> list[SendRow]:
+    """The declared plans, each with the date of its first message in the client's zone."""
+    marked = set(plan.call_clients.values_list("pk", flat=True)) if plan else set()
+    rows = []
+    for brk in declared:
+        try:
+            schedule = schedule_for_break(brk)
+        except ScheduleError:
+            rows.append(SendRow(brk, brk.client_id in marked, None, False))
+            continue
+        first = schedule[0].local_send_at if schedule else None
+        rows.append(SendRow(brk, brk.client_id in marked, first, True))
+    return rows

@@ -10,10 +10,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.http import AuthenticatedHttpRequest
 from core.models import User
+from planner.breaks import services as break_services
 from planner.breaks.views import therapist_required
 from planner.continuity import selectors, services
 from planner.continuity.forms import (
@@ -21,9 +23,10 @@ from planner.continuity.forms import (
     ClientHandOverForm,
     DeclareForm,
     PlanForm,
+    SendForm,
     practice_zone,
 )
-from planner.models import ContinuityPlan
+from planner.models import Break, ContinuityPlan
 from planner.onboarding.selectors import access_practice_therapist
 
 # --- The therapist ---------------------------------------------------------------------------
@@ -63,11 +66,27 @@ def _staff_and_therapist(request: AuthenticatedHttpRequest, therapist_id: int) -
     return access_practice_therapist(request.user, therapist_id)
 
 
+def _declared(therapist: User) -> list[Break]:
+    return list(
+        selectors.declared_to_end(therapist).order_by("client__last_name", "client__first_name")
+    )
+
+
+def _drafts(declared: list[Break]) -> list[Break]:
+    return [b for b in declared if b.status == Break.Status.DRAFT]
+
+
 def _absence_page(
-    request: AuthenticatedHttpRequest, therapist: User, form: DeclareForm, status: int = 200
+    request: AuthenticatedHttpRequest,
+    therapist: User,
+    form: DeclareForm,
+    status: int = 200,
+    send_form: SendForm | None = None,
 ) -> HttpResponse:
-    declared = list(selectors.declared_to_end(therapist).order_by("client__last_name"))
+    declared = _declared(therapist)
     plan = selectors.plan_of(therapist) if declared else None
+    send_form = send_form or SendForm(drafts=_drafts(declared))
+    rows = selectors.send_rows(declared, plan)
     return render(
         request,
         "planner/continuity/absence.html",
@@ -80,6 +99,9 @@ def _absence_page(
             # Only once declared do staff learn who will contact the clients.
             "plan": plan,
             "zone": form.zone,
+            "rows": [(row, send_form.ticked(row.brk)) for row in rows],
+            "send_form": send_form,
+            "drafts": sum(1 for row in rows if row.is_draft),
         },
         status=status,
     )
@@ -112,6 +134,53 @@ def absence(request: AuthenticatedHttpRequest, therapist_id: int) -> HttpRespons
         )
         return redirect("continuity-absence", therapist.pk)
     return _absence_page(request, therapist, form)
+
+
+def _sent_message(active: int, kept: int) -> str:
+    """What the send did, in the words of the statuses: nothing more is claimed."""
+    parts = [
+        ngettext(
+            "%(count)s plan is activated: its messages go out as planned.",
+            "%(count)s plans are activated: their messages go out as planned.",
+            active,
+        )
+        % {"count": active}
+        if active
+        else _("No plan is activated.")
+    ]
+    if kept:
+        parts.append(
+            ngettext(
+                "%(count)s client waits for a phone call: their plan stays a draft and "
+                "nothing is sent to them.",
+                "%(count)s clients wait for a phone call: their plans stay drafts and "
+                "nothing is sent to them.",
+                kept,
+            )
+            % {"count": kept}
+        )
+    return " ".join(parts)
+
+
+@login_required
+@require_POST
+def absence_send(request: AuthenticatedHttpRequest, therapist_id: int) -> HttpResponse:
+    """Staff send the drafts of the declared absence, keeping back those to call first."""
+    therapist = _staff_and_therapist(request, therapist_id)
+    drafts = _drafts(_declared(therapist))
+    form = SendForm(request.POST, drafts=drafts)
+    declare_form = DeclareForm(staff=request.user)
+    if not form.is_valid():
+        return _absence_page(request, therapist, declare_form, status=400, send_form=form)
+    try:
+        active = break_services.absence_activate(
+            breaks=drafts, call_first=form.call_first_ids(), actor=request.user
+        )
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return _absence_page(request, therapist, declare_form, status=400, send_form=form)
+    messages.success(request, _sent_message(len(active), len(drafts) - len(active)))
+    return redirect("continuity-absence", therapist.pk)
 
 
 @login_required
@@ -180,7 +249,7 @@ def _client_page(
         {
             "plan": plan,
             "client": client,
-            "needs_call": plan.call_clients.filter(pk=client.pk).exists(),
+            "needs_call": client.pk in selectors.phone_first_ids(plan),
             "calls": selectors.calls_for(plan, client),
             "form": form,
             "hand_over": selectors.hand_over_open(plan),

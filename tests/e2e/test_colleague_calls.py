@@ -76,6 +76,17 @@ def test_the_colleague_calls_the_clients_once_staff_declare_the_absence(
     assert page.get_by_text("Alex Reed, the colleague named").is_visible()
     journey.check("absence declared")
     assert Break.objects.filter(therapist=therapist, kind="unplanned").count() == 2
+    # Lee reviews the drafts: Sam, whom Morgan marked, is ticked "call first"; Lee sends.
+    assert page.get_by_label("Call Sam first").is_checked()
+    assert not page.get_by_label("Call Robin first").is_checked()
+    assert SCRIPT not in page.content()
+    page.get_by_role("button", name="Send the plans").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("1 plan is activated").is_visible()
+    assert page.get_by_text("1 client waits for a phone call").is_visible()
+    journey.check("plans sent")
+    sent = {b.client_id: b.status for b in Break.objects.filter(therapist=therapist)}
+    assert sent == {robin.pk: "active", sam.pk: "draft"}
     _log_out(journey)
 
     # Alex reads the list and records a call to Sam.
