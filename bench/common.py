@@ -14,6 +14,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.db.models.fields import NOT_PROVIDED
+
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
 BENCH_DATABASE_URL = os.environ.get(
@@ -128,3 +130,22 @@ are these ratios: the morning peak at no less than a quarter of the bare claim l
 and `GET /api/v1/me/inbox/` at no less than 0.4 times the requests per second of the trivial
 endpoint (`GET /api/v1/ping/`).
 """
+
+
+def other_columns(model, given: str) -> tuple[str, list]:
+    """The columns of ``model`` a seeding INSERT does not name in ``given`` (a comma-separated
+    column list) but the database needs (NOT NULL, no database default), with each field's
+    Python default ready for the driver: ``(", col1, col2", [value1, value2])``, so that a
+    column added by a later migration does not break the benchmark's SQL."""
+    from django.db import connection
+
+    named = {c.strip() for c in given.replace("\n", " ").split(",")}
+    columns, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.null or field.column in named:
+            continue
+        if field.db_default is not NOT_PROVIDED:
+            continue
+        columns.append(field.column)
+        values.append(field.get_db_prep_save(field.get_default(), connection))
+    return "".join(f", {c}" for c in columns), values

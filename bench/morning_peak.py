@@ -27,7 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BENCH_DATABASE_URL, ROOT, bench_env, setup_django, write_section
+from bench.common import (
+    BENCH_DATABASE_URL,
+    ROOT,
+    bench_env,
+    other_columns,
+    setup_django,
+    write_section,
+)
 
 TARGET = 0.25
 THERAPIST_EMAIL = "morning-peak-bench@example.com"
@@ -42,6 +49,7 @@ def _seed(n: int, due) -> None:
     from django.db import connection
 
     from core.models import User
+    from planner.models import Break
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -61,23 +69,24 @@ def _seed(n: int, due) -> None:
             """,
             [therapist.pk, n],
         )
-        cursor.execute(
-            """
-            INSERT INTO planner_break
-              (therapist_id, client_id, kind, status, starts_at, ends_at, timezone, prompt_times,
-               max_per_day, min_spacing_minutes, seed, plan_version, warning_signs,
+        named = """therapist_id, client_id, kind, status, starts_at, ends_at, timezone,
+               prompt_times, max_per_day, min_spacing_minutes, seed, plan_version, warning_signs,
                coping_strategies, distractions, support_contacts, professional_contacts,
                environment_safety, reasons_for_hope, therapist_note, distress_threshold,
                escalation_enabled, share_check_ins_with_covering, activated_at, created_at,
                updated_at, prompt_amount, avoid_topics, booster_sessions, sessions_plan,
-               needs_call, news)
+               needs_call, news"""
+        more, values = other_columns(Break, named)
+        cursor.execute(
+            f"""
+            INSERT INTO planner_break ({named}{more})
             SELECT %s, c.id, 'holiday', 'active', %s - interval '1 day', %s + interval '14 days',
                    'Europe/London', '["09:00"]', 3, 120, 0, 1, '[]', '[]', '[]', '[]', '[]', '[]',
                    '[]', '', 7, false, false, now(), now(), now(), 'usual', '[]', '[]', '',
-                   false, ''
+                   false, ''{", %s" * len(values)}
             FROM planner_client c WHERE c.therapist_id = %s
             """,
-            [therapist.pk, due, due, therapist.pk],
+            [therapist.pk, due, due, *values, therapist.pk],
         )
         cursor.execute(
             """
