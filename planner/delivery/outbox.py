@@ -71,6 +71,9 @@ logger = logging.getLogger(__name__)
 
 NEUTRAL_TEXT = "You have a new message in Between."
 MAX_SWEEP_BATCHES = 1000  # a bound on one sweep; the next beat tick continues
+# The deliver_batch task's hard time limit (planner/tasks.py). It stays under the claim lease
+# (DISPATCH_LEASE_SECONDS, default 300), so a live task is never reaped from under itself.
+DELIVER_TIME_LIMIT = 240
 
 Prompt = ScheduledPrompt
 DS = Delivery.Status
@@ -509,6 +512,8 @@ def _store_results(results: list[_Result], *, now: datetime) -> None:
     rows = [_result_row(result, now=now) for result in results]
     if not rows:
         return
+    for result in results:
+        _log_result(result)
     table = Delivery._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -533,28 +538,31 @@ def _store_results(results: list[_Result], *, now: datetime) -> None:
 
 def _result_row(result: _Result, *, now: datetime) -> tuple:
     """(id, status, last_error, next attempt, provider id or None, sent at or None, change of
-    attempts) for one result; logs it."""
+    attempts) for one result. A retry that has no attempt left becomes ``failed`` (or
+    ``permanent``) here."""
     send = result.send
     when = partial(_db_value, Delivery, "sent_at")
     outcome = result.outcome
     if outcome == "sent":
-        logger.info("dispatch.sent prompt=%s channel=%s", send.prompt.pk, send.channel)
         return (send.delivery_id, DS.SENT, "", None, result.provider_id, when(now), 0)
     if outcome == "deferred":  # the attempt it made is given back (see _track_provider)
-        logger.info("dispatch.deferred prompt=%s channel=%s", send.prompt.pk, send.channel)
         return (send.delivery_id, DS.RETRY, PAUSED, when(result.retry_at), None, None, -1)
     if outcome == "unconfirmed":
         # Handed over, no answer: it may have arrived, so it is never sent again.
-        logger.warning("dispatch.unconfirmed prompt=%s channel=%s", send.prompt.pk, send.channel)
         return (send.delivery_id, DS.UNCONFIRMED, result.error, None, None, None, 0)
     if outcome == "retry" and send.attempts < settings.DISPATCH_MAX_ATTEMPTS:
         delay = settings.DISPATCH_RETRY_BASE_SECONDS * 2 ** (send.attempts - 1)
-        logger.info("dispatch.retry prompt=%s channel=%s", send.prompt.pk, send.channel)
         retry_at = when(now + timedelta(seconds=delay))
         return (send.delivery_id, DS.RETRY, result.error, retry_at, None, None, 0)
     result.outcome = "permanent" if outcome == "permanent" else "failed"
-    logger.warning("dispatch.failed prompt=%s channel=%s", send.prompt.pk, send.channel)
     return (send.delivery_id, DS.FAILED, result.error, None, None, None, 0)
+
+
+def _log_result(result: _Result) -> None:
+    send = result.send
+    event = "failed" if result.outcome == "permanent" else result.outcome
+    level = logging.WARNING if event in ("unconfirmed", "failed") else logging.INFO
+    logger.log(level, "dispatch.%s prompt=%s channel=%s", event, send.prompt.pk, send.channel)
 
 
 def _message_domain() -> str:
