@@ -75,7 +75,7 @@ def make_token(
     payload: dict = {"p": purpose, "u": user_id, "o": object_id, "n": secrets.token_urlsafe(12)}
     if recipient is not None:
         payload["r"] = recipient
-    data = json.dumps(payload, separators=(",", ":")).encode("latin-1")  # JSONSerializer
+    data = _JSON.encode(payload).encode("latin-1")  # as signing.JSONSerializer
     compressed = zlib.compress(data)
     if len(compressed) < len(data) - 1:
         value = "." + signing.b64_encode(compressed).decode()
@@ -85,6 +85,10 @@ def make_token(
     mac = _keyed_hmac(purpose, settings.SECRET_KEY).copy()
     mac.update(value.encode())
     return f"{value}:{signing.b64_encode(mac.digest()).decode()}"
+
+
+# json.dumps with separators builds an encoder per call; this is the same encoder, built once.
+_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 @lru_cache(maxsize=16)

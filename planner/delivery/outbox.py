@@ -39,12 +39,15 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -483,7 +486,7 @@ def _mark_attempting_many(
         f"{p.db_table} p INNER JOIN {b.db_table} b ON b.id = p.{p.get_field('break_obj').column} "
         f"WHERE p.id = {d.db_table}.{prompt_col} "
         f"AND p.status || '' = %s AND p.claim_token = %s AND p.plan_version = b.plan_version "
-        f"AND b.status IN ({live}) AND b.paused_at IS NULL) RETURNING id"
+        f"AND b.status || '' IN ({live}) AND b.paused_at IS NULL) RETURNING id"
     )
     params = [
         DS.ATTEMPTING,
@@ -515,25 +518,38 @@ def _store_results(results: list[_Result], *, now: datetime) -> None:
     for result in results:
         _log_result(result)
     table = Delivery._meta.db_table
+    if connection.vendor == "postgresql":
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        # `d.id = ANY(...)` too: without it PostgreSQL joins the unnest to a scan of the table.
+        pg_execute(
+            f"UPDATE {table} AS d SET status = v.status, last_error = v.last_error, "  # noqa: S608
+            "next_attempt_at = v.next_at, provider_id = COALESCE(v.provider_id, "
+            "d.provider_id), sent_at = COALESCE(v.sent_at, d.sent_at), "
+            "attempts = d.attempts + v.delta FROM unnest(%s::bigint[], %s::text[], "
+            "%s::text[], %s::timestamptz[], %s::text[], %s::timestamptz[], %s::int[]) "
+            "AS v(id, status, last_error, next_at, provider_id, sent_at, delta) "
+            "WHERE d.id = v.id AND d.id = ANY(%s::bigint[])",
+            [*columns, columns[0]],
+        )
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {table} AS d SET status = v.status, last_error = v.last_error, "  # noqa: S608
-                "next_attempt_at = v.next_at, provider_id = COALESCE(v.provider_id, "
-                "d.provider_id), sent_at = COALESCE(v.sent_at, d.sent_at), "
-                "attempts = d.attempts + v.delta FROM unnest(%s::bigint[], %s::text[], "
-                "%s::text[], %s::timestamptz[], %s::text[], %s::timestamptz[], %s::int[]) "
-                "AS v(id, status, last_error, next_at, provider_id, sent_at, delta) "
-                "WHERE d.id = v.id",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
-            return
         cursor.executemany(
             f"UPDATE {table} SET status = %s, last_error = %s, next_attempt_at = %s, "  # noqa: S608
             "provider_id = COALESCE(%s, provider_id), sent_at = COALESCE(%s, sent_at), "
             "attempts = attempts + %s WHERE id = %s",
             [(*row[1:], row[0]) for row in rows],
         )
+
+
+def pg_execute(sql: str, params: Sequence[Any]) -> list[tuple]:
+    """Run one of the delivery's hot statements on PostgreSQL, in the current transaction:
+    parameters bound by the server (arrays go as binary arrays, not as literals quoted by
+    Django's client-side cursor) and the statement prepared once per connection (planning it
+    cost more than running it). The rows it returns, if any."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall() if cursor.description else []
 
 
 def _result_row(result: _Result, *, now: datetime) -> tuple:
