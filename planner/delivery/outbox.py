@@ -129,6 +129,16 @@ def _claim_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
             return len(rows), 0
         token = uuid.uuid4()
         lease = _lease(now)
+        if connection.vendor == "postgresql":
+            # The ids as one array parameter: through the ORM, 2,000 of them cost more in
+            # Python (quoting and splitting the statement) than the update does in the server.
+            pg_execute(
+                f"UPDATE {Prompt._meta.db_table} SET status = %s, claim_token = %s, "  # noqa: S608
+                "claimed_until = %s, due_at = %s WHERE id = ANY(%s::bigint[])",
+                [PS.CLAIMED, token, lease, lease, ids],
+            )
+            transaction.on_commit(partial(_enqueue, ids, str(token)))
+            return len(rows), len(ids)
         claim = Prompt.objects.filter(id__in=ids)
         if not _has_row_locks():
             # No row locks: the condition is the lock; then read back what we really got.
