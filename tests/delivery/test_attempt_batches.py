@@ -7,40 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 
 from planner.delivery import outbox as dispatch
-from planner.models import Break, Delivery, InboxMessage, ScheduledPrompt
+from planner.models import Delivery, InboxMessage, ScheduledPrompt
+from tests.delivery.email_backends import DyingBackend, Killed
 from tests.factories import BreakFactory, EmailClientFactory, ScheduledPromptFactory
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PS = ScheduledPrompt.Status
 DS = Delivery.Status
-
-
-class Killed(BaseException):
-    """The worker process dies (not an error the outbox could classify)."""
-
-
-class DyingBackend(EmailBackend):
-    """Accepts messages until the one numbered ``die_at``, during which the worker dies."""
-
-    die_at = 0
-    seen = 0
-
-    def send_messages(self, messages):
-        DyingBackend.seen += 1
-        if DyingBackend.seen == DyingBackend.die_at:
-            raise Killed
-        return super().send_messages(messages)
-
-
-class PausingBackend(EmailBackend):
-    """The therapist pauses the break while the first message is being sent."""
-
-    def send_messages(self, messages):
-        Break.objects.update(paused_at=NOW)
-        return super().send_messages(messages)
 
 
 @pytest.fixture
@@ -69,7 +44,7 @@ def _email_statuses(prompts) -> list[str]:
 def test_a_crash_leaves_at_most_one_sub_batch_unconfirmed_and_resends_none_of_it(
     prompts, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "tests.delivery.test_attempt_batches.DyingBackend"
+    settings.EMAIL_BACKEND = "tests.delivery.email_backends.DyingBackend"
     DyingBackend.seen, DyingBackend.die_at = 0, 3  # dies during the second sub-batch
     [(ids, token)] = _claim(django_capture_on_commit_callbacks, monkeypatch)
     with pytest.raises(Killed):
@@ -93,7 +68,7 @@ def test_a_crash_leaves_at_most_one_sub_batch_unconfirmed_and_resends_none_of_it
 def test_a_pause_takes_effect_at_the_next_sub_batch(
     prompts, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "tests.delivery.test_attempt_batches.PausingBackend"
+    settings.EMAIL_BACKEND = "tests.delivery.email_backends.PausingBackend"
     [(ids, token)] = _claim(django_capture_on_commit_callbacks, monkeypatch)
     dispatch.deliver_batch(ids, token, now=NOW)
     # The sub-batch already handed to the provider finishes; nothing after it is sent.

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 
 from planner.delivery import outbox, pipeline
 from planner.models import (
@@ -18,37 +17,12 @@ from planner.models import (
     InboxMessage,
     ScheduledPrompt,
 )
+from tests.delivery.email_backends import DyingBackend, Killed
 from tests.factories import BreakFactory, EmailClientFactory, ScheduledPromptFactory
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PS = ScheduledPrompt.Status
 DS = Delivery.Status
-
-
-class Killed(BaseException):
-    """The worker process dies."""
-
-
-class DyingBackend(EmailBackend):
-    die_at = 0
-    seen = 0
-
-    def send_messages(self, messages):
-        DyingBackend.seen += 1
-        if DyingBackend.seen == DyingBackend.die_at:
-            raise Killed
-        return super().send_messages(messages)
-
-
-class PausingBackend(EmailBackend):
-    def send_messages(self, messages):
-        Break.objects.update(paused_at=NOW)
-        return super().send_messages(messages)
-
-
-class DownBackend(EmailBackend):
-    def send_messages(self, messages):
-        raise OSError("connection refused")
 
 
 def _prompts(therapist, n: int, **client_fields) -> list[ScheduledPrompt]:
@@ -141,7 +115,7 @@ def test_a_crash_leaves_at_most_one_sub_batch_unconfirmed(
     db, therapist, settings, small_sub_batches, monkeypatch, django_capture_on_commit_callbacks
 ):
     prompts = _prompts(therapist, 5)
-    settings.EMAIL_BACKEND = "tests.integration.test_pipeline.DyingBackend"
+    settings.EMAIL_BACKEND = "tests.delivery.email_backends.DyingBackend"
     DyingBackend.seen, DyingBackend.die_at = 0, 3
     with pytest.raises(Killed):
         _deliver(monkeypatch, django_capture_on_commit_callbacks)
@@ -159,7 +133,7 @@ def test_a_pause_takes_effect_at_the_next_sub_batch(
     db, therapist, settings, small_sub_batches, monkeypatch, django_capture_on_commit_callbacks
 ):
     prompts = _prompts(therapist, 5)
-    settings.EMAIL_BACKEND = "tests.integration.test_pipeline.PausingBackend"
+    settings.EMAIL_BACKEND = "tests.delivery.email_backends.PausingBackend"
     _deliver(monkeypatch, django_capture_on_commit_callbacks)
     assert len(mail.outbox) == 2
     assert _emails(prompts) == ["sent", "sent", "", "", ""]
@@ -181,7 +155,7 @@ def test_an_address_that_can_never_work_switches_email_off_and_a_transient_error
     assert consents.filter(granted=False).exists()
 
     [later_prompt] = _prompts(therapist, 1)
-    settings.EMAIL_BACKEND = "tests.integration.test_pipeline.DownBackend"
+    settings.EMAIL_BACKEND = "tests.delivery.email_backends.DownBackend"
     _deliver(monkeypatch, django_capture_on_commit_callbacks)
     later_prompt.refresh_from_db()
     delivery = later_prompt.deliveries.get(channel="email")
@@ -194,7 +168,7 @@ def test_when_the_breaker_pauses_email_the_rest_of_the_batch_waits_without_spend
     db, therapist, settings, small_sub_batches, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.DISPATCH_BREAKER_FAILURES = 2
-    settings.EMAIL_BACKEND = "tests.integration.test_pipeline.DownBackend"
+    settings.EMAIL_BACKEND = "tests.delivery.email_backends.DownBackend"
     prompts = _prompts(therapist, 5)
     _deliver(monkeypatch, django_capture_on_commit_callbacks)
     until = ChannelCircuit.objects.get(channel="email").paused_until
