@@ -557,7 +557,9 @@ def pg_execute(sql: str, params: Sequence[Any]) -> list[tuple]:
     Django's client-side cursor) and the statement prepared once per connection (planning it
     cost more than running it). The rows it returns, if any."""
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    # Errors come out as Django's (OperationalError and the like), as from any cursor: the
+    # deliver_batch task retries on those.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchall() if cursor.description else []
 

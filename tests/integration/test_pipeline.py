@@ -180,3 +180,11 @@ def test_when_the_breaker_pauses_email_the_rest_of_the_batch_waits_without_spend
     assert [rows[p.pk].next_attempt_at == until for p in prompts] == [False] + [True] * 4
     assert set(ScheduledPrompt.objects.values_list("status", flat=True)) == {PS.PENDING}
     assert InboxMessage.objects.count() == 5 and not mail.outbox
+
+
+def test_a_database_error_on_the_fast_path_is_djangos_so_the_task_retries(db):
+    from django.db import OperationalError, transaction
+
+    with pytest.raises(OperationalError), transaction.atomic():  # (a statement timeout)
+        outbox.pg_execute("SET LOCAL statement_timeout = 1", [])
+        outbox.pg_execute("SELECT pg_sleep(1)", [])
