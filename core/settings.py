@@ -249,9 +249,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DISPATCH_SWEEP_SECONDS = envint("DISPATCH_SWEEP_SECONDS", 60)
-DISPATCH_BATCH_SIZE = envint("DISPATCH_BATCH_SIZE", 500)
+DISPATCH_BATCH_SIZE = envint("DISPATCH_BATCH_SIZE", 2000)
 DISPATCH_LEASE_SECONDS = envint("DISPATCH_LEASE_SECONDS", 300)
 DISPATCH_MAX_ATTEMPTS = envint("DISPATCH_MAX_ATTEMPTS", 5)
+# Email/SMS are handed to the provider in sub-batches of this many messages: one commit marks
+# them attempting (and stores the previous sub-batch's results). A crash leaves at most this
+# many per worker process `unconfirmed` (never resent).
+DISPATCH_ATTEMPT_BATCH = envint("DISPATCH_ATTEMPT_BATCH", 50)
 # Escalation of a check-in to the covering clinician (opt-in per plan).
 ESCALATION_ACK_MINUTES = envint("ESCALATION_ACK_MINUTES", 30)
 ESCALATION_RATE_LIMIT_MINUTES = envint("ESCALATION_RATE_LIMIT_MINUTES", 240)

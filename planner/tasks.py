@@ -18,7 +18,7 @@ from planner import enqueue
 from planner.breaks import services as break_services
 from planner.checkins import services as checkin_services
 from planner.continuity import services as continuity_services
-from planner.delivery import notify, outbox
+from planner.delivery import notify, outbox, pipeline
 from planner.onboarding import services as onboarding_services
 from planner.privacy import services as privacy_services
 
@@ -39,16 +39,16 @@ def breaks_advance() -> tuple[int, int]:
 # task is never reaped from under itself.
 @shared_task(
     name=enqueue.DELIVER_BATCH,
-    time_limit=240,
-    soft_time_limit=200,
+    time_limit=outbox.DELIVER_TIME_LIMIT,
+    soft_time_limit=outbox.DELIVER_TIME_LIMIT - 40,
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=1,
     retry_backoff_max=5,
     max_retries=3,
 )
 def deliver_batch(prompt_ids: list[int], claim_token: str) -> dict:
-    """Deliver one claimed batch (see planner.delivery.outbox)."""
-    summary = outbox.deliver_batch(prompt_ids, claim_token)
+    """Deliver one claimed batch (see planner.delivery.pipeline and outbox)."""
+    summary = pipeline.deliver_batch(prompt_ids, claim_token)
     return {"prompts": summary.prompts, "attempted": summary.attempted, **summary.counts}
 
 

@@ -9,9 +9,15 @@ action it allows.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import secrets
+import time
+import zlib
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
@@ -62,10 +68,37 @@ def make_token(
     object_id: int | None = None,
     recipient: str | None = None,
 ) -> str:
+    """What ``_signer(purpose).sign_object(payload, compress=True)`` returns, byte for byte
+    (``read`` verifies it with that signer), for one HMAC: the key Django derives from the
+    salt and SECRET_KEY on every signature is derived once per purpose (one message's two
+    links cost 79 us through TimestampSigner)."""
     payload: dict = {"p": purpose, "u": user_id, "o": object_id, "n": secrets.token_urlsafe(12)}
     if recipient is not None:
         payload["r"] = recipient
-    return _signer(purpose).sign_object(payload, compress=True)
+    data = _JSON.encode(payload).encode("latin-1")  # as signing.JSONSerializer
+    compressed = zlib.compress(data)
+    if len(compressed) < len(data) - 1:
+        value = "." + signing.b64_encode(compressed).decode()
+    else:
+        value = signing.b64_encode(data).decode()
+    value = f"{value}:{signing.b62_encode(int(time.time()))}"
+    mac = _keyed_hmac(purpose, settings.SECRET_KEY).copy()
+    mac.update(value.encode())
+    return f"{value}:{signing.b64_encode(mac.digest()).decode()}"
+
+
+# json.dumps with separators builds an encoder per call; this is the same encoder, built once.
+_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
+@lru_cache(maxsize=16)
+def _keyed_hmac(purpose: str, secret_key: str) -> hmac.HMAC:
+    """Django's salted_hmac for this purpose's signer, before any message (sha256)."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    key_salt = f"between.link.{purpose}signer"  # Signer.signature: salt + "signer"
+    key = hashlib.sha256((key_salt + secret_key).encode()).digest()
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def make_url(

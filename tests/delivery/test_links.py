@@ -63,3 +63,39 @@ def test_a_tampered_link_is_refused(db):
         with pytest.raises(links.LinkError) as error:
             links.read(bad, "inbox")
         assert error.value.reason == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("purpose", "fields"),
+    [
+        ("inbox", {"user_id": 7}),
+        ("unsubscribe", {"user_id": 7, "object_id": 12}),
+        ("escalation-ack", {"user_id": None, "object_id": 3, "recipient": "cover@example.com"}),
+    ],
+)
+def test_a_link_token_is_the_one_djangos_signer_makes(db, monkeypatch, purpose, fields):
+    from django.core import signing
+
+    from planner.delivery import links
+
+    monkeypatch.setattr(links.secrets, "token_urlsafe", lambda n: "nonce-0123456")
+    payload = {"p": purpose, "u": fields["user_id"], "o": fields.get("object_id")}
+    payload["n"] = "nonce-0123456"
+    if "recipient" in fields:
+        payload["r"] = fields["recipient"]
+    signer = signing.TimestampSigner(salt=f"between.link.{purpose}")
+    with time_machine.travel(NOW, tick=False):
+        token = links.make_token(purpose, **fields)
+        assert token == signer.sign_object(payload, compress=True)
+        assert links.read(token, purpose).nonce == "nonce-0123456"
+
+
+def test_a_link_signed_with_another_secret_key_is_refused(db, settings):
+    from planner.delivery import links
+
+    with time_machine.travel(NOW, tick=False):
+        token = links.make_token("inbox", user_id=7)
+        settings.SECRET_KEY = "another-secret-key-of-sufficient-length-0123456789"
+        with pytest.raises(links.LinkError) as error:
+            links.read(token, "inbox")
+    assert error.value.reason == "invalid"

@@ -4,7 +4,9 @@ A few thousand prompts (inbox + email to a real SMTP server) are due at once. Wo
 processes are killed at random and restarted while two sweeps run concurrently; claims of the
 dead workers come back when their lease runs out. At the end every prompt is terminal, no inbox
 message and no SMTP message (by Message-ID) exists twice, and the prompts left `unconfirmed`
-(killed between calling the SMTP server and storing the result) are at most kills x concurrency.
+(killed while their sub-batch was marked `attempting`: between the commit that marks
+DISPATCH_ATTEMPT_BATCH messages and the one that stores their results) are at most
+kills x concurrency x DISPATCH_ATTEMPT_BATCH.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ PROMPTS = 3000
 CLIENTS = 300
 KILLS = 3
 CONCURRENCY = 2
+ATTEMPT_BATCH = 10  # K: messages marked attempting per commit
 LEASE_SECONDS = 15  # longer than a queued batch waits, so claims are not churned
 DEADLINE_SECONDS = 90
 
@@ -90,7 +93,11 @@ def test_it_loses_nothing_and_sends_nothing_twice_when_workers_are_killed(
 ):
     settings.DISPATCH_LEASE_SECONDS = LEASE_SECONDS
     settings.DISPATCH_BATCH_SIZE = 50
-    env = {**smtp_sink.worker_env(), "DISPATCH_LEASE_SECONDS": str(LEASE_SECONDS)}
+    env = {
+        **smtp_sink.worker_env(),
+        "DISPATCH_LEASE_SECONDS": str(LEASE_SECONDS),
+        "DISPATCH_ATTEMPT_BATCH": str(ATTEMPT_BATCH),
+    }
     workers = [start_worker(extra_env=env, concurrency=CONCURRENCY) for _ in range(2)]
     _make_due_prompts(timezone.now())
     rng = random.Random(4)
@@ -137,13 +144,13 @@ def test_it_loses_nothing_and_sends_nothing_twice_when_workers_are_killed(
         f"inbox={InboxMessage.objects.count()} inbox_duplicates={inbox_dupes} "
         f"smtp_messages={sum(smtp_ids.values())} smtp_distinct={len(smtp_ids)} "
         f"smtp_duplicates={smtp_dupes} email_deliveries_sent={len(email_sent)} "
-        f"unconfirmed={unconfirmed} bound={kills * CONCURRENCY}"
+        f"unconfirmed={unconfirmed} bound={kills * CONCURRENCY * ATTEMPT_BATCH}"
     )
     assert elapsed < DEADLINE_SECONDS, "did not settle in time"
     assert sum(statuses.values()) == PROMPTS
     assert set(statuses) <= set(ScheduledPrompt.TERMINAL_STATUSES), statuses
     assert inbox_dupes == 0 and smtp_dupes == 0
     assert email_sent <= set(smtp_ids)  # every email recorded as sent reached the server
-    assert unconfirmed <= kills * CONCURRENCY
+    assert unconfirmed <= kills * CONCURRENCY * ATTEMPT_BATCH
     # Nothing but the unconfirmed ones is missing: every sent prompt has its inbox message.
     assert InboxMessage.objects.count() == PROMPTS - statuses.get("skipped", 0)

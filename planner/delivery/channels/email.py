@@ -10,6 +10,7 @@ from typing import Any
 import requests
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from planner.delivery.channels.base import (
     OutboundMessage,
@@ -23,16 +24,61 @@ logger = logging.getLogger(__name__)
 SUBJECT = "A new message in Between"  # neutral: no client name, no clinical content
 
 
-def build_email(message: OutboundMessage) -> EmailMultiAlternatives:
-    context = {
+def _context(message: OutboundMessage, *, link: str, unsubscribe_link: str) -> dict[str, str]:
+    return {
         "text": message.full_text if message.full_text_allowed else "",
         "neutral_text": message.neutral_text,
-        "link": message.link,
-        "unsubscribe_link": message.unsubscribe_link,
+        "link": link,
+        "unsubscribe_link": unsubscribe_link,
     }
+
+
+# Stand in for a recipient's links in the neutral email rendered once per batch. Letters and
+# digits only, so the HTML escaping of the template leaves them as they are.
+LINK_MARK = "BetweenRecipientLink7c1e9a"
+UNSUBSCRIBE_MARK = "BetweenRecipientUnsubscribe7c1e9a"
+
+
+class NeutralEmails:
+    """The neutral email (no text: the client did not opt in) rendered once, for a whole
+    batch; each recipient's links are substituted, escaped as the template escapes them, so
+    the result is the email ``render_to_string`` would give, byte for byte."""
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple[str, bool], tuple[str, str]] = {}
+
+    def parts(self, message: OutboundMessage) -> tuple[str, str]:
+        key = (message.neutral_text, bool(message.unsubscribe_link))
+        if key not in self._parts:
+            marks = _context(
+                message, link=LINK_MARK, unsubscribe_link=UNSUBSCRIBE_MARK if key[1] else ""
+            )
+            self._parts[key] = (
+                render_to_string("email/prompt.txt", marks),
+                render_to_string("email/prompt.html", marks),
+            )
+        text, html = self._parts[key]
+        link, unsubscribe = message.link, message.unsubscribe_link
+        return (
+            text.replace(LINK_MARK, link).replace(UNSUBSCRIBE_MARK, unsubscribe),
+            html.replace(LINK_MARK, escape(link)).replace(UNSUBSCRIBE_MARK, escape(unsubscribe)),
+        )
+
+
+def build_email(
+    message: OutboundMessage, neutral: NeutralEmails | None = None
+) -> EmailMultiAlternatives:
+    """The email for one message. ``neutral``: the batch's rendered neutral email, used when
+    the message carries no text."""
+    if neutral is not None and not message.full_text_allowed:
+        body, html = neutral.parts(message)
+    else:
+        context = _context(message, link=message.link, unsubscribe_link=message.unsubscribe_link)
+        body = render_to_string("email/prompt.txt", context)
+        html = render_to_string("email/prompt.html", context)
     email = EmailMultiAlternatives(
         subject=SUBJECT,
-        body=render_to_string("email/prompt.txt", context),
+        body=body,
         to=[message.client.email],
         headers={"Message-ID": message.message_id},
     )
@@ -40,7 +86,7 @@ def build_email(message: OutboundMessage) -> EmailMultiAlternatives:
         # RFC 2369 + RFC 8058 one-click: the mail client POSTs to the link itself.
         email.extra_headers["List-Unsubscribe"] = f"<{message.unsubscribe_link}>"
         email.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.attach_alternative(render_to_string("email/prompt.html", context), "text/html")
+    email.attach_alternative(html, "text/html")
     return email
 
 
@@ -104,6 +150,7 @@ class EmailChannel:
     def __init__(self) -> None:
         self.connection = None
         self.handed_over = False  # this message has reached the SMTP server (see above)
+        self.neutral = NeutralEmails()  # rendered once for all the messages of this channel
 
     def open(self) -> None:
         # Opened here, so one SMTP session serves the whole batch (Django's backend otherwise
@@ -128,7 +175,7 @@ class EmailChannel:
             raise PermanentChannelError("no-address")
         if self.connection is None:
             self.open()
-        email = build_email(message)
+        email = build_email(message, self.neutral)
         email.connection = self.connection
         smtp = getattr(self.connection, "connection", None)
         if isinstance(smtp, smtplib.SMTP):
