@@ -24,7 +24,9 @@ from planner.models import (
     ConsentRecord,
     Escalation,
     InboxMessage,
+    PromptFeedback,
     ScheduledPrompt,
+    SupportItem,
 )
 from tests.factories import ClientFactory, PracticeFactory
 from tests.helpers import NOW
@@ -69,6 +71,8 @@ def snapshot(robin: Client) -> tuple:
         tuple(Escalation.objects.filter(client=robin).values_list()),
         tuple(BreakReview.objects.filter(break_obj__client=robin).values_list()),
         ConsentRecord.objects.filter(client=robin).count(),
+        tuple(SupportItem.objects.filter(client=robin).values_list()),
+        tuple(PromptFeedback.objects.filter(client=robin).values_list()),
     )
 
 
@@ -110,6 +114,12 @@ def intruders(make_user, client_with_history):
     ClientFactory(therapist=stranger, user=other_login, first_name="Other")
     outside_staff = make_user(
         "staff", email="staff@elsewhere.example", practice=elsewhere, is_staff=True
+    )
+    # Robin's support map and a "This helped": nothing of them may change either.
+    SupportItem.objects.create(client=client_with_history, kind="group", name="Choir")
+    message = InboxMessage.objects.filter(client=client_with_history).first()
+    PromptFeedback.objects.create(
+        message=message, client=client_with_history, category=message.category, helpful=True
     )
     return {
         "colleague therapist": colleague,
