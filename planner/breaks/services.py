@@ -55,7 +55,7 @@ from planner.schedule.engine import (
 from planner.schedule.localtime import in_quiet_hours
 from planner.schedule.text import ENGINE_PLACEHOLDERS, render, template_placeholders
 from planner.schedule.types import Category, Delivered, ScheduleError
-from planner.supportmap.selectors import crisis_line, learned_for
+from planner.supportmap.selectors import Learned, crisis_line, learned_for
 
 logger = logging.getLogger(__name__)
 
@@ -333,7 +333,7 @@ def validate_break(brk: Break) -> None:
         )
     _check_kind_fields(brk)
     try:
-        validate_settings(plan_settings(brk))
+        validate_settings(plan_settings(brk, learned=Learned()))  # the map is not checked here
     except ScheduleError as error:
         raise invalid(error.field, error.message)
 
