@@ -337,6 +337,8 @@ SPECTACULAR_SETTINGS = {
         "TherapistViewEnum": ["therapist"],
         "CoveringViewEnum": ["covering"],
         "ClientViewEnum": ["client"],
+        "KindEnum": "planner.models.Break.Kind",
+        "SupportKindEnum": "planner.models.SupportItem.Kind",
     },
 }
 

@@ -19,6 +19,7 @@ from planner.continuity import services as continuity
 from planner.models import Break, Client, Invitation
 from planner.onboarding import services as onboarding
 from planner.schedule.types import Category
+from planner.supportmap.services import map_replace
 
 DEMO_CLIENTS = [
     # (first, last, email, phone, timezone, country)
@@ -101,6 +102,8 @@ def load(*, password: str) -> list[str]:
     services.client_set_login(client=robin, user=login, actor=therapist)
     # Robin confirmed their country when they joined (as an invitation does).
     services.client_update(client=robin, actor=login, source="demo", country=robin.country)
+    # Robin's support map (before the break is planned, so its prompts quote it on its days).
+    map_replace(client=robin, items=DEMO_MAP, actor=login)
     demo_break = _demo_break(robin, therapist, colleague)
     alex = clients[2]
     alex_login = _user(
@@ -138,6 +141,15 @@ def load(*, password: str) -> list[str]:
         f"demo break id {demo_break.pk}, demo ending id {ending.pk}",
         f"{invited.email} is invited, not yet joined: {link}",
     ]
+
+
+DEMO_MAP = [
+    {"kind": "person", "name": "Jamie", "needs": ["company"], "when": ["evenings"]},
+    {"kind": "group", "name": "Thursday choir", "needs": ["company", "fun"], "when": ["thu"]},
+    {"kind": "place", "name": "The allotment", "needs": ["calm", "purpose"], "when": ["weekends"]},
+    {"kind": "place", "name": "The library café", "needs": ["comfort"], "when": ["sat"]},
+    {"kind": "person", "name": "My sister", "needs": ["practical", "feeling understood"]},
+]
 
 
 def _client(therapist: User, first, last, email, phone, tz, country) -> Client:

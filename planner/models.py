@@ -88,6 +88,9 @@ class Client(models.Model):
     # Therapy has ended: off the dashboard and out of caseload absences, history kept.
     archived_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # When the support map was first opened (and started from the plan's sections): a map
+    # emptied later on purpose is not filled again.
+    support_map_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -802,3 +805,64 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"Push subscription {self.pk}"
+
+
+class SupportItem(models.Model):
+    """One real support on the client's support map: a person, group, place, activity or
+    something to look forward to, the needs it meets and when it is there.
+
+    The map belongs to the client, not to one break: it grows from break to break. ``needs``
+    holds values of planner.supportmap.vocab.NEEDS or the client's own words; ``when`` holds
+    day tokens ("thu", "weekends", "evenings") and ISO dates ("2026-12-24")."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        GROUP = "group", _("Group")
+        PLACE = "place", _("Place")
+        ACTIVITY = "activity", _("Activity")
+        LOOK_FORWARD = "look_forward", _("Something to look forward to")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="support_items")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=80)
+    needs = models.JSONField(default=list, blank=True)
+    when = models.JSONField(default=list, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # Where it came from: the plan's sections, a review, or added on the map itself.
+    source = models.CharField(max_length=16, default="map")
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["client", "position"])]
+
+    def __str__(self) -> str:
+        return f"Support item {self.pk}"
+
+
+class PromptFeedback(models.Model):
+    """The client's "This helped" / "Not for me" on one inbox message (changeable).
+
+    "Not for me" keeps that template out of the client's future prompts and weighs its
+    category down; "This helped" weighs the category up (planner.supportmap.selectors)."""
+
+    message = models.OneToOneField(InboxMessage, on_delete=models.CASCADE, related_name="feedback")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="prompt_feedback")
+    break_obj = models.ForeignKey(
+        Break, null=True, blank=True, on_delete=models.SET_NULL, db_column="break_id"
+    )
+    template = models.ForeignKey(
+        PromptTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category = models.CharField(max_length=32)
+    helpful = models.BooleanField()
+    recorded_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["client", "helpful"])]
+
+    def __str__(self) -> str:
+        return f"Feedback on message {self.message_id}"

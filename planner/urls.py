@@ -17,6 +17,7 @@ from planner.onboarding import views as onboarding_views
 from planner.ops import views as ops_views
 from planner.phone import views as phone_views
 from planner.privacy import views as privacy_views
+from planner.supportmap import views as map_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -133,6 +134,7 @@ urlpatterns = [
     path("clients/<id:client_id>/archive/", views_therapist.client_archive, name="client-archive"),
     path("clients/<id:client_id>/restore/", views_therapist.client_restore, name="client-restore"),
     path("clients/<id:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),
+    path("clients/<id:client_id>/support-map/", map_views.client_map, name="client-support-map"),
     path("clients/<id:client_id>/", views_therapist.client_detail, name="client"),
     path("clients/<id:client_id>/breaks/new/", views_therapist.break_new, name="break-new"),
     path("breaks/preview/", views_therapist.break_preview, name="break-preview"),
@@ -178,8 +180,14 @@ urlpatterns = [
         views_client.inbox_acknowledge,
         name="inbox-acknowledge",
     ),
+    path(
+        "me/inbox/<id:message_id>/feedback/",
+        views_client.inbox_feedback,
+        name="inbox-feedback",
+    ),
     path("me/preferences/", views_client.preferences, name="preferences"),
     path("me/preferences/preview/", views_client.preferences_preview, name="preferences-preview"),
     path("me/plan/print/", views_client.plan_print, name="plan-print"),
     path("me/follow-ups/", ending_views.follow_ups, name="follow-ups"),
+    path("me/support-map/", map_views.my_map, name="my-support-map"),
 ]

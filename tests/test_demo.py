@@ -29,7 +29,9 @@ def test_it_loads_the_demo_idempotently(db, settings):
     assert therapist.clients.count() == 5
     assert Break.objects.filter(status=Break.Status.ACTIVE).count() == 1
     assert User.objects.get(email="staff@example.com").is_staff
-    assert User.objects.get(email="client@example.com").client_profile.first_name == "Robin"
+    robin = User.objects.get(email="client@example.com").client_profile
+    assert robin.first_name == "Robin"
+    assert robin.support_items.count() == 5  # the support map, once
     plan = therapist.continuity_plan
     assert plan.colleague.email == "therapist2@example.com"
     assert sorted(c.first_name for c in plan.call_clients.all()) == ["Alex", "Sam"]

@@ -27,8 +27,10 @@ from planner.models import (
     ContinuityPlan,
     Escalation,
     InboxMessage,
+    PromptFeedback,
     PushSubscription,
     ScheduledPrompt,
+    SupportItem,
 )
 from tests.factories import ClientFactory, PracticeFactory
 from tests.helpers import NOW
@@ -86,6 +88,8 @@ def snapshot(robin: Client) -> tuple:
         ConsentRecord.objects.filter(client=robin).count(),
         tuple(ContinuityCall.objects.filter(client=robin).values_list()),
         tuple(PushSubscription.objects.filter(client=robin).values_list()),
+        tuple(SupportItem.objects.filter(client=robin).values_list()),
+        tuple(PromptFeedback.objects.filter(client=robin).values_list()),
     )
 
 
@@ -135,6 +139,12 @@ def intruders(make_user, client_with_history):
     ClientFactory(therapist=stranger, user=other_login, first_name="Other")
     outside_staff = make_user(
         "staff", email="staff@elsewhere.example", practice=elsewhere, is_staff=True
+    )
+    # Robin's support map and a "This helped": nothing of them may change either.
+    SupportItem.objects.create(client=client_with_history, kind="group", name="Choir")
+    message = InboxMessage.objects.filter(client=client_with_history).first()
+    PromptFeedback.objects.create(
+        message=message, client=client_with_history, category=message.category, helpful=True
     )
     return {
         "colleague therapist": colleague,

@@ -28,8 +28,10 @@ from planner.models import (
     Client,
     Delivery,
     InboxMessage,
+    SupportItem,
 )
 from planner.onboarding.selectors import invitation_status_for_client
+from planner.schedule.supports import NEEDS
 
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
@@ -676,10 +678,78 @@ class AbsenceActivateSerializer(serializers.Serializer):
 
 class InboxMessageSerializer(serializers.ModelSerializer):
     break_id = serializers.IntegerField(source="break_obj_id", allow_null=True)
+    template = serializers.SerializerMethodField(
+        help_text='The library template\'s key, e.g. "coping-03" ("" when not known).'
+    )
+    feedback = serializers.SerializerMethodField(
+        help_text='The client\'s answer: true "This helped", false "Not for me", null none.'
+    )
 
     class Meta:
         model = InboxMessage
-        fields = ["id", "break_id", "category", "text", "delivered_at", "acknowledged_at"]
+        fields = [
+            "id",
+            "break_id",
+            "category",
+            "text",
+            "delivered_at",
+            "acknowledged_at",
+            "template",
+            "feedback",
+        ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_template(self, message: InboxMessage) -> str:
+        prompt = message.prompt
+        return prompt.template.key if prompt is not None and prompt.template is not None else ""
+
+    @extend_schema_field({"type": "boolean", "nullable": True})
+    def get_feedback(self, message: InboxMessage) -> bool | None:
+        feedback = getattr(message, "feedback", None)
+        return feedback.helpful if feedback is not None else None
+
+
+class InboxFeedbackSerializer(serializers.Serializer):
+    helpful = serializers.BooleanField(
+        help_text='true: "This helped"; false: "Not for me" (its template is not sent again).'
+    )
+
+    def to_internal_value(self, data):
+        # true or false only: DRF would read "yes", 1 or "on" as true.
+        if isinstance(data, dict) and not isinstance(data.get("helpful"), bool):
+            raise serializers.ValidationError({"helpful": ["Send true or false."]})
+        return super().to_internal_value(data)
+
+
+class SupportItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Leave out (or null) for a new support; give it to keep one.",
+    )
+    kind = serializers.ChoiceField(choices=SupportItem.Kind.choices)
+    name = Text(max_length=80, help_text="The client's own words, quoted in prompts.")
+    needs = serializers.ListField(
+        child=Text(max_length=30),
+        max_length=8,
+        required=False,
+        default=list,
+        help_text=f"Any of {', '.join(NEEDS)}, or the client's own word.",
+    )
+    when = serializers.ListField(
+        child=Text(max_length=10),
+        max_length=12,
+        required=False,
+        default=list,
+        help_text="mon .. sun, weekends, evenings, or an ISO date (2026-12-24).",
+    )
+    note = Text(max_length=300, allow_blank=True, required=False, default="")
+
+
+class SupportMapSerializer(serializers.Serializer):
+    items = serializers.ListField(child=SupportItemSerializer(), max_length=40)
 
 
 def _iso(value) -> str | None:
@@ -701,6 +771,8 @@ def inbox_representation(rows) -> list[dict]:
             "text": row["text"],
             "delivered_at": _iso(row["delivered_at"]),
             "acknowledged_at": _iso(row["acknowledged_at"]),
+            "template": row["prompt__template__key"] or "",
+            "feedback": row["feedback__helpful"],
         }
         for row in rows
     ]

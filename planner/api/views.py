@@ -50,6 +50,8 @@ from planner.me.calendar import calendar_for_client
 from planner.models import Break
 from planner.onboarding import services as onboarding
 from planner.onboarding.selectors import invitation_status_for_client
+from planner.supportmap import selectors as map_selectors
+from planner.supportmap import services as map_services
 
 # --- Documented error answers ---------------------------------------------------------------
 
@@ -683,6 +685,116 @@ class MeInboxAcknowledgeView(BaseView):
         message = me_selectors.access_inbox_message(request.user, pk)
         me_services.inbox_acknowledge(message=message, actor=request.user)
         return Response(s.InboxMessageSerializer(message).data)
+
+
+class MeInboxFeedbackView(BaseView):
+    permission_classes = [IsClient]
+    serializer_class = s.InboxFeedbackSerializer
+
+    @extend_schema(
+        operation_id="me_inbox_feedback",
+        request=s.InboxFeedbackSerializer,
+        responses={200: s.InboxMessageSerializer, **errors(400, 401, 403, 404, 429)},
+        description='"This helped" (true) or "Not for me" (false) on one message; a second '
+        "answer replaces the first. Not for me keeps its template out of the client's future "
+        "prompts (the unsent ones are planned again); either weighs its category.",
+        tags=["me"],
+    )
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        message = me_selectors.access_inbox_message(request.user, pk)
+        _body_is_object(request)
+        data = self.valid(s.InboxFeedbackSerializer)
+        me_services.inbox_feedback(message=message, helpful=data["helpful"], actor=request.user)
+        message = me_selectors.inbox_for_client(message.client).get(pk=message.pk)
+        return Response(s.InboxMessageSerializer(message).data)
+
+
+class _SupportMapView(BaseView):
+    serializer_class = s.SupportMapSerializer
+    pagination_class = None
+
+    def client_for(self, request: AuthenticatedRequest, pk: int | None):
+        raise NotImplementedError
+
+    def get_object(self):
+        # OPTIONS asks for the object behind a PUT: the client whose map it is (or a 404).
+        return self.client_for(cast(AuthenticatedRequest, self.request), self.kwargs.get("pk"))
+
+    def answer(self, items) -> Response:
+        return Response({"items": map_selectors.api_items(items)})
+
+    def read(self, request: AuthenticatedRequest, pk: int | None = None) -> Response:
+        client = self.client_for(request, pk)
+        return self.answer(map_services.map_open(client=client, actor=request.user))
+
+    def write(self, request: AuthenticatedRequest, pk: int | None = None) -> Response:
+        client = self.client_for(request, pk)
+        _body_is_object(request)
+        data = self.valid(s.SupportMapSerializer)
+        items = map_services.map_replace(
+            client=client, items=[dict(item) for item in data["items"]], actor=request.user
+        )
+        return self.answer(items)
+
+
+MAP_DESCRIPTION = (
+    "The client's support map, shared by client and therapist. The first read starts it "
+    "from the plan's support contacts and distractions. PUT replaces the whole map: items "
+    "with a known id are kept and changed, items without one are added, the rest removed; "
+    "the unsent prompts of live breaks are planned again."
+)
+
+
+class MeSupportMapView(_SupportMapView):
+    permission_classes = [IsClient]
+
+    def client_for(self, request: AuthenticatedRequest, pk: int | None):
+        return selectors.require_client(request.user)
+
+    @extend_schema(
+        operation_id="me_support_map_retrieve",
+        responses={200: s.SupportMapSerializer, **errors(401, 403, 404, 429)},
+        description=MAP_DESCRIPTION,
+        tags=["me"],
+    )
+    def get(self, request: AuthenticatedRequest) -> Response:
+        return self.read(request)
+
+    @extend_schema(
+        operation_id="me_support_map_update",
+        request=s.SupportMapSerializer,
+        responses={200: s.SupportMapSerializer, **errors(400, 401, 403, 404, 429)},
+        description=MAP_DESCRIPTION,
+        tags=["me"],
+    )
+    def put(self, request: AuthenticatedRequest) -> Response:
+        return self.write(request)
+
+
+class ClientSupportMapView(_SupportMapView):
+    permission_classes = [IsTherapist]
+
+    def client_for(self, request: AuthenticatedRequest, pk: int | None):
+        return selectors.access_client(request.user, pk)
+
+    @extend_schema(
+        operation_id="clients_support_map_retrieve",
+        responses={200: s.SupportMapSerializer, **errors(401, 403, 404, 429)},
+        description=MAP_DESCRIPTION,
+        tags=["clients"],
+    )
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        return self.read(request, pk)
+
+    @extend_schema(
+        operation_id="clients_support_map_update",
+        request=s.SupportMapSerializer,
+        responses={200: s.SupportMapSerializer, **errors(400, 401, 403, 404, 429)},
+        description=MAP_DESCRIPTION,
+        tags=["clients"],
+    )
+    def put(self, request: AuthenticatedRequest, pk: int) -> Response:
+        return self.write(request, pk)
 
 
 class MeCheckInView(BaseView):

@@ -20,6 +20,7 @@ from planner.models import Break
 from planner.schedule.engine import plan_schedule
 from planner.schedule.text import render
 from planner.schedule.types import Amount, Category, Delivered, Kind, PlannedPrompt, PlanSettings
+from planner.supportmap.selectors import Learned, learned_for
 
 SESSIONS_PLAN_TEXT: dict[str, Any] = {
     Break.SessionsPlan.CANCELLED_PRACTICE: gettext_lazy(
@@ -49,9 +50,16 @@ def practice_name(brk: Break) -> str:
 
 
 def plan_settings(
-    brk: Break, *, at: datetime | None = None, delivered: tuple[Delivered, ...] = ()
+    brk: Break,
+    *,
+    at: datetime | None = None,
+    delivered: tuple[Delivered, ...] = (),
+    learned: Learned | None = None,
 ) -> PlanSettings:
-    """The schedule engine's view of a break."""
+    """The schedule engine's view of a break, with what the client's support map, feedback
+    and last check-in say (read here unless given: ``learned_for`` reads many at once)."""
+    if learned is None:
+        learned = learned_for([brk]).get(brk.pk, Learned())
     news = Category(brk.news) if brk.news in Category._value2member_map_ else None
     return PlanSettings(
         kind=Kind(brk.kind),
@@ -84,6 +92,10 @@ def plan_settings(
         news=news,
         news_at=brk.news_at if news is not None else None,
         delivered=delivered,
+        support_map=learned.support_map,
+        blocked_templates=learned.blocked_templates,
+        category_weights=learned.category_weights,
+        lean_since=learned.lean_since,
     )
 
 

@@ -56,6 +56,7 @@ from planner.schedule.engine import (
 from planner.schedule.localtime import in_quiet_hours
 from planner.schedule.text import ENGINE_PLACEHOLDERS, render, template_placeholders
 from planner.schedule.types import Category, Delivered, ScheduleError
+from planner.supportmap.selectors import Learned, crisis_line, learned_for
 
 logger = logging.getLogger(__name__)
 
@@ -338,7 +339,7 @@ def validate_break(brk: Break) -> None:
         )
     _check_kind_fields(brk)
     try:
-        validate_settings(plan_settings(brk))
+        validate_settings(plan_settings(brk, learned=Learned()))  # the map is not checked here
     except ScheduleError as error:
         raise invalid(error.field, error.message)
 
@@ -573,18 +574,27 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
     )
     texts = {spec.id: spec.text for spec in library}
     delivered = _delivered(breaks)
+    learned = learned_for(breaks)
     rows = []
     for brk in breaks:
         context = message_context(brk)
-        settings = plan_settings(brk, at=at, delivered=delivered.get(brk.pk, ()))
+        settings = plan_settings(
+            brk, at=at, delivered=delivered.get(brk.pk, ()), learned=learned.get(brk.pk)
+        )
+        line = None
         for planned in plan_schedule(settings, library):
+            text = render_planned(texts[planned.template_id], context, planned, brk)
+            if planned.lean:
+                # After a high check-in: the crisis line, and that Between is not one.
+                line = crisis_line(brk.client) if line is None else line
+                text = f"{text}\n\n{line}"
             rows.append(
                 ScheduledPrompt(
                     break_obj=brk,
                     client_id=brk.client_id,
                     template_id=ids.get(planned.template_id),
                     category=planned.category.value,
-                    text=render_planned(texts[planned.template_id], context, planned, brk),
+                    text=text,
                     send_at=planned.send_at,
                     due_at=planned.send_at,
                     valid_until=planned.valid_until,

@@ -40,6 +40,7 @@ from planner.ending.selectors import blueprint_for
 from planner.models import AVOID_TOPICS, Break, Client
 from planner.onboarding.selectors import invitation_status_for_client
 from planner.schedule.types import ScheduleError
+from planner.supportmap.selectors import added_after, break_is_over, helped_during
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -367,6 +368,10 @@ def break_page(
             ],
             "can_change": role == "therapist",
             "review": review_for_break(brk=brk) if role == "therapist" else None,
+            "after_break": break_is_over(brk),
+            "helped": helped_during(brk),
+            "added": added_after(brk),
+            "map_url": reverse("client-support-map", args=[brk.client_id]),
         },
     )
 

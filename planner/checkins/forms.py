@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from planner.checkins.services import MAX_NOTE_LENGTH, MAX_REVIEW_ANSWER_LENGTH
+from planner.supportmap.vocab import KIND_LABELS, MAX_NAME, NEED_LABELS
 
 
 class CheckInForm(forms.Form):
@@ -45,3 +46,22 @@ class ReviewForm(forms.Form):
         max_length=MAX_REVIEW_ANSWER_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Who or what helped, onto the support map (optional): the map grows from break to break.
+    map_name = forms.CharField(
+        label=_("Who or what helped? Add it to your support map (optional)"),
+        required=False,
+        max_length=MAX_NAME,
+        help_text=_("A person, a group, a place or something you did, in your own words."),
+    )
+    map_kind = forms.ChoiceField(
+        label=_("Kind"), choices=list(KIND_LABELS.items()), required=False, initial="person"
+    )
+    map_needs = forms.MultipleChoiceField(
+        label=_("What it gave you"),
+        required=False,
+        choices=list(NEED_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_map_kind(self) -> str:
+        return self.cleaned_data.get("map_kind") or "person"

@@ -44,6 +44,8 @@ from planner.checkins.selectors import (
 from planner.crisis import resources_for_client
 from planner.delivery import links, notify
 from planner.models import AuditEvent, Break, BreakReview, CheckIn, Client, Escalation
+from planner.supportmap.selectors import is_high
+from planner.supportmap.services import map_add, replan_client
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +163,7 @@ def checkin_record(
             break_id=brk.pk if brk else None,
         )
         logger.info("checkin.recorded check_in=%s client=%s", check_in.pk, client.pk)
+        _lean_after(brk, check_in, client, now)
         threshold = brk.distress_threshold if brk else DEFAULT_DISTRESS_THRESHOLD
         support_shown = need_support_now or distress >= threshold
         # The crisis lines are on every answer; after a high score or a request, first.
@@ -191,6 +194,22 @@ def checkin_record(
             crisis=crisis,
         )
     return result
+
+
+def _lean_after(brk: Break | None, check_in: CheckIn, client: Client, now: datetime) -> None:
+    """A high check-in makes the prompts until the next check-in invitation lean to coping
+    and grounding, carrying the crisis line; the next check-in that is not high ends it.
+    Either way the unsent prompts of the break are planned again."""
+    if brk is None or not brk.is_live or brk.activated_at is None:
+        return
+    before = (
+        CheckIn.objects.filter(break_obj=brk, created_at__lte=now)
+        .exclude(pk=check_in.pk)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if is_high(check_in, brk) or (before is not None and is_high(before, brk)):
+        replan_client(client, at=now)
 
 
 def _maybe_escalate(
@@ -804,10 +823,16 @@ def break_review_submit(
     what_helped: str = "",
     what_was_hard: str = "",
     what_to_change: str = "",
+    map_name: str = "",
+    map_kind: str = "person",
+    map_needs: Iterable[str] = (),
     actor: User | None = None,
     now: datetime | None = None,
 ) -> BreakReview:
-    """Save the client's after-break review (three short answers; editable, one per break)."""
+    """Save the client's after-break review (three short answers; editable, one per break).
+
+    Who or what helped can go on the support map too (``map_name``): the map grows from
+    break to break."""
     now = now or timezone.now()
     answers = {
         "what_helped": what_helped.strip(),
@@ -820,7 +845,7 @@ def break_review_submit(
             errors[name] = [
                 _("Please keep this to %(max)d characters.") % {"max": MAX_REVIEW_ANSWER_LENGTH}
             ]
-    if not any(answers.values()):
+    if not any(answers.values()) and not map_name.strip():
         errors["what_helped"] = [_("Answer at least one question, in a few words if you like.")]
     if not review_is_open(brk, now):
         raise ValidationError(_("The review opens on the day you return."))
@@ -838,5 +863,17 @@ def break_review_submit(
             at=now,
             break_id=brk.pk,
         )
+        if map_name.strip():
+            try:
+                map_add(
+                    client=brk.client,
+                    kind=map_kind,
+                    name=map_name,
+                    needs=list(map_needs),
+                    actor=actor,
+                    source=f"review:{brk.pk}",
+                )
+            except ValidationError as error:
+                raise ValidationError({"map_name": error.messages}) from None
     logger.info("review.submitted break=%s", brk.pk)
     return review

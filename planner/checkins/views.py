@@ -27,6 +27,7 @@ from planner.checkins.forms import CheckInForm, ReviewForm
 from planner.checkins.selectors import access_escalation
 from planner.crisis import resources_for_client
 from planner.delivery import links
+from planner.supportmap.selectors import added_after, break_is_over, helped_during
 
 TEMPLATES = "planner/checkins/"
 
@@ -292,5 +293,8 @@ def break_check_ins(request: AuthenticatedHttpRequest, break_id: int) -> HttpRes
             "check_ins": visible,
             "over": selectors.break_is_over(brk),
             "review": selectors.review_for_break(brk=brk) if role == "therapist" else None,
+            "after_break": role == "therapist" and break_is_over(brk),
+            "helped": helped_during(brk) if role == "therapist" else [],
+            "added": added_after(brk) if role == "therapist" else [],
         },
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils.timezone import now as current_time
 
@@ -18,6 +18,11 @@ def inbox_for_client(client: Client) -> QuerySet[InboxMessage]:
     return InboxMessage.objects.filter(client=client).order_by("-delivered_at", "-id")
 
 
+def inbox_with_feedback(client: Client) -> QuerySet[InboxMessage]:
+    """The inbox with each message's feedback (``helpful``: True, False or None)."""
+    return inbox_for_client(client).annotate(helpful=F("feedback__helpful"))
+
+
 def access_inbox_message(user: User, message_id: object) -> InboxMessage:
     client = require_client(user)
     pk = parse_id(message_id)
@@ -29,7 +34,7 @@ def access_inbox_message(user: User, message_id: object) -> InboxMessage:
 
 def todays_message(client: Client) -> InboxMessage | None:
     return (
-        inbox_for_client(client)
+        inbox_with_feedback(client)
         .filter(delivered_at__gte=current_time() - timedelta(hours=24))
         .first()
     )
@@ -43,7 +48,16 @@ def recent_messages(client: Client, *, besides: InboxMessage | None, count: int 
     return list(messages[:count])
 
 
-INBOX_API_COLUMNS = ("id", "break_obj_id", "category", "text", "delivered_at", "acknowledged_at")
+INBOX_API_COLUMNS = (
+    "id",
+    "break_obj_id",
+    "category",
+    "text",
+    "delivered_at",
+    "acknowledged_at",
+    "prompt__template__key",
+    "feedback__helpful",
+)
 
 
 def api_inbox_for_client(client: Client) -> QuerySet:

@@ -42,6 +42,8 @@ from planner.me.forms import PreferencesForm
 from planner.models import Break, Client
 from planner.phone.offline import allow_offline_copy
 from planner.phone.selectors import devices_for_preferences
+from planner.supportmap.drawing import map_context
+from planner.supportmap.selectors import items_for
 
 CALENDAR_URL = "/api/v1/me/calendar.ics"  # built by the API (planner/api)
 CHECK_IN_URL = "/me/check-in/"  # built with the check-ins (planner/checkins/views.py)
@@ -86,6 +88,13 @@ def upcoming_rows(brk: Break, at: datetime) -> list:
     return [r for r in selectors.schedule_for_break(brk) if r.send_at >= at]
 
 
+def _support_map(client: Client, *, id_prefix: str = "map") -> dict | None:
+    """The map's picture once it was started (My break only reads; opening it starts it)."""
+    if client.support_map_started_at is None:
+        return None
+    return map_context(items_for(client), centre=_("You"), id_prefix=id_prefix)
+
+
 @limited_session_allowed
 @client_required
 def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
@@ -108,6 +117,7 @@ def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
             "calendar_url": CALENDAR_URL,
             "check_in_url": CHECK_IN_URL,
             "review_break": review_invitation_for(client, at),
+            "support_map": _support_map(client),
         },
     )
     # This device may keep a copy for offline use (the client's own, deleted on logout).
@@ -122,7 +132,7 @@ def inbox(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
         "planner/me/inbox.html",
         {
             "client": client,
-            "inbox": me_selectors.inbox_for_client(client)[:100],
+            "inbox": me_selectors.inbox_with_feedback(client)[:100],
             "check_in_url": CHECK_IN_URL,
         },
     )
@@ -139,6 +149,29 @@ def inbox_acknowledge(request: AuthenticatedHttpRequest, message_id: int) -> Htt
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("inbox")
     return redirect(target)
+
+
+@limited_session_allowed
+@login_required
+@require_POST
+def inbox_feedback(request: AuthenticatedHttpRequest, message_id: int) -> HttpResponse:
+    """ "This helped" / "Not for me" from the inbox or My break (the API's service)."""
+    message = me_selectors.access_inbox_message(request.user, message_id)
+    answer = request.POST.get("helpful")
+    if answer not in ("yes", "no"):
+        messages.error(request, _("Choose “This helped” or “Not for me”."))
+    else:
+        services.inbox_feedback(message=message, helpful=answer == "yes", actor=request.user)
+        messages.success(
+            request,
+            _("Thank you. Your coming messages are planned with this in mind.")
+            if answer == "yes"
+            else _("Thank you. This message will not be sent to you again."),
+        )
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("inbox")
+    return redirect(f"{target}#message-{message.pk}" if target.endswith("/inbox/") else target)
 
 
 @client_required
@@ -217,5 +250,6 @@ def plan_print(request: AuthenticatedHttpRequest, client: Client) -> HttpRespons
             "blueprint": blueprint_for(brk),
             "crisis": resources_for_client(client),
             "tz": client.timezone,
+            "support_map": _support_map(client, id_prefix="print-map"),
         },
     )

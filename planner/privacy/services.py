@@ -39,7 +39,9 @@ from planner.models import (
     Delivery,
     Escalation,
     InboxMessage,
+    PromptFeedback,
     ScheduledPrompt,
+    SupportItem,
 )
 from planner.phone.selectors import push_service_name, subscriptions_for_client
 from planner.phone.services import subscriptions_erase
@@ -189,6 +191,22 @@ def client_export(*, client: Client, actor: Any) -> dict[str, Any]:
             }
             for d in subscriptions_for_client(client)
         ],
+        "support_map": rows(
+            SupportItem.objects.filter(client=client).order_by("position", "id"),
+            ("id", "kind", "name", "needs", "when", "note", "source", "created_at"),
+        ),
+        "prompt_feedback": [
+            {
+                "message_id": row.message_id,
+                "template": row.template.key if row.template is not None else "",
+                "category": row.category,
+                "helpful": row.helpful,
+                "recorded_at": _json(row.recorded_at),
+            }
+            for row in PromptFeedback.objects.filter(client=client)
+            .select_related("template")
+            .order_by("recorded_at", "id")
+        ],
     }
     audit.record(actor, "client.exported", client=client)
     return data
@@ -241,6 +259,8 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     subscriptions_erase(client)  # every device's push subscription
     CheckIn.objects.filter(client=client).update(note="")
     ContinuityCall.objects.filter(client=client).update(note="")
+    # The support map names people and places: it goes; the feedback holds no words of theirs.
+    SupportItem.objects.filter(client=client).delete()
     BreakReview.objects.filter(break_obj__client=client).update(
         what_helped="", what_was_hard="", what_to_change=""
     )

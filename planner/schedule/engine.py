@@ -26,8 +26,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.schedule.cadence import FILLER_CATEGORIES, Request, requests_for
 from planner.schedule.localtime import in_quiet_hours, is_quiet, localize, quiet_free_until
+from planner.schedule.supports import MAP_CATEGORIES, categories_of, day_phrase, is_there
 from planner.schedule.text import (
     personal_needs,
+    quoted_words,
     template_needs,
     template_placeholders,
     validate_template,
@@ -38,6 +40,7 @@ from planner.schedule.types import (
     PlannedPrompt,
     PlanSettings,
     ScheduleError,
+    SupportItem,
     TemplateSpec,
 )
 
@@ -177,12 +180,15 @@ def facts_of(settings: PlanSettings) -> set[str]:
     return facts
 
 
-def eligible_templates(
-    settings: PlanSettings, library: Sequence[TemplateSpec], category: Category
+def _usable(
+    settings: PlanSettings,
+    library: Sequence[TemplateSpec],
+    category: Category,
+    facts: set[str],
 ) -> list[TemplateSpec]:
-    """The valid templates of a category for this kind whose facts the break has, without
-    the topics the plan leaves out."""
-    facts = facts_of(settings)
+    """The valid templates of a category for this kind that state only ``facts``, without
+    the topics the plan leaves out or the templates the client said were not for them;
+    sorted by id, which makes the rotation independent of the library's order."""
     found = [
         spec
         for spec in library
@@ -191,20 +197,42 @@ def eligible_templates(
         and not validate_template(spec)
         and template_needs(spec) <= facts
         and not spec.topics & settings.avoid_topics
+        and spec.id not in settings.blocked_templates
     ]
-    # Sorting by id makes the rotation independent of the library's order.
     return sorted(found, key=lambda s: s.id)
 
 
-def _decks(settings: PlanSettings, library: Sequence[TemplateSpec]) -> dict[Category, _Deck]:
+def eligible_templates(
+    settings: PlanSettings, library: Sequence[TemplateSpec], category: Category
+) -> list[TemplateSpec]:
+    """The templates of a category whose facts the break has (never one quoting the map:
+    "support" is not a fact of a whole break)."""
+    return _usable(settings, library, category, facts_of(settings))
+
+
+def map_templates(
+    settings: PlanSettings, library: Sequence[TemplateSpec], category: Category
+) -> list[TemplateSpec]:
+    """The templates of a category that quote a support map item ({support}); used only on
+    a day and at a time an item is there, so they are kept out of the ordinary decks."""
+    if category not in MAP_CATEGORIES or not settings.support_map:
+        return []
+    found = _usable(settings, library, category, facts_of(settings) | {"support"})
+    return [spec for spec in found if "support" in personal_needs(spec)]
+
+
+def _decks(
+    settings: PlanSettings, library: Sequence[TemplateSpec], *, of_map: bool = False
+) -> dict[Category, _Deck]:
     decks = {}
     sent = {d.template_id for d in settings.delivered}
+    choose = map_templates if of_map else eligible_templates
     for category in Category:
-        templates = eligible_templates(settings, library, category)
+        templates = choose(settings, library, category)
         if templates:
             # One seeded stream per category, so a change in one category's templates does
             # not reshuffle the others; str seeds are stable across runs (no hash salt).
-            rng = random.Random(f"{settings.seed}/{category.value}")
+            rng = random.Random(f"{settings.seed}/{category.value}{'/map' if of_map else ''}")
             decks[category] = _Deck(templates, rng, sent)
     return decks
 
@@ -217,7 +245,7 @@ def personal_context(
     used = Counter() if used is None else used
     sources = personal_sources(settings)
     context = {}
-    for name in sorted(personal_needs(spec)):
+    for name in sorted(personal_needs(spec) & set(sources)):  # {support}: the map's own
         values = sources[name]
         context[name] = values[used[name] % len(values)]
         used[name] += 1
@@ -338,7 +366,9 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
     """The prompts of one break, ordered by ``send_at``; the same input gives the same plan."""
     tz = validate_settings(settings)
     decks = _decks(settings, library)
+    map_decks = _decks(settings, library, of_map=True)
     fillers = filler_rotation(settings, library, decks)
+    leaning = [c for c in (Category.COPING, Category.GROUNDING) if c in decks]
     requests = [
         r
         for r in requests_for(settings, tz)
@@ -350,9 +380,38 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
     anchor = settings.return_session_at or settings.ends_at
     if settings.kind is Kind.ENDING:
         anchor = None  # the follow-ups run for months after the last session
+    lean_until = _lean_until(settings, placed)
+    n_lean = 0
     for n_filler, (request, send_at) in _numbered_fillers(placed):
         # The rotation starts where the seed says, so every category comes up across breaks.
         category = request.category or fillers[n_filler % len(fillers)]
+        lean = False
+        if request.category is None and leaning and _in_lean(settings, send_at, lean_until):
+            category, lean = leaning[n_lean % len(leaning)], True
+            n_lean += 1
+        local = send_at.astimezone(tz)
+        item = None
+        if request.category is None:
+            category, item = _map_choice(settings, category, local, map_decks, used, lean=lean)
+        if item is not None:
+            spec = map_decks[category].draw()
+            used["support:" + item.name] += 1
+            plan.append(
+                PlannedPrompt(
+                    category=category,
+                    template_id=spec.id,
+                    local_send_at=local,
+                    send_at=send_at,
+                    valid_until=_valid_until(send_at, category, request.latest, settings, tz),
+                    context={
+                        "support": quoted_words(item.name),
+                        "support_day": day_phrase(item, local),
+                    }
+                    | personal_context(spec, settings, used),
+                    lean=lean,
+                )
+            )
+            continue
         context: dict[str, str] = {}
         if category in (Category.FIRST_CONTACT, Category.FOLLOW_UP):
             # "Between will send you N more messages": counted, so it is right when sent.
@@ -374,9 +433,59 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
                 valid_until=_valid_until(send_at, category, request.latest, settings, tz),
                 context=context,
                 about=request.about,
+                lean=lean,
             )
         )
     return plan
+
+
+def _lean_until(settings: PlanSettings, placed: list[tuple[Request, datetime]]) -> datetime | None:
+    """The next check-in invitation after a high-distress check-in: the lean ends there (or
+    earlier, when the client checks in again and the plan is made anew)."""
+    if settings.lean_since is None:
+        return None
+    since = settings.lean_since.astimezone(UTC)
+    later = [t for r, t in placed if r.category is Category.CHECK_IN and t > since]
+    return min(later) if later else None
+
+
+def _in_lean(settings: PlanSettings, send_at: datetime, until: datetime | None) -> bool:
+    if settings.lean_since is None or send_at < settings.lean_since:
+        return False
+    return until is None or send_at < until
+
+
+def _map_choice(
+    settings: PlanSettings,
+    category: Category,
+    local: datetime,
+    map_decks: Mapping[Category, _Deck],
+    used: Counter[str],
+    *,
+    lean: bool,
+) -> tuple[Category, SupportItem | None]:
+    """A filler on a day an item of the map is there quotes it: one that meets the needs of
+    the filler's category first; otherwise (not while leaning to coping) the category of an
+    item that is there. The item quoted least so far comes first, then the map's order."""
+    there = [item for item in settings.support_map if is_there(item, local)]
+    if not there:
+        return category, None
+
+    def least_used(items: list[SupportItem]) -> SupportItem:
+        return min(items, key=lambda item: used["support:" + item.name])
+
+    if category in map_decks:
+        fitting = [item for item in there if category in categories_of(item)]
+        if fitting:
+            return category, least_used(fitting)
+    if lean:
+        return category, None
+    usable = [item for item in there if categories_of(item) & set(map_decks)]
+    if not usable:
+        return category, None
+    item = least_used(usable)
+    other = next(c for c in MAP_CATEGORIES if c in categories_of(item) and c in map_decks)
+    return other, item
 
 
 def filler_rotation(
@@ -402,7 +511,31 @@ def filler_rotation(
         for c in present
         if any(personal_needs(t) for t in eligible_templates(settings, library, c))
     }
-    return rotated([c for c in present if c in own]) + rotated([c for c in present if c not in own])
+    order = rotated([c for c in present if c in own]) + rotated(
+        [c for c in present if c not in own]
+    )
+    return weighted_rotation(order, dict(settings.category_weights))
+
+
+# How often a filler category comes up, by the client's net feedback: 2 turns in a round of
+# the rotation by default, down to 1 and up to 4.
+BASE_TURNS, MIN_TURNS, MAX_TURNS = 2, 1, 4
+
+
+def weighted_rotation(order: list[Category], weights: Mapping[Category, int]) -> list[Category]:
+    """The rotation with each category repeated by its weight, spread evenly (smooth weighted
+    round robin, ties in ``order``); with no feedback it is ``order`` twice, as before."""
+    turns = {c: max(MIN_TURNS, min(MAX_TURNS, BASE_TURNS + weights.get(c, 0))) for c in order}
+    total = sum(turns.values())
+    current = dict.fromkeys(order, 0)
+    sequence = []
+    for _ in range(total):
+        for c in order:
+            current[c] += turns[c]
+        best = max(order, key=lambda c: current[c])  # the first of the largest
+        current[best] -= total
+        sequence.append(best)
+    return sequence
 
 
 def _numbered_fillers(

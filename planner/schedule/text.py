@@ -20,9 +20,11 @@ from planner.schedule.types import TemplateSpec
 
 # Placeholders filled from the client's own lists; they are quoted, never merged into a
 # sentence: From your plan: "{strategy}".
+# An ending's blueprint: what I learned, my early signs, what I do then; {support} is an item
+# of the client's support map: From your map: "{support}".
 PERSONAL_PLACEHOLDERS = frozenset(
-    # An ending's blueprint: what I learned, my early signs, what I do then.
     {"strategy", "contact_name", "hope", "distraction", "learned", "early_sign", "early_step"}
+    | {"support"}
 )
 
 # Placeholders that stand for a fact of the break, and the fact each needs.
@@ -35,8 +37,9 @@ FACT_PLACEHOLDERS: Mapping[str, str] = {
     **{name: name for name in PERSONAL_PLACEHOLDERS},
 }
 
-# Always available: the engine counts the messages itself.
-ENGINE_PLACEHOLDERS = frozenset({"message_count"})
+# Always available: the engine counts the messages itself, and names the local day a map
+# item is there on ({support_day}: "Thursday", "Thursday evening"), set only with {support}.
+ENGINE_PLACEHOLDERS = frozenset({"message_count", "support_day"})
 
 # A missing value here never breaks a message, and its stand-in asserts nothing.
 FALLBACKS: Mapping[str, str] = {
@@ -102,7 +105,7 @@ def validate_template(spec: TemplateSpec) -> list[str]:
     return errors
 
 
-_QUOTED = re.compile(r'from your plan[^:"]*: "\{(\w+)\}"', re.IGNORECASE)
+_QUOTED = re.compile(r'from your (?:plan|map)[^:"]*: "\{(\w+)\}"', re.IGNORECASE)
 
 
 def quoting_problems(spec: TemplateSpec) -> list[str]:
@@ -117,6 +120,7 @@ def quoting_problems(spec: TemplateSpec) -> list[str]:
         if spec.text.count("{" + name + "}") != quoted.count(name):
             problems.append(
                 f'template {spec.id}: {{{name}}} must be quoted: From your plan: "{{{name}}}"'
+                f' (or From your map: "{{{name}}}")'
             )
     if names and re.search(r"\b(helps?|helped|works?|worked)\b", spec.text, re.IGNORECASE):
         problems.append(f"template {spec.id}: never claims that the client's own words helped")
@@ -160,6 +164,21 @@ def _tidy(text: str) -> str:
     if stripped != text and stripped:
         stripped = stripped[0].upper() + stripped[1:]
     return stripped.strip()
+
+
+MAX_QUOTED_LENGTH = 80
+
+
+def quoted_words(value: str) -> str:
+    """The client's own words, safe inside "...": one line, no double quotes of their own
+    (they would close the quotation early), no control characters, at most 80 characters.
+    Braces need nothing: a value is never parsed as a template."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(value))
+    text = text.replace('"', "'").replace("\u201c", "'").replace("\u201d", "'")
+    text = " ".join(text.split())
+    if len(text) > MAX_QUOTED_LENGTH:
+        text = text[: MAX_QUOTED_LENGTH - 1].rstrip() + "\u2026"
+    return text
 
 
 def personal_needs(spec: TemplateSpec) -> set[str]:

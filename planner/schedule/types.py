@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 
 class Category(str, enum.Enum):
@@ -75,6 +75,19 @@ class Delivered:
 
 
 @dataclass(frozen=True)
+class SupportItem:
+    """One support of the client's map, as the engine needs it (schedule/supports.py reads
+    the stored tokens). ``name`` is the client's own words, quoted as they wrote them."""
+
+    name: str
+    kind: str = "person"  # person, group, place, activity, look_forward
+    needs: frozenset[str] = frozenset()  # company, practical, comfort, fun, purpose, calm, own
+    weekdays: frozenset[int] = frozenset()  # 0 Monday .. 6 Sunday
+    evenings: bool = False  # there in the evening (from 17:00 local)
+    dates: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
 class PlanSettings:
     kind: Kind
     timezone: str  # IANA name, already validated
@@ -115,6 +128,16 @@ class PlanSettings:
     # What this break already sent: it counts for the daily cap and the spacing, and a
     # one-off message (a notice, a first contact, news) is never sent twice.
     delivered: tuple[Delivered, ...] = ()
+    # The client's support map: a filler on a day (and time) an item is there quotes it.
+    support_map: tuple[SupportItem, ...] = ()
+    # What the client told Between about its prompts: templates marked "Not for me" are never
+    # planned again; each category's net feedback ("This helped" minus "Not for me") makes
+    # it come up more or less often among the daily fillers.
+    blocked_templates: frozenset[str] = frozenset()
+    category_weights: tuple[tuple[Category, int], ...] = ()
+    # A high-distress check-in at this instant: the fillers from then until the next planned
+    # check-in invitation lean to coping and grounding (PlannedPrompt.lean).
+    lean_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +151,8 @@ class PlannedPrompt:
     # {distraction}) and {message_count}.
     context: dict[str, str] = field(default_factory=dict, compare=False)
     about: datetime | None = None  # the session a prompt is about ({booster_date})
+    # Planned after a high-distress check-in: coping or grounding, carrying the crisis line.
+    lean: bool = False
 
 
 class ScheduleError(Exception):

@@ -20,6 +20,7 @@ ROUTES = [
     "/clients/{client}/invite/",
     "/clients/{client}/archive/",
     "/clients/{client}/restore/",
+    "/clients/{client}/support-map/",
     "/breaks/",
     "/breaks/{break}/",
     "/breaks/{break}/prompts/",
@@ -34,6 +35,8 @@ ROUTES = [
     "/me/breaks/",
     "/me/inbox/",
     "/me/inbox/{inbox}/acknowledge/",
+    "/me/inbox/{inbox}/feedback/",
+    "/me/support-map/",
     "/me/check-ins/",
     "/me/preferences/",
     "/me/follow-ups/",
@@ -85,6 +88,7 @@ def test_options_answers_every_route_for_every_caller(world, actor, route):
         ("therapist_a", "/absences/", {"clients", "kind"}),
         ("client_a", "/me/check-ins/", {"distress", "note"}),
         ("client_a", "/me/follow-ups/", {"granted"}),
+        ("client_a", "/me/inbox/{inbox}/feedback/", {"helpful"}),
     ],
 )
 def test_options_describes_the_body_a_view_reads(world, actor, route, fields):

@@ -148,6 +148,7 @@ def test_every_other_method_on_every_path_is_never_a_server_error(
 def test_every_operation_but_the_one_not_yet_wired_is_fuzzed():
     # 27, clients invite / archive / restore, auth logout / logout-all, absences declared
     # and absences activate (issue 14); me/follow-ups (issue 19); the VAPID key and the push
-    # devices' GET, POST and DELETE (issue 17)
-    assert len(OPERATIONS) == 39
+    # devices' GET, POST and DELETE (issue 17); the support map (GET, PUT for the client and
+    # for the therapist) and inbox feedback (issue 18)
+    assert len(OPERATIONS) == 44
     assert {m for _p, _s, methods in OTHER_METHODS for m in methods} == {"OPTIONS", *METHODS}

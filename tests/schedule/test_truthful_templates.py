@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from planner.schedule.engine import eligible_templates, plan_schedule
+from planner.schedule.engine import eligible_templates, map_templates, plan_schedule
 from planner.schedule.library import load_prompt_library
+from planner.schedule.supports import WEEKDAY_TOKENS, support_item
 from planner.schedule.text import (
     FALLBACKS,
     PERSONAL_PLACEHOLDERS,
@@ -149,6 +150,12 @@ def _fits(spec, facts):
     return template_needs(spec) <= facts
 
 
+# A support that is there every day and meets every need: any map template can quote it.
+EVERY_DAY_SUPPORT = support_item(
+    "Thursday choir", "group", ["company", "comfort", "calm", "purpose"], WEEKDAY_TOKENS
+)
+
+
 def _settings_for(spec, kind, seed):
     """Settings that make every fact the template needs true (and its opposites false)."""
     needs = template_needs(spec)
@@ -181,6 +188,7 @@ def _settings_for(spec, kind, seed):
         early_signs=("skipping football",) if "early_sign" in needs else (),
         early_steps=("ring Sam",) if "early_step" in needs else (),
         follow_ups=True,  # the client said yes to follow-ups after an ending
+        support_map=(EVERY_DAY_SUPPORT,) if "support" in needs else (),
         delivered=NOTICE_SENT if news else (),
         booster_sessions=(end + timedelta(days=40),) if ending and end else (),
         news=news,
@@ -199,6 +207,7 @@ def test_every_template_is_reachable_by_some_cadence_for_every_kind_it_claims():
             settings = _settings_for(spec, kind, 0)
             categories = {p.category for p in plan_schedule(settings, LIBRARY)}
             eligible = eligible_templates(settings, LIBRARY, spec.category)
+            eligible += map_templates(settings, LIBRARY, spec.category)
             if spec.category not in categories or spec not in eligible:
                 unreached.add((spec.id, kind.value))
     assert not unreached
