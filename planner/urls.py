@@ -9,6 +9,7 @@ from planner import views
 from planner.breaks import views as views_therapist
 from planner.checkins import views as checkin_views
 from planner.delivery import views as link_views
+from planner.letters import views as letter_views
 from planner.me import views as views_client
 from planner.onboarding import views as onboarding_views
 from planner.ops import views as ops_views
@@ -114,6 +115,9 @@ urlpatterns = [
         views_therapist.break_deliveries,
         name="break-deliveries",
     ),
+    # The therapist's recorded note (before the actions: "note" is not one)
+    path("breaks/<id:break_id>/note/", letter_views.note_audio_edit, name="break-note"),
+    path("breaks/<id:break_id>/note/audio/", letter_views.note_audio, name="break-note-audio"),
     path(
         "breaks/<id:break_id>/<slug:action>/",
         views_therapist.break_action,
@@ -133,4 +137,8 @@ urlpatterns = [
     path("me/preferences/", views_client.preferences, name="preferences"),
     path("me/preferences/preview/", views_client.preferences_preview, name="preferences-preview"),
     path("me/plan/print/", views_client.plan_print, name="plan-print"),
+    # Letters to self
+    path("me/letters/", letter_views.letters, name="letters"),
+    path("me/letters/<id:letter_id>/", letter_views.letter_edit, name="letter"),
+    path("me/letters/<id:letter_id>/delete/", letter_views.letter_delete, name="letter-delete"),
 ]

@@ -24,6 +24,7 @@ from planner.models import (
     ConsentRecord,
     Escalation,
     InboxMessage,
+    Letter,
     ScheduledPrompt,
 )
 from tests.factories import ClientFactory, PracticeFactory
@@ -41,6 +42,7 @@ ID_KINDS = {
     "check": "check_in",
     "prompt": "prompt",
     "escalation": "escalation",
+    "letter": "letter",
 }
 BREAK_ACTIONS = ["activate", "cancel", "pause", "resume", "check-ins", "deliveries", "edit"]
 
@@ -54,6 +56,7 @@ def robins_ids(robin: Client) -> dict[str, int]:
         "check_in": CheckIn.objects.get(client=robin).pk,
         "prompt": brk.prompts.first().pk,
         "escalation": Escalation.objects.get(client=robin).pk,
+        "letter": Letter.objects.get(client=robin).pk,
     }
 
 
@@ -69,6 +72,7 @@ def snapshot(robin: Client) -> tuple:
         tuple(Escalation.objects.filter(client=robin).values_list()),
         tuple(BreakReview.objects.filter(break_obj__client=robin).values_list()),
         ConsentRecord.objects.filter(client=robin).count(),
+        tuple(Letter.objects.filter(client=robin).values_list()),
     )
 
 

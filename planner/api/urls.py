@@ -3,7 +3,7 @@
 from django.urls import path
 
 import core.converters  # noqa: F401  (registers the <id:...> path converter)
-from planner.api import privacy, views
+from planner.api import letters, privacy, views
 
 app_name = "api"
 
@@ -45,6 +45,7 @@ urlpatterns = [
     path("me/check-ins/", views.MeCheckInView.as_view(), name="me-check-ins"),
     path("me/preferences/", views.MePreferencesView.as_view(), name="me-preferences"),
     path("me/calendar.ics", views.MeCalendarView.as_view(), name="me-calendar"),
+    *letters.urlpatterns,  # me/letters/, me/letters/<id>/
     *privacy.urlpatterns,  # me/export/, me/erase/
     path("ping/", views.PingView.as_view(), name="ping"),
 ]

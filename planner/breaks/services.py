@@ -42,6 +42,7 @@ from planner.breaks.validation import (
     invalid,
     parse_hhmm,
 )
+from planner.letters.services import put_note_first
 from planner.models import Break, Client, ConsentRecord, PromptTemplate, ScheduledPrompt
 from planner.privacy import consent
 from planner.schedule.engine import (
@@ -567,8 +568,9 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
     for brk in breaks:
         context = message_context(brk)
         settings = plan_settings(brk, at=at, delivered=delivered.get(brk.pk, ()))
+        mine: list[ScheduledPrompt] = []
         for planned in plan_schedule(settings, library):
-            rows.append(
+            mine.append(
                 ScheduledPrompt(
                     break_obj=brk,
                     client_id=brk.client_id,
@@ -581,6 +583,8 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
                     plan_version=brk.plan_version,
                 )
             )
+        put_note_first(brk, mine)  # the therapist's note is the first caring message
+        rows += mine
     ScheduledPrompt.objects.bulk_create(rows)
     return len(rows)
 

@@ -34,6 +34,7 @@ from planner.breaks.timeline import TimelineSettings, timeline_context
 from planner.checkins import selectors as checkin_selectors
 from planner.checkins.selectors import review_for_break
 from planner.delivery import selectors as delivery_selectors
+from planner.letters.selectors import letters_summary
 from planner.models import AVOID_TOPICS, Break, Client
 from planner.onboarding.selectors import invitation_status_for_client
 from planner.schedule.types import ScheduleError
@@ -348,6 +349,7 @@ def break_detail(request: AuthenticatedHttpRequest, break_id: int) -> HttpRespon
             ],
             "can_change": role == "therapist",
             "review": review_for_break(brk=brk) if role == "therapist" else None,
+            "letters": letters_summary(brk) if role == "therapist" else None,
         },
     )
 

@@ -35,6 +35,7 @@ from planner.breaks.timeline import TimelineSettings, timeline_context
 from planner.breaks.views import plan_sections
 from planner.checkins.selectors import review_invitation_for
 from planner.crisis import resources_for_client
+from planner.letters.selectors import inbox_extras
 from planner.me import selectors as me_selectors
 from planner.me import services
 from planner.me.forms import PreferencesForm
@@ -83,6 +84,11 @@ def upcoming_rows(brk: Break, at: datetime) -> list:
     return [r for r in selectors.schedule_for_break(brk) if r.send_at >= at]
 
 
+def _today(client: Client):
+    message = me_selectors.todays_message(client)
+    return inbox_extras(client, [message])[0] if message is not None else None
+
+
 @limited_session_allowed
 @client_required
 def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
@@ -96,7 +102,7 @@ def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
             "client": client,
             "brk": brk,
             "countdown": countdown(brk, tz, at) if brk else None,
-            "today": me_selectors.todays_message(client),
+            "today": _today(client),
             "sections": plan_sections(brk) if brk else [],
             "crisis": resources_for_client(client),
             "calendar_url": CALENDAR_URL,
@@ -114,7 +120,7 @@ def inbox(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
         "planner/me/inbox.html",
         {
             "client": client,
-            "inbox": me_selectors.inbox_for_client(client)[:100],
+            "inbox": inbox_extras(client, list(me_selectors.inbox_for_client(client)[:100])),
             "check_in_url": CHECK_IN_URL,
         },
     )

@@ -29,6 +29,7 @@ from planner.breaks.validation import (
     PLAN_LIST_FIELDS,
     SCHEDULE_FIELDS,
 )
+from planner.letters.services import delete_audio_after_commit, letters_erase
 from planner.models import (
     Break,
     BreakReview,
@@ -37,6 +38,7 @@ from planner.models import (
     Delivery,
     Escalation,
     InboxMessage,
+    Letter,
     ScheduledPrompt,
 )
 
@@ -117,6 +119,18 @@ REVIEW_EXPORT_FIELDS = (
 )
 
 
+LETTER_EXPORT_FIELDS = (
+    "id",
+    "break_obj_id",
+    "text",
+    "arrival",
+    "arrive_on",
+    "arrives_at",
+    "shared",
+    "created_at",
+)
+
+
 def _rename_break_id(row: dict[str, Any]) -> dict[str, Any]:
     if "break_obj_id" in row:
         row["break_id"] = row.pop("break_obj_id")
@@ -165,6 +179,10 @@ def client_export(*, client: Client, actor: Any) -> dict[str, Any]:
         "reviews": rows(
             BreakReview.objects.filter(break_obj__client=client).order_by("submitted_at"),
             REVIEW_EXPORT_FIELDS,
+        ),
+        "letters": rows(
+            Letter.objects.filter(client=client).order_by("created_at", "id"),
+            LETTER_EXPORT_FIELDS,
         ),
     }
     audit.record(actor, "client.exported", client=client)
@@ -215,6 +233,8 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     Delivery.objects.filter(prompt__client=client).update(last_error="")
     InboxMessage.objects.filter(client=client).update(text="")
     CheckIn.objects.filter(client=client).update(note="")
+    # Letters to self go entirely, and so do the recordings of the therapist's notes.
+    delete_audio_after_commit(letters_erase(client=client))
     BreakReview.objects.filter(break_obj__client=client).update(
         what_helped="", what_was_hard="", what_to_change=""
     )

@@ -42,6 +42,7 @@ class World:
     inbox_a: object
     inbox_b: object
     check_in_a: object
+    letter_a: object = None
     tokens: dict = field(default_factory=dict)
 
     def api(self, actor: str) -> APIClient:
@@ -131,6 +132,11 @@ def world(make_user, therapist):
         client=client_a, break_obj=break_a, distress=8, note="CHECKIN-OF-A", need_support_now=True
     )
     CheckInFactory(client=client_b, break_obj=break_b, distress=3, note="CHECKIN-OF-B")
+    from planner.letters import services as letters
+
+    letter_a = letters.letter_create(
+        client=client_a, actor=user_a, text="LETTER-OF-A", arrival="first_weekend"
+    )
     return World(
         users={
             "anonymous": None,
@@ -148,6 +154,7 @@ def world(make_user, therapist):
         inbox_a=inbox_a,
         inbox_b=inbox_b,
         check_in_a=check_in_a,
+        letter_a=letter_a,
     )
 
 

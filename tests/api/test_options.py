@@ -37,6 +37,8 @@ ROUTES = [
     "/me/check-ins/",
     "/me/preferences/",
     "/me/calendar.ics",
+    "/me/letters/",
+    "/me/letters/{letter}/",
     "/me/export/",
     "/me/erase/",
     "/ping/",
@@ -49,6 +51,7 @@ def _url(world, route: str) -> str:
         "break": world.break_a.pk,
         "draft": world.draft_a.pk,
         "inbox": world.inbox_a.pk,
+        "letter": world.letter_a.pk,
     }
     return V + route.format(**ids)
 

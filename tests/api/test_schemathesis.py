@@ -86,6 +86,8 @@ def _own_ids(world, actor: str, path: str) -> dict[str, int]:
         return {"id": world.client_a.pk}
     if path.startswith("/api/v1/me/inbox/"):
         return {"id": world.inbox_a.pk}
+    if path.startswith("/api/v1/me/letters/"):
+        return {"id": world.letter_a.pk}
     if path.endswith("/activate/"):
         return {"id": world.draft_a.pk}
     return {"id": world.break_a.pk}
