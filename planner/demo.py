@@ -13,7 +13,8 @@ from django.utils.timezone import now
 from core.models import Practice, User
 from planner.admin import practice_staff_group
 from planner.breaks import services
-from planner.models import Break, Client, Invitation
+from planner.letters import services as letters
+from planner.models import Break, Client, Invitation, Letter
 from planner.onboarding import services as onboarding
 from planner.schedule.types import Category
 
@@ -98,11 +99,12 @@ def load(*, password: str) -> list[str]:
     # Robin confirmed their country when they joined (as an invitation does).
     services.client_update(client=robin, actor=login, source="demo", country=robin.country)
     demo_break = _demo_break(robin, therapist, colleague)
+    _demo_letters(robin, login)
     invited, link = _demo_invitation(clients[1], therapist)
     return [
         "therapist@example.com / " + password + " (therapist, five clients)",
         "therapist2@example.com / " + password + " (covering clinician of the demo break)",
-        "client@example.com / " + password + " (client, break in progress)",
+        "client@example.com / " + password + " (client, break in progress, two letters)",
         "staff@example.com / " + password + " (practice staff, the admin of this practice)",
         f"demo break id {demo_break.pk}",
         f"{invited.email} is invited, not yet joined: {link}",
@@ -135,6 +137,28 @@ def _demo_invitation(client: Client, therapist: User) -> tuple[Invitation, str]:
         invitation = onboarding.invitation_client_send(client=client, actor=therapist, email=False)
     token = onboarding.invitation_hand_out(invitation=invitation)
     return invitation, onboarding.invitation_url(token)
+
+
+DEMO_LETTERS = [
+    # (text, arrival): written in the session that planned the break
+    (
+        "Dear me, it's the weekend and the flat is quiet. You know this feeling, and you know "
+        "it passes. Text Jamie, walk to the river, and let the day be small.",
+        "first_weekend",
+    ),
+    (
+        "If you're reading this, today is a hard one. You have got through hard days before. "
+        "Breathe out slowly, look at your plan, and call someone on it.",
+        "check_in_high",
+    ),
+]
+
+
+def _demo_letters(client: Client, login: User) -> None:
+    """Robin's letters to self (once: a second load finds them by their text)."""
+    for text, arrival in DEMO_LETTERS:
+        if not Letter.objects.filter(client=client, text=text).exists():
+            letters.letter_create(client=client, actor=login, text=text, arrival=arrival)
 
 
 def _demo_break(client: Client, therapist: User, colleague: User) -> Break:

@@ -12,34 +12,17 @@ import pytest
 import time_machine
 from django.core import mail
 
-from planner.breaks import services as break_services
 from planner.checkins.services import checkin_record
 from planner.delivery import outbox
 from planner.letters import services
 from planner.models import InboxMessage, Letter, ScheduledPrompt
 from planner.schedule.localtime import localize
-from tests.helpers import NOW, draft_break
+from tests.helpers import NOW
 
 pytestmark = pytest.mark.django_db
 
 MARK = "LETTER-MARK-7731: you got through the last one."
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-def live(therapist, client_record):
-    """Robin's holiday: from Friday 4 December 2026 (NOW is Tuesday 1 December) for 14 days."""
-    with time_machine.travel(NOW, tick=False):
-        brk = draft_break(
-            therapist,
-            client_record,
-            starts_at=NOW + timedelta(days=3),
-            ends_at=NOW + timedelta(days=17),
-            return_session_at=NOW + timedelta(days=18),
-            prompt_times=["10:00", "18:00"],
-        )
-        break_services.break_activate(brk=brk, actor=therapist)
-    return brk
 
 
 def deliver_at(moment, django_capture_on_commit_callbacks) -> int:

@@ -13,26 +13,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from planner.breaks import services as break_services
 from planner.models import Break, ScheduledPrompt
 from tests.helpers import NOW, draft_break, error_next_to
+from tests.letters.conftest import NOTE
 
 pytestmark = pytest.mark.django_db
 
-NOTE = "NOTE-MARK-42: I will be back on the 18th, and I'll be thinking of our work."
 MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\x00" * 2000
-
-
-@pytest.fixture
-def live(therapist, client_record):
-    with time_machine.travel(NOW, tick=False):
-        brk = draft_break(
-            therapist,
-            client_record,
-            starts_at=NOW + timedelta(days=3),
-            ends_at=NOW + timedelta(days=17),
-            return_session_at=NOW + timedelta(days=18),
-            therapist_note=NOTE,
-        )
-        break_services.break_activate(brk=brk, actor=therapist)
-    return brk
 
 
 def test_the_note_is_the_first_caring_message_of_the_break(live):
