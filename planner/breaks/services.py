@@ -42,7 +42,7 @@ from planner.breaks.validation import (
     invalid,
     parse_hhmm,
 )
-from planner.letters.services import put_note_first
+from planner.letters.note import put_note_first
 from planner.models import Break, Client, ConsentRecord, PromptTemplate, ScheduledPrompt
 from planner.privacy import consent
 from planner.schedule.engine import (

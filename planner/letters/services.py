@@ -313,48 +313,7 @@ def letters_erase(*, client: Client) -> list[str]:
     return names
 
 
-# --- The therapist's own message ---------------------------------------------------------------
-
-NOTE_SOURCE = "note"
-FIRST_CARING = ("first_contact", "acknowledgement")
-
-
-def note_message_text(brk: Break) -> str:
-    """The note as a message. It names its writer only when the break's therapist wrote the
-    plan (an absence declared by a colleague carries a note the therapist may not have
-    written)."""
-    therapist = brk.therapist
-    name = therapist.first_name or therapist.full_name
-    if brk.created_by_id in (None, therapist.pk) and name:
-        lead = _("A note from %(name)s for your break:") % {"name": name}
-    else:
-        lead = _("A note left for you with your plan:")
-    return f"{lead}\n\n{brk.therapist_note.strip()}"
-
-
-def put_note_first(brk: Break, rows: list[ScheduledPrompt]) -> None:
-    """Give the break's first caring message the therapist's note, once per break.
-
-    ``rows``: the prompts about to be stored for ``brk`` (breaks.services._store_prompts).
-    Nothing happens without a note, without a first caring message in the plan, or when the
-    note already went out."""
-    if not brk.therapist_note.strip():
-        return
-    if brk.pk is not None and (
-        ScheduledPrompt.objects.filter(break_obj=brk, source=NOTE_SOURCE)
-        .filter(status__in=[ScheduledPrompt.Status.SENT, ScheduledPrompt.Status.UNCONFIRMED])
-        .exists()
-    ):
-        return
-    first = min(
-        (r for r in rows if r.category in FIRST_CARING), key=lambda r: r.send_at, default=None
-    )
-    if first is None:
-        return
-    first.text = note_message_text(brk)
-    first.template = None
-    first.source = NOTE_SOURCE
-
+# --- The therapist's recorded note ------------------------------------------------------------
 
 # Audio types Between plays, told by their first bytes (never by the name alone).
 AUDIO_EXTENSIONS = {

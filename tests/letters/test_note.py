@@ -135,3 +135,14 @@ def test_removing_and_erasing_delete_the_file(
     assert files() == []
     live.refresh_from_db()
     assert not live.note_audio and live.note_transcript == ""
+
+
+def test_the_plan_builders_preview_shows_the_note_as_the_first_message(therapist, client_record):
+    from planner.breaks.preview import break_preview
+
+    with time_machine.travel(NOW, tick=False):
+        brk = draft_break(therapist, client_record, therapist_note=NOTE)
+        preview = break_preview(brk)
+    firsts = [p for p in preview if p.planned.category.value == "first_contact"]
+    assert firsts and NOTE in firsts[0].text
+    assert sum(NOTE in p.text for p in preview) == 1
