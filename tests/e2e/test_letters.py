@@ -55,7 +55,7 @@ def test_a_client_writes_a_letter_and_plays_the_therapists_note(
         })"""
     )
     assert 0.4 < duration < 0.6
-    page.get_by_text("Transcript").click()
+    page.get_by_text("Transcript", exact=True).first.click()
     assert page.get_by_text("I'll see you on the date we agreed.").first.is_visible()
 
     page.get_by_role("link", name="Letters", exact=True).click()
