@@ -94,12 +94,9 @@ def break_preview(brk: Break, *, at: datetime | None = None) -> list[PreviewProm
     # The therapist's note is the first caring message, as it will be when stored.
     note = first_caring(planned, lambda p: p.category.value) if brk.therapist_note.strip() else None
     return [
-        PreviewPrompt(
-            p,
-            note_message_text(brk)
-            if p is note
-            else render_planned(texts[p.template_id], context, p, brk),
-        )
+        PreviewPrompt(p, note_message_text(brk), note=True)
+        if p is note
+        else PreviewPrompt(p, render_planned(texts[p.template_id], context, p, brk))
         for p in planned
     ]
 
@@ -108,6 +105,7 @@ def break_preview(brk: Break, *, at: datetime | None = None) -> list[PreviewProm
 class PreviewPrompt:
     planned: PlannedPrompt
     text: str
+    note: bool = False  # the therapist's note in the place of the planned template
 
 
 def _date(value: datetime, brk: Break) -> str:
