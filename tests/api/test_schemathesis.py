@@ -147,6 +147,6 @@ def test_every_other_method_on_every_path_is_never_a_server_error(
 
 def test_every_operation_but_the_one_not_yet_wired_is_fuzzed():
     # 27, clients invite / archive / restore, auth logout / logout-all, absences declared
-    # and absences activate (issue 14)
-    assert len(OPERATIONS) == 34
+    # and absences activate (issue 14); me/letters GET, POST, PATCH, DELETE (issue 18)
+    assert len(OPERATIONS) == 38
     assert {m for _p, _s, methods in OTHER_METHODS for m in methods} == {"OPTIONS", *METHODS}
