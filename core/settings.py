@@ -139,7 +139,33 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Recorded notes (planner.models.audio_storage): the file system under var/ by default, never
+# under a public URL (a view checks who asks); S3-compatible storage through django-storages
+# when AUDIO_S3_BUCKET is set (credentials from boto3's own AWS_* environment variables).
+AUDIO_ROOT = Path(envstr("AUDIO_ROOT", str(VAR_DIR / "audio")))
+AUDIO_MAX_BYTES = envint("AUDIO_MAX_BYTES", 10 * 1024 * 1024)
+AUDIO_S3_BUCKET = envstr("AUDIO_S3_BUCKET", "")
+AUDIO_STORAGE: dict = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AUDIO_S3_BUCKET,
+            "endpoint_url": envstr("AUDIO_S3_ENDPOINT_URL", "") or None,
+            "region_name": envstr("AUDIO_S3_REGION", "") or None,
+            "location": envstr("AUDIO_S3_PREFIX", "audio"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if AUDIO_S3_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(AUDIO_ROOT), "base_url": "/no-public-url/"},
+    }
+)
 STORAGES = {
+    "audio": AUDIO_STORAGE,
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -276,6 +302,7 @@ CELERY_BEAT_SCHEDULE = {
     "breaks-advance": {"task": "planner.breaks_advance", "schedule": 300.0},
     "prune-login-attempts": {"task": "core.prune_login_attempts", "schedule": 86400.0},
     "prune-expired-tokens": {"task": "core.prune_expired_tokens", "schedule": 86400.0},
+    "letters-release": {"task": "planner.letters_release", "schedule": 60.0},
     "escalation-fallback-sweep": {
         "task": "planner.escalation_fallback_sweep",
         "schedule": float(ESCALATION_SWEEP_SECONDS),

@@ -16,7 +16,8 @@ from planner.admin import practice_staff_group
 from planner.breaks import services
 from planner.checklist.services import checklist_update
 from planner.continuity import services as continuity
-from planner.models import Break, Client, Invitation
+from planner.letters import services as letters
+from planner.models import Break, Client, Invitation, Letter
 from planner.onboarding import services as onboarding
 from planner.schedule.types import Category
 from planner.supportmap.services import map_replace
@@ -117,6 +118,7 @@ def load(*, password: str) -> list[str]:
     services.client_set_login(client=alex, user=alex_login, actor=therapist)
     services.client_update(client=alex, actor=alex_login, source="demo", country=alex.country)
     ending = _demo_ending(alex, therapist)
+    _demo_letters(robin, login)
     invited, link = _demo_invitation(clients[1], therapist)
     # Morgan's plan for a sudden absence: Priya contacts the clients, Sam and Alex by phone.
     # Priya sees the call list once staff declare an absence on Morgan's practice page.
@@ -133,7 +135,7 @@ def load(*, password: str) -> list[str]:
     return [
         "therapist@example.com / " + password + " (therapist, five clients)",
         "therapist2@example.com / " + password + " (covering clinician of the demo break)",
-        "client@example.com / " + password + " (client, break in progress)",
+        "client@example.com / " + password + " (client, break in progress, two letters)",
         "staff@example.com / " + password + " (practice staff, the admin of this practice)",
         f"Morgan's continuity plan names Priya: as staff, declare an absence at "
         f"/practice/therapists/{therapist.pk}/absence/, then see the call list as therapist2",
@@ -178,6 +180,28 @@ def _demo_invitation(client: Client, therapist: User) -> tuple[Invitation, str]:
         invitation = onboarding.invitation_client_send(client=client, actor=therapist, email=False)
     token = onboarding.invitation_hand_out(invitation=invitation)
     return invitation, onboarding.invitation_url(token)
+
+
+DEMO_LETTERS = [
+    # (text, arrival): written in the session that planned the break
+    (
+        "Dear me, it's the weekend and the flat is quiet. You know this feeling, and you know "
+        "it passes. Text Jamie, walk to the river, and let the day be small.",
+        "first_weekend",
+    ),
+    (
+        "If you're reading this, today is a hard one. You have got through hard days before. "
+        "Breathe out slowly, look at your plan, and call someone on it.",
+        "check_in_high",
+    ),
+]
+
+
+def _demo_letters(client: Client, login: User) -> None:
+    """Robin's letters to self (once: a second load finds them by their text)."""
+    for text, arrival in DEMO_LETTERS:
+        if not Letter.objects.filter(client=client, text=text).exists():
+            letters.letter_create(client=client, actor=login, text=text, arrival=arrival)
 
 
 def _demo_break(client: Client, therapist: User, colleague: User) -> Break:

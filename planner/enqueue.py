@@ -18,6 +18,7 @@ from core.celery import app
 DISPATCH_SWEEP = "planner.dispatch_sweep"
 DELIVER_BATCH = "planner.deliver_batch"
 BREAKS_ADVANCE = "planner.breaks_advance"
+LETTERS_RELEASE = "planner.letters_release"
 NOTIFY_CHANNEL_OFF = "planner.notify_channel_off"
 NOTIFY_CLIENT_ERASED = "planner.notify_client_erased"
 ESCALATION_NOTIFY = "planner.escalation_notify"

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,18 @@ AVOID_TOPICS = [
     ("body", _("Breathing and body-focused exercises")),
     ("food", _("Prompts that mention food or eating")),
 ]
+
+
+def audio_storage() -> Storage:
+    """Where recorded notes are kept: STORAGES["audio"] (the file system, or S3-compatible
+    storage through django-storages when configured). Never served by a public URL: only
+    through a view that checks who asks (planner/letters/views.py)."""
+    return storages["audio"]
+
+
+def note_audio_path(instance: Break, filename: str) -> str:
+    """A random name: neither the client's nor the original file's name is in the path."""
+    return f"notes/{uuid.uuid4().hex}"
 
 
 class Channel(models.TextChoices):
@@ -250,6 +263,12 @@ class Break(models.Model):
     environment_safety = models.JSONField(default=list, blank=True)
     reasons_for_hope = models.JSONField(default=list, blank=True)
     therapist_note = models.TextField(blank=True)
+    # A short recording of the note (optional), its sniffed type and its transcript.
+    note_audio = models.FileField(
+        upload_to=note_audio_path, storage=audio_storage, blank=True, max_length=200
+    )
+    note_audio_type = models.CharField(max_length=32, blank=True)
+    note_transcript = models.TextField(blank=True, max_length=4000)
     # An ending: booked booster sessions after the last one (ISO 8601 datetimes, UTC).
     booster_sessions = models.JSONField(default=list, blank=True)
     # An ending: the relapse-prevention blueprint built in the last sessions (planner/ending):
@@ -396,6 +415,12 @@ class ScheduledPrompt(models.Model):
     )
     category = models.CharField(max_length=32, choices=[(c.value, c.value) for c in Category])
     text = models.TextField()
+    # Not from the library: the therapist's own note ("note") or a letter to self ("letter",
+    # whose words stay in the Letter row: ``text`` holds only a neutral line).
+    source = models.CharField(max_length=8, blank=True, default="")
+    letter = models.ForeignKey(
+        "Letter", null=True, blank=True, on_delete=models.SET_NULL, related_name="prompts"
+    )
     send_at = models.DateTimeField()
     valid_until = models.DateTimeField()
     plan_version = models.PositiveIntegerField(default=1)
@@ -489,6 +514,42 @@ class ChannelCircuit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.consecutive_failures} failures"
+
+
+class Letter(models.Model):
+    """A letter the client writes to themselves, to arrive during a break.
+
+    The client's alone: its text is shown to nobody else unless ``shared``, and never
+    copied into a prompt, an inbox message or a log (those hold a neutral line and ids).
+    """
+
+    class Arrival(models.TextChoices):
+        DATE = "date", _("On a date I choose")
+        FIRST_WEEKEND = "first_weekend", _("On the first weekend of the break")
+        CHECK_IN_HIGH = "check_in_high", _("When a check-in is high")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="letters")
+    break_obj = models.ForeignKey(
+        Break, on_delete=models.CASCADE, related_name="letters", db_column="break_id"
+    )
+    text = models.TextField(max_length=4000)
+    arrival = models.CharField(max_length=16, choices=Arrival.choices)
+    arrive_on = models.DateField(null=True, blank=True)  # a local date, for "date"
+    # When it is due (UTC): set from the date or the weekend, or by a high check-in.
+    arrives_at = models.DateTimeField(null=True, blank=True)
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["client", "created_at"]),
+            models.Index(fields=["arrives_at"], name="letter_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Letter {self.pk}"
 
 
 class InboxMessage(models.Model):

@@ -19,6 +19,7 @@ from planner.breaks import services as break_services
 from planner.checkins import services as checkin_services
 from planner.continuity import services as continuity_services
 from planner.delivery import notify, outbox, pipeline
+from planner.letters import services as letter_services
 from planner.onboarding import services as onboarding_services
 from planner.privacy import services as privacy_services
 
@@ -33,6 +34,12 @@ def dispatch_sweep() -> int:
 def breaks_advance() -> tuple[int, int]:
     """Scheduled breaks that started become active; finished ones become completed."""
     return break_services.breaks_advance()
+
+
+@shared_task(name=enqueue.LETTERS_RELEASE, time_limit=120, soft_time_limit=100)
+def letters_release() -> int:
+    """Letters to self that are due go into the outbox (beat runs this every minute)."""
+    return letter_services.letters_release()
 
 
 # The hard limit stays under the default claim lease (DISPATCH_LEASE_SECONDS=300), so a live

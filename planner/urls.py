@@ -12,6 +12,7 @@ from planner.checklist import views as checklist_views
 from planner.continuity import views as continuity_views
 from planner.delivery import views as link_views
 from planner.ending import views as ending_views
+from planner.letters import views as letter_views
 from planner.me import views as views_client
 from planner.onboarding import views as onboarding_views
 from planner.ops import views as ops_views
@@ -145,6 +146,9 @@ urlpatterns = [
         views_therapist.break_deliveries,
         name="break-deliveries",
     ),
+    # The therapist's recorded note (before the actions: "note" is not one)
+    path("breaks/<id:break_id>/note/", letter_views.note_audio_edit, name="break-note"),
+    path("breaks/<id:break_id>/note/audio/", letter_views.note_audio, name="break-note-audio"),
     path(
         "breaks/<id:break_id>/checklist/",
         checklist_views.break_checklist,
@@ -190,4 +194,8 @@ urlpatterns = [
     path("me/plan/print/", views_client.plan_print, name="plan-print"),
     path("me/follow-ups/", ending_views.follow_ups, name="follow-ups"),
     path("me/support-map/", map_views.my_map, name="my-support-map"),
+    # Letters to self
+    path("me/letters/", letter_views.letters, name="letters"),
+    path("me/letters/<id:letter_id>/", letter_views.letter_edit, name="letter"),
+    path("me/letters/<id:letter_id>/delete/", letter_views.letter_delete, name="letter-delete"),
 ]

@@ -137,6 +137,13 @@ def client_with_history(therapist, make_user, a_client):
     )
     EscalationFactory(check_in=check_in, client=a_client, acknowledge_by=NOW + timedelta(hours=2))
     BreakReviewFactory(break_obj=brk, what_helped="The river walks.")
+    from planner.letters import services as letters
+
+    with time_machine.travel(NOW, tick=False):
+        letters.letter_create(
+            client=a_client, actor=login, text="Dear me: the river is still there.", arrival="date",
+            arrive_on=(NOW + timedelta(days=12)).date(),
+        )  # fmt: skip
     return a_client
 
 

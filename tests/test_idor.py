@@ -27,6 +27,7 @@ from planner.models import (
     ContinuityPlan,
     Escalation,
     InboxMessage,
+    Letter,
     PromptFeedback,
     PushSubscription,
     ScheduledPrompt,
@@ -50,6 +51,7 @@ ID_KINDS = {
     "therapist": "therapist",
     "push-subscriptions/<": "push_subscription",
     "subscription": "push_subscription",
+    "letter": "letter",
 }
 BREAK_ACTIONS = ["activate", "cancel", "pause", "resume", "check-ins", "deliveries", "edit"]
 # The actions of the staff pages about a therapist (hand over, an absence) go through it too.
@@ -71,6 +73,7 @@ def robins_ids(robin: Client) -> dict[str, int]:
             endpoint="https://fcm.googleapis.com/fcm/send/robins-phone",
             defaults={"p256dh": "key", "auth": "secret"},
         )[0].pk,
+        "letter": Letter.objects.get(client=robin).pk,
     }
 
 
@@ -90,6 +93,7 @@ def snapshot(robin: Client) -> tuple:
         tuple(PushSubscription.objects.filter(client=robin).values_list()),
         tuple(SupportItem.objects.filter(client=robin).values_list()),
         tuple(PromptFeedback.objects.filter(client=robin).values_list()),
+        tuple(Letter.objects.filter(client=robin).values_list()),
     )
 
 

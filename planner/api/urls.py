@@ -3,7 +3,7 @@
 from django.urls import path
 
 import core.converters  # noqa: F401  (registers the <id:...> path converter)
-from planner.api import privacy, push, views
+from planner.api import letters, privacy, push, views
 
 app_name = "api"
 
@@ -57,6 +57,7 @@ urlpatterns = [
     path("me/preferences/", views.MePreferencesView.as_view(), name="me-preferences"),
     path("me/follow-ups/", views.MeFollowUpsView.as_view(), name="me-follow-ups"),
     path("me/calendar.ics", views.MeCalendarView.as_view(), name="me-calendar"),
+    *letters.urlpatterns,  # me/letters/, me/letters/<id>/
     *privacy.urlpatterns,  # me/export/, me/erase/
     *push.urlpatterns,  # push/vapid-public-key/, me/push-subscriptions/
     path("ping/", views.PingView.as_view(), name="ping"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from planner.breaks.prompts import library_for
 from planner.breaks.validation import parse_hhmm
+from planner.letters.note import first_caring, note_message_text
 from planner.models import Break
 from planner.schedule.engine import plan_schedule
 from planner.schedule.text import render
@@ -106,8 +107,13 @@ def break_preview(brk: Break, *, at: datetime | None = None) -> list[PreviewProm
     texts = {spec.id: spec.text for spec in library}
     planned = plan_schedule(plan_settings(brk, at=at), library)
     context = message_context(brk)
+    # The therapist's note is the first caring message, as it will be when stored.
+    note = first_caring(planned, lambda p: p.category.value) if brk.therapist_note.strip() else None
     return [
-        PreviewPrompt(p, render_planned(texts[p.template_id], context, p, brk)) for p in planned
+        PreviewPrompt(p, note_message_text(brk), note=True)
+        if p is note
+        else PreviewPrompt(p, render_planned(texts[p.template_id], context, p, brk))
+        for p in planned
     ]
 
 
@@ -115,6 +121,7 @@ def break_preview(brk: Break, *, at: datetime | None = None) -> list[PreviewProm
 class PreviewPrompt:
     planned: PlannedPrompt
     text: str
+    note: bool = False  # the therapist's note in the place of the planned template
 
 
 def _date(value: datetime, brk: Break) -> str:

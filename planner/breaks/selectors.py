@@ -383,7 +383,7 @@ def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[Schedu
                 p.planned.local_send_at,
                 "preview",
                 p.text,
-                template=p.planned.template_id,
+                template="" if p.note else p.planned.template_id,
             )
             for p in break_preview(brk, at=at)
         ]

@@ -43,6 +43,7 @@ from planner.breaks.validation import (
     parse_hhmm,
 )
 from planner.ending.blueprint import BLUEPRINT_FIELDS
+from planner.letters.note import put_note_first
 from planner.models import Break, Client, ConsentRecord, PromptTemplate, ScheduledPrompt
 from planner.privacy import consent
 from planner.schedule.engine import (
@@ -550,12 +551,20 @@ def reschedule(brk: Break, *, at: datetime | None = None) -> int:
     Unclaimed prompts are deleted and planned again; a prompt already claimed by a worker
     keeps its row but carries the old ``plan_version``, so the worker skips it as
     superseded rather than sending stale text.
+
+    A letter the client wrote to themselves is not part of the plan: its prompt, once
+    released, stays and carries the new version (the plan's edit changes nothing in it).
     """
     at = at or current_time()
     brk.plan_version += 1
     brk.save(update_fields=["plan_version"])
-    brk.prompts.filter(status=ScheduledPrompt.Status.PENDING, attempts=0).delete()
-    brk.prompts.filter(status=ScheduledPrompt.Status.PENDING).update(
+    unsent = brk.prompts.filter(
+        status__in=[ScheduledPrompt.Status.PENDING, ScheduledPrompt.Status.CLAIMED]
+    )
+    unsent.filter(letter__isnull=False).update(plan_version=brk.plan_version)
+    planned = brk.prompts.filter(status=ScheduledPrompt.Status.PENDING, letter__isnull=True)
+    planned.filter(attempts=0).delete()
+    planned.update(
         status=ScheduledPrompt.Status.SKIPPED,
         skip_reason=ScheduledPrompt.SkipReason.SUPERSEDED,
         finished_at=at,
@@ -582,13 +591,14 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
             brk, at=at, delivered=delivered.get(brk.pk, ()), learned=learned.get(brk.pk)
         )
         line = None
+        mine: list[ScheduledPrompt] = []
         for planned in plan_schedule(settings, library):
             text = render_planned(texts[planned.template_id], context, planned, brk)
             if planned.lean:
                 # After a high check-in: the crisis line, and that Between is not one.
                 line = crisis_line(brk.client) if line is None else line
                 text = f"{text}\n\n{line}"
-            rows.append(
+            mine.append(
                 ScheduledPrompt(
                     break_obj=brk,
                     client_id=brk.client_id,
@@ -601,6 +611,8 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
                     plan_version=brk.plan_version,
                 )
             )
+        put_note_first(brk, mine)  # the therapist's note is the first caring message
+        rows += mine
     ScheduledPrompt.objects.bulk_create(rows)
     return len(rows)
 

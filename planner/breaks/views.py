@@ -37,6 +37,7 @@ from planner.checklist.forms import ChecklistForm
 from planner.checklist.selectors import WITH_A_CHECKLIST, reminders_for_therapist
 from planner.delivery import selectors as delivery_selectors
 from planner.ending.selectors import blueprint_for
+from planner.letters.selectors import letters_summary
 from planner.models import AVOID_TOPICS, Break, Client
 from planner.onboarding.selectors import invitation_status_for_client
 from planner.schedule.types import ScheduleError
@@ -372,6 +373,7 @@ def break_page(
             "helped": helped_during(brk),
             "added": added_after(brk),
             "map_url": reverse("client-support-map", args=[brk.client_id]),
+            "letters": letters_summary(brk) if role == "therapist" else None,
         },
     )
 

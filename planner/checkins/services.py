@@ -43,6 +43,7 @@ from planner.checkins.selectors import (
 )
 from planner.crisis import resources_for_client
 from planner.delivery import links, notify
+from planner.letters import services as letters
 from planner.models import AuditEvent, Break, BreakReview, CheckIn, Client, Escalation
 from planner.supportmap.selectors import is_high
 from planner.supportmap.services import map_add, replan_client
@@ -166,6 +167,8 @@ def checkin_record(
         _lean_after(brk, check_in, client, now)
         threshold = brk.distress_threshold if brk else DEFAULT_DISTRESS_THRESHOLD
         support_shown = need_support_now or distress >= threshold
+        if brk is not None and distress >= threshold:
+            letters.letters_on_high_check_in(brk=brk, now=now)  # "when a check-in is high"
         # The crisis lines are on every answer; after a high score or a request, first.
         crisis = resources_for_client(client)
         result = CheckInResult(

@@ -615,7 +615,8 @@ def build_message(send: _Send) -> OutboundMessage:
         prompt_id=prompt.pk,
         delivery_id=send.delivery_id,
         category=prompt.category,
-        full_text=prompt.text,
+        # A letter to self: its words live only in the Letter row (the prompt holds a line).
+        full_text=prompt.letter.text if prompt.letter_id and prompt.letter else prompt.text,
         neutral_text=NEUTRAL_TEXT,
         link=links.make_url("inbox", "/l/inbox/", user_id=client.user_id),
         message_id=message_id_for(send),

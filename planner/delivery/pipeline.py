@@ -129,6 +129,7 @@ class _PromptRow:
     last_error: str = ""
     sent_at: datetime | None = None
     finished_at: datetime | None = None
+    letter_id: int | None = None  # a letter's prompt never takes this path (see _SELECT)
 
 
 @dataclass(slots=True)
@@ -148,6 +149,7 @@ SELECT p.id, p.client_id, p.break_id, p.category, p.text, p.plan_version, p.vali
        b.status, b.paused_at, b.plan_version, b.timezone, b.quiet_hours_start,
        b.quiet_hours_end,
        EXISTS (SELECT 1 FROM planner_delivery d WHERE d.prompt_id = p.id)
+         OR p.letter_id IS NOT NULL
 FROM planner_scheduledprompt p
 JOIN planner_break b ON b.id = p.break_id
 JOIN planner_client c ON c.id = p.client_id
@@ -155,6 +157,8 @@ WHERE p.id = ANY(%s) AND p.status || '' = %s AND p.claim_token = %s
 ORDER BY p.send_at, p.id
 FOR UPDATE OF p
 """
+# (The last column sends a prompt to the general path: it has deliveries already (a retry, a
+# duplicated task), or it brings a letter to self, whose words only outbox.build_message reads.)
 # (`status || ''`: the rows are found by primary key, never by a status index, whose
 # statistics lag far behind during a peak; see outbox._mark_attempting_many. Measured: the
 # break's status index chosen, estimated at 5 rows, scanning every live break per sub-batch.)

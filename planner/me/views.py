@@ -36,6 +36,7 @@ from planner.breaks.views import plan_sections
 from planner.checkins.selectors import review_invitation_for
 from planner.crisis import resources_for_client
 from planner.ending.selectors import blueprint_for
+from planner.letters.selectors import inbox_extras
 from planner.me import selectors as me_selectors
 from planner.me import services
 from planner.me.forms import PreferencesForm
@@ -95,13 +96,18 @@ def _support_map(client: Client, *, id_prefix: str = "map") -> dict | None:
     return map_context(items_for(client), centre=_("You"), id_prefix=id_prefix)
 
 
+def _today(client: Client):
+    message = me_selectors.todays_message(client)
+    return inbox_extras(client, [message])[0] if message is not None else None
+
+
 @limited_session_allowed
 @client_required
 def my_break(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
     at = current_time()
     brk = selectors.live_break_for_client(client, at=at)
     tz = ZoneInfo(client.timezone)
-    today = me_selectors.todays_message(client)
+    today = _today(client)
     response = render(
         request,
         "planner/me/my_break.html",
@@ -132,7 +138,7 @@ def inbox(request: AuthenticatedHttpRequest, client: Client) -> HttpResponse:
         "planner/me/inbox.html",
         {
             "client": client,
-            "inbox": me_selectors.inbox_with_feedback(client)[:100],
+            "inbox": inbox_extras(client, list(me_selectors.inbox_with_feedback(client)[:100])),
             "check_in_url": CHECK_IN_URL,
         },
     )

@@ -30,6 +30,7 @@ from planner.breaks.validation import (
     SCHEDULE_FIELDS,
 )
 from planner.ending.blueprint import BLUEPRINT_LIST_FIELDS, COME_BACK
+from planner.letters.services import delete_audio_after_commit, letters_erase
 from planner.models import (
     Break,
     BreakReview,
@@ -39,6 +40,7 @@ from planner.models import (
     Delivery,
     Escalation,
     InboxMessage,
+    Letter,
     PromptFeedback,
     ScheduledPrompt,
     SupportItem,
@@ -128,6 +130,18 @@ REVIEW_EXPORT_FIELDS = (
 )
 
 
+LETTER_EXPORT_FIELDS = (
+    "id",
+    "break_obj_id",
+    "text",
+    "arrival",
+    "arrive_on",
+    "arrives_at",
+    "shared",
+    "created_at",
+)
+
+
 def _rename_break_id(row: dict[str, Any]) -> dict[str, Any]:
     if "break_obj_id" in row:
         row["break_id"] = row.pop("break_obj_id")
@@ -207,6 +221,10 @@ def client_export(*, client: Client, actor: Any) -> dict[str, Any]:
             .select_related("template")
             .order_by("recorded_at", "id")
         ],
+        "letters": rows(
+            Letter.objects.filter(client=client).order_by("created_at", "id"),
+            LETTER_EXPORT_FIELDS,
+        ),
     }
     audit.record(actor, "client.exported", client=client)
     return data
@@ -261,6 +279,8 @@ def client_erase(*, client: Client, actor: Any, at: datetime | None = None) -> N
     ContinuityCall.objects.filter(client=client).update(note="")
     # The support map names people and places: it goes; the feedback holds no words of theirs.
     SupportItem.objects.filter(client=client).delete()
+    # Letters to self go entirely, and so do the recordings of the therapist's notes.
+    delete_audio_after_commit(letters_erase(client=client))
     BreakReview.objects.filter(break_obj__client=client).update(
         what_helped="", what_was_hard="", what_to_change=""
     )

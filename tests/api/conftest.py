@@ -42,6 +42,7 @@ class World:
     inbox_a: object
     inbox_b: object
     check_in_a: object
+    letter_a: object = None
     tokens: dict = field(default_factory=dict)
     push_a: object = None  # a device of client A's (push subscription)
 
@@ -137,6 +138,11 @@ def world(make_user, therapist):
     push_a = PushSubscription.objects.create(
         client=client_a, endpoint="https://fcm.googleapis.com/fcm/send/A", p256dh="k", auth="a"
     )
+    from planner.letters import services as letters
+
+    letter_a = letters.letter_create(
+        client=client_a, actor=user_a, text="LETTER-OF-A", arrival="first_weekend"
+    )
     return World(
         push_a=push_a,
         users={
@@ -155,6 +161,7 @@ def world(make_user, therapist):
         inbox_a=inbox_a,
         inbox_b=inbox_b,
         check_in_a=check_in_a,
+        letter_a=letter_a,
     )
 
 

@@ -41,6 +41,8 @@ ROUTES = [
     "/me/preferences/",
     "/me/follow-ups/",
     "/me/calendar.ics",
+    "/me/letters/",
+    "/me/letters/{letter}/",
     "/me/export/",
     "/me/erase/",
     "/push/vapid-public-key/",
@@ -57,6 +59,7 @@ def _url(world, route: str) -> str:
         "draft": world.draft_a.pk,
         "inbox": world.inbox_a.pk,
         "push": world.push_a.pk,
+        "letter": world.letter_a.pk,
     }
     return V + route.format(**ids)
 

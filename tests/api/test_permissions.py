@@ -17,14 +17,14 @@ import pytest
 
 from tests.api.conftest import ACTORS
 
-MARKERS_A = {"NOTE-OF-A", "WARN-OF-A", "Alphason", "INBOX-OF-A", "CHECKIN-OF-A"}
+MARKERS_A = {"NOTE-OF-A", "WARN-OF-A", "Alphason", "INBOX-OF-A", "CHECKIN-OF-A", "LETTER-OF-A"}
 MARKERS_B = {"NOTE-OF-B", "WARN-OF-B", "Betason", "INBOX-OF-B", "CHECKIN-OF-B"}
 # What each actor must never see, in any answer.
 FORBIDDEN = {
     "anonymous": MARKERS_A | MARKERS_B,
     "client_a": MARKERS_B,
     "client_b": MARKERS_A,
-    "therapist_a": MARKERS_B,
+    "therapist_a": MARKERS_B | {"LETTER-OF-A"},  # a letter to self is the client's alone
     "therapist_b": MARKERS_A,
     # Shared with the covering clinician: the client's first name and check-ins that asked
     # for support. Not shared: the note, warning signs, surname, inbox.
@@ -120,6 +120,13 @@ MATRIX = [
     # Neither client's break is an ending: nothing to answer for (404).
     ("post", lambda w: f"{V}/me/follow-ups/", lambda w: {"granted": True},
      (401, 404, 404, 403, 403, 403)),
+    ("get", lambda w: f"{V}/me/letters/", None, (401, 200, 200, 403, 403, 403)),
+    ("post", lambda w: f"{V}/me/letters/", lambda w: {"text": "x", "arrival": "first_weekend"},
+     (401, 201, 201, 403, 403, 403)),
+    ("patch", lambda w: f"{V}/me/letters/{w.letter_a.pk}/", lambda w: {"shared": True},
+     (401, 200, 404, 403, 403, 403)),
+    ("delete", lambda w: f"{V}/me/letters/{w.letter_a.pk}/", None,
+     (401, 204, 404, 403, 403, 403)),
     ("get", lambda w: f"{V}/me/export/", None, (401, 200, 200, 403, 403, 403)),
     ("post", lambda w: f"{V}/me/erase/", lambda w: {"confirm": "DELETE", "password": "wrong"},
      (401, 400, 400, 403, 403, 403)),

@@ -88,6 +88,8 @@ def _own_ids(world, actor: str, path: str) -> dict[str, int]:
         return {"id": world.inbox_a.pk}
     if path.startswith("/api/v1/me/push-subscriptions/"):
         return {"id": world.push_a.pk}
+    if path.startswith("/api/v1/me/letters/"):
+        return {"id": world.letter_a.pk}
     if path.endswith("/activate/"):
         return {"id": world.draft_a.pk}
     return {"id": world.break_a.pk}
@@ -149,6 +151,6 @@ def test_every_operation_but_the_one_not_yet_wired_is_fuzzed():
     # 27, clients invite / archive / restore, auth logout / logout-all, absences declared
     # and absences activate (issue 14); me/follow-ups (issue 19); the VAPID key and the push
     # devices' GET, POST and DELETE (issue 17); the support map (GET, PUT for the client and
-    # for the therapist) and inbox feedback (issue 18)
-    assert len(OPERATIONS) == 44
+    # for the therapist), inbox feedback and me/letters GET, POST, PATCH, DELETE (issue 18)
+    assert len(OPERATIONS) == 48
     assert {m for _p, _s, methods in OTHER_METHODS for m in methods} == {"OPTIONS", *METHODS}

@@ -92,7 +92,11 @@ def test_every_prompt_names_its_library_template(world):
     keys = set(PromptTemplate.objects.values_list("key", flat=True))
     for brk in (world.draft_a, world.break_a):  # a preview, and the stored schedule
         rows = api.get(f"{V}/breaks/{brk.pk}/prompts/").json()["results"]
-        assert rows and all(row["template"] in keys for row in rows), brk.status
+        # The therapist's note (NOTE-OF-A) is the therapist's own words, from no template.
+        notes = [row for row in rows if "NOTE-OF-A" in row["text"]]
+        assert len(notes) == 1 and notes[0]["template"] == "", brk.status
+        library = [row for row in rows if row not in notes]
+        assert library and all(row["template"] in keys for row in library), brk.status
 
 
 def test_the_client_chooses_how_many_prompts_and_their_breaks_follow(world):
