@@ -454,10 +454,6 @@ def upcoming_notice_warnings(
 # whatever the number of rows, so the API has no N+1.
 
 
-def api_breaks_for_therapist(therapist: User) -> QuerySet[Break]:
-    return breaks_for_therapist(therapist).select_related("client", "covering_user")
-
-
 def api_breaks_for_client(client: Client) -> QuerySet[Break]:
     return breaks_for_client(client).select_related("client", "covering_user")
 
