@@ -19,7 +19,15 @@ from planner.breaks.validation import parse_hhmm
 from planner.models import Break
 from planner.schedule.engine import plan_schedule
 from planner.schedule.text import render
-from planner.schedule.types import Amount, Category, Delivered, Kind, PlannedPrompt, PlanSettings
+from planner.schedule.types import (
+    Amount,
+    Category,
+    Delivered,
+    Kind,
+    PlannedPrompt,
+    PlanSettings,
+    TemplateSpec,
+)
 
 SESSIONS_PLAN_TEXT: dict[str, Any] = {
     Break.SessionsPlan.CANCELLED_PRACTICE: gettext_lazy(
@@ -83,10 +91,14 @@ def plan_settings(
     )
 
 
-def break_preview(brk: Break, *, at: datetime | None = None) -> list[PreviewPrompt]:
-    """The schedule a draft would get, with text, without writing anything."""
+def break_preview(
+    brk: Break, *, at: datetime | None = None, library: list[TemplateSpec] | None = None
+) -> list[PreviewPrompt]:
+    """The schedule a draft would get, with text, without writing anything (``library``:
+    the practice's, when the caller has it already)."""
     at = at or current_time()
-    library = library_for(brk.therapist.practice)
+    if library is None:
+        library = library_for(brk.therapist.practice)
     texts = {spec.id: spec.text for spec in library}
     planned = plan_schedule(plan_settings(brk, at=at), library)
     context = message_context(brk)
