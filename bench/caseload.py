@@ -113,8 +113,8 @@ def run(sizes: list[int], *, write: bool = True) -> list[dict]:
             f"Activation of {big['clients']} clients: {big['activate_s'] * 1000:.0f} ms "
             f"(target under 1 s: {'met' if big['activate_s'] < 1 else 'missed'}). "
             "Wall time includes the database's work (COPY, indexes, the commit); the "
-            "Python column is this process's CPU time, which other load on the machine "
-            "does not inflate."
+            "Python column is this process's CPU time (other load inflates it less, "
+            "but not zero)."
         )
         lines.append("")
         lines.append(
