@@ -1,5 +1,13 @@
-"""The API's rate limits: counted per caller address, and failing open while the cache is down.
+"""The API's rate limits: one cache round trip a request, counted per caller address, and
+failing open while the cache is down.
 
+* One round trip. DRF's throttles keep a list of timestamps per caller: a GET and a SET, two
+  Redis round trips on every request. These count in two fixed windows instead (the current
+  one and the one before, weighted by how much of it still lies inside the sliding window:
+  the usual "sliding window counter"), which Redis reads, checks and increments in one Lua
+  script: one round trip, atomic across workers. A refused request is not counted, so a
+  caller who waits ``Retry-After`` seconds gets through. With another cache (the embedded
+  default, tests) the same arithmetic runs through ``get_many`` and ``set``.
 * Per address. DRF's own throttles identify an anonymous caller by the whole
   ``X-Forwarded-For`` header when ``NUM_PROXIES`` is unset, and a client writes that header as
   it likes: a new value per request is a new bucket. These use the one rule of the login
@@ -15,10 +23,13 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from typing import Any
 
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 from rest_framework import throttling
 
@@ -29,6 +40,21 @@ logger = logging.getLogger("between.api")
 LOG_EVERY_SECONDS = 60.0
 _last_logged = 0.0
 _lock = threading.Lock()
+
+# KEYS: this window's counter, the previous window's. ARGV: the limit, the previous window's
+# weight, the counter's lifetime. Answers {allowed, this window's count, previous count}.
+CHECK_AND_COUNT = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
+if previous * tonumber(ARGV[2]) + current + 1 > tonumber(ARGV[1]) then
+  return {0, current, previous}
+end
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return {1, current + 1, previous}
+"""
+
+_scripts: dict[int, Any] = {}
 
 
 def _log_unavailable(throttle: object, error: Exception) -> None:
@@ -44,28 +70,100 @@ def _log_unavailable(throttle: object, error: Exception) -> None:
     )
 
 
-class BetweenThrottle:
-    """Mixed into a DRF rate throttle: the caller's address by the lockout's rule, and a cache
-    error lets the request through."""
+def seconds_to_wait(
+    *, limit: int, duration: float, elapsed: float, current: int, previous: int
+) -> float:
+    """How long until one more request fits: the previous window's weight falls as time
+    passes, and at the next window this one becomes the previous."""
+    room = limit - 1 - current
+    if room >= 0 and previous > 0:  # later in this window
+        return max(0.0, (1 - room / previous) * duration - elapsed)
+    if current <= 0:
+        return duration - elapsed
+    # In the next window, this window's count weighs (1 - fraction) and must leave room.
+    fraction = max(0.0, 1 - (limit - 1) / current)
+    return duration - elapsed + fraction * duration
+
+
+class BetweenThrottle(throttling.SimpleRateThrottle):
+    """A DRF rate throttle (the same rates, scopes and cache keys), counted in one round trip;
+    the caller's address by the lockout's rule; a cache error lets the request through."""
 
     def get_ident(self, request: Any) -> str:
         return client_ip(request) or "unknown"
 
     def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
         try:
-            return super().allow_request(request, view)  # type: ignore[misc]
+            return self._check_and_count(self.key)
         except (RedisError, OSError) as error:
             _log_unavailable(self, error)
             return True
 
+    def _check_and_count(self, key: str) -> bool:
+        limit = int(self.num_requests)  # type: ignore[attr-defined]  # set by DRF's __init__
+        duration = int(self.duration)  # type: ignore[attr-defined]
+        now = self.timer()
+        window = math.floor(now / duration)
+        elapsed = now - window * duration
+        weight = 1 - elapsed / duration
+        keys = [f"{key}:{window}", f"{key}:{window - 1}"]
+        if isinstance(self.cache, RedisCache):
+            allowed, current, previous = self._redis(keys, limit, weight, 2 * duration)
+        else:
+            allowed, current, previous = self._generic(keys, limit, weight, 2 * duration)
+        if not allowed:
+            self._wait = seconds_to_wait(
+                limit=limit,
+                duration=duration,
+                elapsed=elapsed,
+                current=current,
+                previous=previous,
+            )
+        return bool(allowed)
 
-class AnonRateThrottle(BetweenThrottle, throttling.AnonRateThrottle):
+    def _redis(self, keys: list[str], limit: int, weight: float, ttl: int) -> tuple[int, int, int]:
+        cache = self.cache
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(CHECK_AND_COUNT)
+        made = [cache.make_key(k) for k in keys]
+        allowed, current, previous = script(keys=made, args=[limit, repr(weight), ttl])
+        return int(allowed), int(current), int(previous)
+
+    def _generic(
+        self, keys: list[str], limit: int, weight: float, ttl: int
+    ) -> tuple[int, int, int]:
+        found = self.cache.get_many(keys)
+        current, previous = int(found.get(keys[0], 0)), int(found.get(keys[1], 0))
+        if previous * weight + current + 1 > limit:
+            return 0, current, previous
+        self.cache.set(keys[0], current + 1, ttl)
+        return 1, current + 1, previous
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)
+
+
+# DRF's SimpleRateThrottle holds a proxy of the default cache; these take the cache itself
+# (per request, so the settings' cache of the moment), to know whether it is Redis.
+BetweenThrottle.cache = property(lambda self: caches["default"])  # type: ignore[assignment]
+
+
+# DRF's class first: ScopedRateThrottle.allow_request finds the view's scope, then calls
+# BetweenThrottle's.
+class AnonRateThrottle(throttling.AnonRateThrottle, BetweenThrottle):
     pass
 
 
-class UserRateThrottle(BetweenThrottle, throttling.UserRateThrottle):
+class UserRateThrottle(throttling.UserRateThrottle, BetweenThrottle):
     pass
 
 
-class ScopedRateThrottle(BetweenThrottle, throttling.ScopedRateThrottle):
+class ScopedRateThrottle(throttling.ScopedRateThrottle, BetweenThrottle):
     pass

@@ -34,7 +34,7 @@ from core.models import User
 from core.tokens import issue_token, revoke_tokens
 from planner.api import serializers as s
 from planner.api.authentication import TokenWithProfileAuthentication
-from planner.api.pagination import InboxCursorPagination, PagePagination
+from planner.api.pagination import CountedPagePagination, InboxCursorPagination, PagePagination
 from planner.api.permissions import CanDeclareAbsence, IsClient, IsTherapist
 from planner.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from planner.breaks import selectors, services
@@ -366,17 +366,26 @@ class BreakListView(BaseView):
     filterset_class = BreakFilter
     serializer_class = s.BreakWriteSerializer
 
+    pagination_class = CountedPagePagination
+
     def get_queryset(self) -> QuerySet[Break]:
-        return selectors.api_breaks_for_therapist(cast(User, self.request.user))
+        return selectors.breaks_for_therapist(cast(User, self.request.user))
 
     @extend_schema(
         operation_id="breaks_list",
-        responses={200: s.BreakSerializer(many=True), **errors(400, 401, 403, 404, 429)},
+        responses={200: s.BreakSummarySerializer(many=True), **errors(400, 401, 403, 404, 429)},
+        description="Summaries (no plan: the plan is on GET /breaks/{id}/), newest start "
+        "first; one query a page, the count included.",
         tags=["breaks"],
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        return self.paginated(queryset, s.BreakSerializer)
+        queryset = self.get_queryset()
+        # django-filter builds a form per request; without a filter there is nothing to check.
+        if BreakFilter.base_filters.keys() & request.query_params.keys():
+            queryset = self.filter_queryset(queryset)
+        rows = queryset.values(*s.BREAK_SUMMARY_COLUMNS)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.break_summaries(page))
 
     @extend_schema(
         operation_id="breaks_create",

@@ -20,7 +20,15 @@ from planner.letters.note import first_caring, note_message_text
 from planner.models import Break
 from planner.schedule.engine import plan_schedule
 from planner.schedule.text import render
-from planner.schedule.types import Amount, Category, Delivered, Kind, PlannedPrompt, PlanSettings
+from planner.schedule.types import (
+    Amount,
+    Category,
+    Delivered,
+    Kind,
+    PlannedPrompt,
+    PlanSettings,
+    TemplateSpec,
+)
 from planner.supportmap.selectors import Learned, learned_for
 
 SESSIONS_PLAN_TEXT: dict[str, Any] = {
@@ -100,12 +108,21 @@ def plan_settings(
     )
 
 
-def break_preview(brk: Break, *, at: datetime | None = None) -> list[PreviewPrompt]:
-    """The schedule a draft would get, with text, without writing anything."""
+def break_preview(
+    brk: Break,
+    *,
+    at: datetime | None = None,
+    library: list[TemplateSpec] | None = None,
+    learned: Learned | None = None,
+) -> list[PreviewPrompt]:
+    """The schedule a draft would get, with text, without writing anything (``library``:
+    the practice's, and ``learned``: what the client's map and feedback say, when the caller
+    has them already)."""
     at = at or current_time()
-    library = library_for(brk.therapist.practice)
+    if library is None:
+        library = library_for(brk.therapist.practice)
     texts = {spec.id: spec.text for spec in library}
-    planned = plan_schedule(plan_settings(brk, at=at), library)
+    planned = plan_schedule(plan_settings(brk, at=at, learned=learned), library)
     context = message_context(brk)
     # The therapist's note is the first caring message, as it will be when stored.
     note = first_caring(planned, lambda p: p.category.value) if brk.therapist_note.strip() else None

@@ -13,17 +13,19 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.timezone import now as current_time
 from django.utils.translation import gettext as _
 
 from core.converters import parse_id
 from core.models import User
-from planner.breaks.preview import break_preview
+from planner.breaks.preview import PreviewPrompt, break_preview
+from planner.breaks.prompts import library_for
 from planner.breaks.validation import PLAN_CONTENT_FIELDS, SCHEDULE_FIELDS, dates_problem
 from planner.models import Break, Client, ScheduledPrompt
 from planner.schedule.types import ScheduleError
+from planner.supportmap.selectors import learned_for
 
 
 def client_profile(user: User) -> Client | None:
@@ -370,40 +372,100 @@ def schedule_for_break(brk: Break, *, at: datetime | None = None) -> list[Schedu
 
     Raises ScheduleError for a draft that cannot be planned (a date outside the window,
     stored before the rule existed): the API answers 400, the pages say so."""
-    tz = ZoneInfo(brk.timezone)
     if brk.status == Break.Status.DRAFT:
         problem = dates_problem(brk)
         if problem is not None:
             raise ScheduleError(*problem)
-        return [
-            ScheduleRow(
-                None,
-                p.planned.category.value,
-                p.planned.send_at,
-                p.planned.local_send_at,
-                "preview",
-                p.text,
-                template="" if p.note else p.planned.template_id,
-            )
-            for p in break_preview(brk, at=at)
-        ]
-    prompts = brk.prompts.filter(plan_version=brk.plan_version) | brk.prompts.exclude(
-        status__in=[ScheduledPrompt.Status.PENDING]
+        return [_preview_row(p) for p in break_preview(brk, at=at)]
+    rows = _current_prompts(brk.prompts.all(), Q(plan_version=brk.plan_version))
+    tz = ZoneInfo(brk.timezone)
+    return [_stored_row(p, tz) for p in rows.distinct().select_related("template")]
+
+
+def _current_prompts(prompts: QuerySet[ScheduledPrompt], same_plan: Q) -> QuerySet:
+    """The prompts a break's schedule shows: its plan's, and any other that is not pending
+    (sent, skipped, superseded ones stay in the picture)."""
+    return prompts.filter(same_plan | ~Q(status=ScheduledPrompt.Status.PENDING)).order_by(
+        "send_at", "id"
     )
-    rows = prompts.distinct().select_related("template").order_by("send_at", "id")
-    return [
-        ScheduleRow(
-            p.pk,
-            p.category,
-            p.send_at,
-            p.send_at.astimezone(tz),
-            p.status,
-            p.text,
-            p.skip_reason,
-            template=p.template.key if p.template else "",
+
+
+def _preview_row(p: PreviewPrompt) -> ScheduleRow:
+    return ScheduleRow(
+        None,
+        p.planned.category.value,
+        p.planned.send_at,
+        p.planned.local_send_at,
+        "preview",
+        p.text,
+        template="" if p.note else p.planned.template_id,  # the note names no template
+    )
+
+
+def _stored_row(p: ScheduledPrompt, tz: ZoneInfo) -> ScheduleRow:
+    return ScheduleRow(
+        p.pk,
+        p.category,
+        p.send_at,
+        p.send_at.astimezone(tz),
+        p.status,
+        p.text,
+        p.skip_reason,
+        template=p.template.key if p.template else "",
+    )
+
+
+def first_prompts(
+    breaks: list[Break], *, at: datetime | None = None
+) -> dict[int, tuple[int | None, ScheduleRow | None]]:
+    """For an absence's review page: how many prompts each break has (or its draft would
+    get) and the first of them, as ``schedule_for_break`` gives them, in a fixed number of
+    queries however many breaks: the drafts are planned with one library per practice, the
+    stored schedules counted and their first prompts read for all breaks at once. The count
+    is None for a draft that cannot be planned."""
+    found: dict[int, tuple[int | None, ScheduleRow | None]] = {}
+    drafts = [b for b in breaks if b.status == Break.Status.DRAFT]
+    libraries: dict[int | None, list] = {}
+    learned = learned_for(drafts)
+    for brk in drafts:
+        if dates_problem(brk) is not None:
+            found[brk.pk] = (None, None)
+            continue
+        practice = brk.therapist.practice
+        key = practice.pk if practice is not None else None
+        if key not in libraries:
+            libraries[key] = library_for(practice)
+        try:
+            planned = break_preview(brk, at=at, library=libraries[key], learned=learned.get(brk.pk))
+        except ScheduleError:
+            found[brk.pk] = (None, None)
+            continue
+        found[brk.pk] = (len(planned), _preview_row(planned[0]) if planned else None)
+    stored = [b for b in breaks if b.status != Break.Status.DRAFT]
+    if stored:
+        theirs = _current_prompts(
+            ScheduledPrompt.objects.filter(break_obj=OuterRef("pk")),
+            Q(plan_version=OuterRef("plan_version")),
         )
-        for p in rows
-    ]
+        counted = (
+            Break.objects.filter(pk__in=[b.pk for b in stored])
+            .annotate(
+                first_id=Subquery(theirs.values("pk")[:1]),
+                prompts_count=Subquery(
+                    theirs.order_by().values("break_obj").annotate(n=Count("pk")).values("n")
+                ),
+            )
+            .values_list("pk", "first_id", "prompts_count")
+        )
+        figures = {pk: (first_id, n or 0) for pk, first_id, n in counted}
+        firsts = ScheduledPrompt.objects.select_related("template").in_bulk(
+            [first_id for first_id, _n in figures.values() if first_id is not None]
+        )
+        for brk in stored:
+            first_id, n = figures.get(brk.pk, (None, 0))
+            first = firsts.get(first_id) if first_id is not None else None
+            found[brk.pk] = (n, _stored_row(first, ZoneInfo(brk.timezone)) if first else None)
+    return found
 
 
 # --- The therapist's dashboard ------------------------------------------------------------
@@ -452,10 +514,6 @@ def upcoming_notice_warnings(
 # --- API-only reads ---------------------------------------------------------------------------
 # Shaped for the list endpoints of planner/api: each is one query (plus its prefetches),
 # whatever the number of rows, so the API has no N+1.
-
-
-def api_breaks_for_therapist(therapist: User) -> QuerySet[Break]:
-    return breaks_for_therapist(therapist).select_related("client", "covering_user")
 
 
 def api_breaks_for_client(client: Client) -> QuerySet[Break]:

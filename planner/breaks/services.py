@@ -573,7 +573,8 @@ def reschedule(brk: Break, *, at: datetime | None = None) -> int:
 
 
 def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
-    """Plan and store the prompts of several breaks with one library query and one insert."""
+    """Plan each break's prompts (the engine, per client) and store them all with one library
+    query and one bulk write: PostgreSQL's COPY, a multi-row INSERT elsewhere."""
     breaks = list(breaks)
     if not breaks:
         return 0
@@ -584,14 +585,14 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
     texts = {spec.id: spec.text for spec in library}
     delivered = _delivered(breaks)
     learned = learned_for(breaks)
-    rows = []
+    rows: list[tuple] = []
     for brk in breaks:
         context = message_context(brk)
         settings = plan_settings(
             brk, at=at, delivered=delivered.get(brk.pk, ()), learned=learned.get(brk.pk)
         )
         line = None
-        mine: list[ScheduledPrompt] = []
+        mine: list[list[Any]] = []
         for planned in plan_schedule(settings, library):
             text = render_planned(texts[planned.template_id], context, planned, brk)
             if planned.lean:
@@ -599,22 +600,76 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
                 line = crisis_line(brk.client) if line is None else line
                 text = f"{text}\n\n{line}"
             mine.append(
-                ScheduledPrompt(
-                    break_obj=brk,
-                    client_id=brk.client_id,
-                    template_id=ids.get(planned.template_id),
-                    category=planned.category.value,
-                    text=text,
-                    send_at=planned.send_at,
-                    due_at=planned.send_at,
-                    valid_until=planned.valid_until,
-                    plan_version=brk.plan_version,
-                )
+                [
+                    brk.pk,
+                    brk.client_id,
+                    ids.get(planned.template_id),
+                    planned.category.value,
+                    text,
+                    planned.send_at,
+                    planned.send_at,
+                    planned.valid_until,
+                    brk.plan_version,
+                    "",
+                ]
             )
         put_note_first(brk, mine)  # the therapist's note is the first caring message
-        rows += mine
-    ScheduledPrompt.objects.bulk_create(rows)
+        rows += [tuple(row) for row in mine]
+    _write_prompts(rows, at=at)
     return len(rows)
+
+
+# The columns _store_prompts fills; the rest are a new prompt's defaults (_PROMPT_DEFAULTS).
+PROMPT_COLUMNS = (
+    "break_obj_id",
+    "client_id",
+    "template_id",
+    "category",
+    "text",
+    "send_at",
+    "due_at",
+    "valid_until",
+    "plan_version",
+    "source",  # "" for the plan's own; the therapist's note (planner.letters.note)
+)
+_PROMPT_DEFAULTS = {
+    "status": ScheduledPrompt.Status.PENDING.value,
+    "skip_reason": "",
+    "attempts": 0,
+    "last_error": "",
+}
+
+
+def _write_prompts(rows: list[tuple], *, at: datetime) -> None:
+    """New pending prompts, in one statement. Building 30,000 model instances and letting
+    the ORM prepare each value cost more than the database's work (docs/benchmarks.md)."""
+    if not rows:
+        return
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        fields = dict(zip(PROMPT_COLUMNS, range(len(PROMPT_COLUMNS)), strict=True))
+        ScheduledPrompt.objects.bulk_create(
+            ScheduledPrompt(
+                **{name: row[i] for name, i in fields.items()},
+                **_PROMPT_DEFAULTS,
+                created_at=at,
+            )
+            for row in rows
+        )
+        return
+    meta = ScheduledPrompt._meta
+    names = [*PROMPT_COLUMNS, *_PROMPT_DEFAULTS, "created_at"]
+    by_name = {f.attname: f.column for f in meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(by_name[n]) for n in names)
+    extra = (*_PROMPT_DEFAULTS.values(), at)
+    table = connection.ops.quote_name(meta.db_table)
+    # Django's cursor passes copy() through to psycopg (its debug cursor logs it as a query).
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row((*row, *extra))
 
 
 def _delivered(breaks: list[Break]) -> dict[int, tuple[Delivered, ...]]:
@@ -707,8 +762,12 @@ def breaks_activate(*, breaks: list[Break], actor: User, at: datetime | None = N
         # Notice is the date the client was told, which the therapist enters; activating
         # a plan is not telling the client.
         brk.status = _live_status(brk, at)
-        brk.activated_at = at
-    Break.objects.bulk_update(breaks, ["status", "activated_at"])
+        brk.activated_at = brk.updated_at = at
+    # One UPDATE per status (a bulk_update writes a CASE per row and column).
+    for status in {b.status for b in breaks}:
+        Break.objects.filter(pk__in=[b.pk for b in breaks if b.status == status]).update(
+            status=status, activated_at=at, updated_at=at
+        )
     _store_prompts(breaks, at=at)
     audit.record_many(actor, "break.activated", [(b.client_id, b) for b in breaks])
     return breaks

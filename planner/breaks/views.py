@@ -454,19 +454,9 @@ def _review_breaks(request: AuthenticatedHttpRequest) -> list[Break]:
     return list(
         selectors.breaks_for_therapist(request.user)
         .filter(pk__in=ids)
-        .select_related("client")
+        .select_related("client", "therapist__practice", "covering_user")
         .order_by("client__last_name", "client__first_name", "id")
     )
-
-
-def _planned(brk: Break) -> tuple[int | None, object | None]:
-    """How many prompts the break has (or its draft would get) and the first of them; the
-    count is None when the break cannot be planned (its dates were refused)."""
-    try:
-        schedule = selectors.schedule_for_break(brk)
-    except ScheduleError:
-        return None, None
-    return len(schedule), (schedule[0] if schedule else None)
 
 
 @therapist_required
@@ -475,7 +465,11 @@ def absence_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not breaks:
         raise Http404("No such drafts.")
     ids = ",".join(str(b.pk) for b in breaks)
-    rows = [(brk, *_planned(brk)) for brk in breaks]
+    # How many prompts each break has (or its draft would get) and the first of them, in
+    # the same number of queries for 5 drafts or 200; the count is None when a draft cannot
+    # be planned (its dates were refused).
+    planned = selectors.first_prompts(breaks)
+    rows = [(brk, *planned[brk.pk]) for brk in breaks]
     return render(
         request,
         "planner/breaks/absence_review.html",

@@ -36,12 +36,12 @@ def first_caring(rows: list, category_of: Any = lambda r: r.category) -> Any:
     return min(found, key=lambda r: r.send_at, default=None)
 
 
-def put_note_first(brk: Break, rows: list[ScheduledPrompt]) -> None:
+def put_note_first(brk: Break, rows: list[list]) -> None:
     """Give the break's first caring message the therapist's note, once per break.
 
-    ``rows``: the prompts about to be stored for ``brk`` (breaks.services._store_prompts).
-    Nothing happens without a note, without a first caring message in the plan, or when the
-    note already went out."""
+    ``rows``: the prompts about to be stored for ``brk``, as breaks.services._store_prompts
+    writes them (lists in the order of its ``PROMPT_COLUMNS``). Nothing happens without a
+    note, without a first caring message in the plan, or when the note already went out."""
     if not brk.therapist_note.strip():
         return
     if brk.pk is not None and (
@@ -50,9 +50,14 @@ def put_note_first(brk: Break, rows: list[ScheduledPrompt]) -> None:
         .exists()
     ):
         return
-    first = first_caring(rows)
+    found = [r for r in rows if r[ROW_CATEGORY] in FIRST_CARING]
+    first = min(found, key=lambda r: r[ROW_SEND_AT], default=None)
     if first is None:
         return
-    first.text = note_message_text(brk)
-    first.template = None
-    first.source = NOTE_SOURCE
+    first[ROW_TEXT] = note_message_text(brk)
+    first[ROW_TEMPLATE] = None
+    first[ROW_SOURCE] = NOTE_SOURCE
+
+
+# Where put_note_first finds a row's values (breaks.services.PROMPT_COLUMNS, which checks them).
+ROW_TEMPLATE, ROW_CATEGORY, ROW_TEXT, ROW_SEND_AT, ROW_SOURCE = 2, 3, 4, 5, 9

@@ -17,6 +17,7 @@ break wants on which day) live in ``cadence``; this module fits them into real t
 
 from __future__ import annotations
 
+import functools
 import random
 from bisect import bisect_left, insort
 from collections import Counter
@@ -25,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.schedule.cadence import FILLER_CATEGORIES, Request, requests_for
-from planner.schedule.localtime import in_quiet_hours, is_quiet, localize, quiet_free_until
+from planner.schedule.localtime import in_quiet_hours, localize, quiet_free_until
 from planner.schedule.supports import MAP_CATEGORIES, categories_of, day_phrase, is_there
 from planner.schedule.text import (
     personal_needs,
@@ -125,6 +126,10 @@ class _Deck:
         self._first_round = True
         self._sent = sent
 
+    @property
+    def templates(self) -> list[TemplateSpec]:
+        return self._templates
+
     def draw(self) -> TemplateSpec:
         if not self._queue:
             shuffled = list(self._templates)
@@ -180,6 +185,18 @@ def facts_of(settings: PlanSettings) -> set[str]:
     return facts
 
 
+# A template's checks depend on the template alone: worked out once, not for every client and
+# category of a caseload (they were a third of planning 600 breaks).
+@functools.lru_cache(maxsize=4096)
+def _valid(spec: TemplateSpec) -> bool:
+    return not validate_template(spec)
+
+
+@functools.lru_cache(maxsize=4096)
+def _needs(spec: TemplateSpec) -> frozenset[str]:
+    return frozenset(template_needs(spec))
+
+
 def _usable(
     settings: PlanSettings,
     library: Sequence[TemplateSpec],
@@ -194,8 +211,8 @@ def _usable(
         for spec in library
         if spec.category == category
         and settings.kind in spec.kinds
-        and not validate_template(spec)
-        and template_needs(spec) <= facts
+        and _valid(spec)
+        and _needs(spec) <= facts
         and not spec.topics & settings.avoid_topics
         and spec.id not in settings.blocked_templates
     ]
@@ -281,14 +298,32 @@ class _Slots:
 
     def on(self, day: date) -> list[datetime]:
         if day not in self._cache:
-            found = set()
-            for wall in self._times:
-                instant = localize(day, wall, self._tz).astimezone(UTC)
-                # A time moved out of a DST gap may land in quiet hours: drop it then.
-                if not is_quiet(instant, self._settings, self._tz):
-                    found.add(instant)  # two times in one gap collapse into one instant
-            self._cache[day] = sorted(found)
+            s = self._settings
+            self._cache[day] = list(
+                _day_slots(
+                    day, tuple(self._times), self._tz, s.quiet_hours_start, s.quiet_hours_end
+                )
+            )
         return self._cache[day]
+
+
+@functools.lru_cache(maxsize=16384)
+def _day_slots(
+    day: date,
+    times: tuple[time, ...],
+    tz: ZoneInfo,
+    quiet_start: time | None,
+    quiet_end: time | None,
+) -> tuple[datetime, ...]:
+    """The UTC instants of ``times`` on ``day`` outside quiet hours: the same for every client
+    with the same zone, times and quiet hours (a caseload plans them once)."""
+    found = set()
+    for wall in times:
+        instant = localize(day, wall, tz).astimezone(UTC)
+        # A time moved out of a DST gap may land in quiet hours: drop it then.
+        if not in_quiet_hours(instant.astimezone(tz).time(), quiet_start, quiet_end):
+            found.add(instant)  # two times in one gap collapse into one instant
+    return tuple(sorted(found))
 
 
 def _candidates(request: Request, slots: _Slots) -> Iterator[datetime]:
@@ -506,11 +541,7 @@ def filler_rotation(
         return categories[start:] + categories[:start]
 
     present = [c for c in FILLER_CATEGORIES if c in decks]
-    own = {
-        c
-        for c in present
-        if any(personal_needs(t) for t in eligible_templates(settings, library, c))
-    }
+    own = {c for c in present if any(personal_needs(t) for t in decks[c].templates)}
     order = rotated([c for c in present if c in own]) + rotated(
         [c for c in present if c not in own]
     )

@@ -12,6 +12,7 @@ Pure: no Django, no clock.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Mapping
@@ -68,9 +69,13 @@ FACTS = frozenset(
 TOPICS = frozenset({"body", "food"})
 
 
-def template_placeholders(text: str) -> set[str]:
-    """The placeholder names used in ``text``; raises ValueError on malformed braces."""
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+@functools.lru_cache(maxsize=8192)
+def template_placeholders(text: str) -> frozenset[str]:
+    """The placeholder names used in ``text``; raises ValueError on malformed braces.
+
+    Remembered per text: a caseload's plans ask it of the same templates many thousand
+    times."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
 
 
 def template_needs(spec: TemplateSpec) -> set[str]:
@@ -78,7 +83,7 @@ def template_needs(spec: TemplateSpec) -> set[str]:
     try:
         names = template_placeholders(spec.text)
     except ValueError:
-        names = set()
+        names = frozenset()
     return set(spec.requires) | {FACT_PLACEHOLDERS[n] for n in names if n in FACT_PLACEHOLDERS}
 
 
@@ -181,5 +186,5 @@ def quoted_words(value: str) -> str:
     return text
 
 
-def personal_needs(spec: TemplateSpec) -> set[str]:
+def personal_needs(spec: TemplateSpec) -> frozenset[str]:
     return template_placeholders(spec.text) & PERSONAL_PLACEHOLDERS

@@ -108,3 +108,62 @@ def test_a_colleague_declares_an_open_ended_unplanned_absence_then_reviews_it(wo
         f"{V}/absences/activate/", {"breaks": [999999]}, format="json"
     )
     assert stranger.status_code == 400 and "breaks" in stranger.json()
+
+
+def test_the_breaks_list_gives_summaries_and_the_detail_the_plan(world):
+    from planner.api.serializers import BreakSummarySerializer
+    from planner.models import Break
+
+    api = world.api("therapist_a")
+    world.break_a.paused_at = now()
+    world.break_a.save()
+    rows = {b["id"]: b for b in api.get(f"{V}/breaks/").json()["results"]}
+    listed = rows[world.break_a.pk]
+    assert listed["view"] == "summary" and listed["paused"] is True
+    # Built from value rows, the same JSON as the serializer the schema describes.
+    assert listed == dict(BreakSummarySerializer(Break.objects.get(pk=world.break_a.pk)).data)
+    for plan_field in ("prompt_times", "coping_strategies", "therapist_note", "warning_signs"):
+        assert plan_field not in listed
+    detail = api.get(f"{V}/breaks/{world.break_a.pk}/").json()
+    assert detail["view"] == "therapist" and "NOTE-OF-A" in detail["therapist_note"]
+    assert {k: detail[k] for k in listed if k != "view"} == {
+        k: v for k, v in listed.items() if k != "view"
+    }
+
+
+def test_the_breaks_list_counts_in_the_page_query(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import BreakFactory
+
+    a = world.users["therapist_a"]
+    for _ in range(4):
+        BreakFactory(client=world.client_a, therapist=a, kind="holiday", status="completed")
+    api = world.api("therapist_a")
+    with CaptureQueriesContext(connection) as queries:
+        first = api.get(f"{V}/breaks/?page_size=2").json()
+    assert len(queries) == 2  # the token, then the page with its count
+    assert first["count"] == 6 and len(first["results"]) == 2
+    assert first["previous"] is None and first["next"].endswith("page=2&page_size=2")
+    last = api.get(f"{V}/breaks/?page_size=2&page=last").json()
+    assert last["next"] is None and "page_size=2" in last["previous"]
+    assert len(last["results"]) == 2 and last["count"] == 6
+    assert (
+        api.get(f"{V}/breaks/?page_size=2&page=3").json()["previous"].endswith("page=2&page_size=2")
+    )
+    seen = [
+        b["id"]
+        for p in (1, 2, 3)
+        for b in api.get(f"{V}/breaks/?page_size=2&page={p}").json()["results"]
+    ]
+    assert len(set(seen)) == 6
+    for beyond in ("4", "0", "x"):
+        gone = api.get(f"{V}/breaks/?page_size=2&page={beyond}")
+        assert gone.status_code == 404 and gone.json() == {"detail": "Invalid page."}
+    assert api.get(f"{V}/breaks/?status=cancelled").json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }

@@ -111,6 +111,48 @@ def test_the_token_the_user_and_the_client_record_come_in_one_query(world):
     assert row.user_id == user.pk
 
 
+def test_the_lookup_gives_the_same_records_as_the_orm(world):
+    """The hand-written lookup builds the models with the fields' own converters (JSON lists,
+    times, aware datetimes), exactly as a queryset would."""
+    from core.models import User
+    from planner.api.authentication import TokenWithProfileAuthentication
+    from planner.models import Client
+    from tests.security_helpers import api_token
+
+    world.client_a.prompt_times = ["08:15", "19:45"]
+    world.client_a.channels = ["inbox", "email"]
+    world.client_a.save()
+    user, row = TokenWithProfileAuthentication().authenticate_credentials(
+        api_token(world.users["client_a"]).encode()
+    )
+    fields = lambda obj: {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}  # noqa: E731
+    assert fields(user) == fields(User.objects.get(pk=user.pk))
+    assert fields(user.client_profile) == fields(Client.objects.get(pk=world.client_a.pk))
+    assert fields(row) == fields(AuthToken.objects.get(digest=row.digest))
+    assert row.user is user
+    therapist, _ = TokenWithProfileAuthentication().authenticate_credentials(
+        api_token(world.users["therapist_a"]).encode()
+    )
+    assert not hasattr(therapist, "client_profile")  # none, and known without a query
+
+
+@pytest.mark.parametrize("how", ["row deleted elsewhere", "logout-all", "login deactivated"])
+def test_a_revoked_token_fails_on_the_very_next_request(world, how):
+    """Nothing remembers a token between requests: the request after a revocation, in this
+    process or another, is a 401."""
+    api = world.api("therapist_a")
+    user = world.users["therapist_a"]
+    assert api.get(f"{V}/clients/").status_code == 200
+    if how == "row deleted elsewhere":  # another worker's logout: a plain DELETE
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM knox_authtoken WHERE user_id = %s", [user.pk])
+    elif how == "logout-all":
+        world.api("therapist_a").post(f"{V}/auth/logout-all/")
+    else:
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert api.get(f"{V}/clients/").status_code == 401
+
+
 def test_the_lockout_answer_reads_as_one_sentence(world):
     api = world.api("anonymous")
     email = world.users["therapist_a"].email

@@ -146,3 +146,16 @@ def test_the_plan_builders_preview_shows_the_note_as_the_first_message(therapist
     firsts = [p for p in preview if p.planned.category.value == "first_contact"]
     assert firsts and NOTE in firsts[0].text
     assert sum(NOTE in p.text for p in preview) == 1
+
+
+def test_the_note_finds_its_values_where_the_prompt_writer_puts_them():
+    """put_note_first edits the rows _store_prompts writes by position: the positions it
+    uses are those of the writer's columns."""
+    from planner.breaks.services import PROMPT_COLUMNS
+    from planner.letters import note
+
+    assert PROMPT_COLUMNS[note.ROW_TEMPLATE] == "template_id"
+    assert PROMPT_COLUMNS[note.ROW_CATEGORY] == "category"
+    assert PROMPT_COLUMNS[note.ROW_TEXT] == "text"
+    assert PROMPT_COLUMNS[note.ROW_SEND_AT] == "send_at"
+    assert PROMPT_COLUMNS[note.ROW_SOURCE] == "source"
