@@ -522,26 +522,15 @@ def _db_value(model, field: str, value):
 def _store_results(results: list[_Result], *, now: datetime) -> None:
     """Store a sub-batch's results with one statement (PostgreSQL; one statement per row in
     the same transaction elsewhere)."""
-    rows = [_result_row(result, now=now) for result in results]
-    if not rows:
+    if not results:
         return
-    for result in results:
-        _log_result(result)
     table = Delivery._meta.db_table
     if connection.vendor == "postgresql":
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        # `d.id = ANY(...)` too: without it PostgreSQL joins the unnest to a scan of the table.
-        pg_execute(
-            f"UPDATE {table} AS d SET status = v.status, last_error = v.last_error, "  # noqa: S608
-            "next_attempt_at = v.next_at, provider_id = COALESCE(v.provider_id, "
-            "d.provider_id), sent_at = COALESCE(v.sent_at, d.sent_at), "
-            "attempts = d.attempts + v.delta FROM unnest(%s::bigint[], %s::text[], "
-            "%s::text[], %s::timestamptz[], %s::text[], %s::timestamptz[], %s::int[]) "
-            "AS v(id, status, last_error, next_at, provider_id, sent_at, delta) "
-            "WHERE d.id = v.id AND d.id = ANY(%s::bigint[])",
-            [*columns, columns[0]],
-        )
+        pg_execute(STORE_RESULTS, result_columns(results, now=now))
         return
+    rows = [_result_row(result, now=now) for result in results]
+    for result in results:
+        _log_result(result)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET status = %s, last_error = %s, next_attempt_at = %s, "  # noqa: S608
@@ -549,6 +538,29 @@ def _store_results(results: list[_Result], *, now: datetime) -> None:
             "attempts = attempts + %s WHERE id = %s",
             [(*row[1:], row[0]) for row in rows],
         )
+
+
+# Stores a sub-batch's results on PostgreSQL, with the parameters of ``result_columns``.
+# `d.id = ANY(...)` too: without it PostgreSQL joins the unnest to a scan of the table.
+STORE_RESULTS = f"""
+UPDATE {Delivery._meta.db_table} AS d SET status = v.status, last_error = v.last_error,
+    next_attempt_at = v.next_at, provider_id = COALESCE(v.provider_id, d.provider_id),
+    sent_at = COALESCE(v.sent_at, d.sent_at), attempts = d.attempts + v.delta
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::text[],
+            %s::timestamptz[], %s::int[])
+     AS v(id, status, last_error, next_at, provider_id, sent_at, delta)
+WHERE d.id = v.id AND d.id = ANY(%s::bigint[])
+"""  # noqa: S608 - the table name from the model; values are parameters
+
+
+def result_columns(results: list[_Result], *, now: datetime) -> list[list]:
+    """The parameters of STORE_RESULTS for ``results`` (which are logged): one array per
+    column of ``_result_row``, then the ids again. Empty arrays when there are none."""
+    rows = [_result_row(result, now=now) for result in results]
+    for result in results:
+        _log_result(result)
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 7
+    return [*columns, columns[0]]
 
 
 def pg_execute(sql: str, params: Sequence[Any]) -> list[tuple]:
