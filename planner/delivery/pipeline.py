@@ -262,11 +262,8 @@ def _prepare(
 
 # --- 2. email, in sub-batches -----------------------------------------------------------------
 
-_ATTEMPT = (
-    """
-WITH stored AS ("""
-    + outbox.STORE_RESULTS
-    + """)
+_ATTEMPT = f"""
+WITH stored AS ({outbox.STORE_RESULTS})
 INSERT INTO planner_delivery (id, prompt_id, channel, status, attempts, last_error,
                               provider_id, message_id, created_at, attempted_at)
 SELECT s.id, s.prompt_id, 'email', %s, 1, '', '',
@@ -279,8 +276,7 @@ FROM (SELECT nextval(pg_get_serial_sequence('planner_delivery', 'id')) AS id,
      ) AS s
 ON CONFLICT (prompt_id, channel) DO NOTHING
 RETURNING id, prompt_id
-"""
-)  # noqa: S608 - outbox.STORE_RESULTS is a constant; every value is a parameter
+"""  # noqa: S608 - outbox.STORE_RESULTS is a constant; every value is a parameter
 
 
 def _send(
