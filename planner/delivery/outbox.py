@@ -42,7 +42,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -201,6 +201,7 @@ class _Result:
     provider_id: str = ""
     error: str = ""
     retry_at: datetime | None = None  # deferred: when its paused channel opens again
+    row: tuple | None = None  # as stored (_result_row), once computed
 
 
 @dataclass
@@ -579,7 +580,13 @@ def pg_execute(sql: str, params: Sequence[Any]) -> list[tuple]:
 def _result_row(result: _Result, *, now: datetime) -> tuple:
     """(id, status, last_error, next attempt, provider id or None, sent at or None, change of
     attempts) for one result. A retry that has no attempt left becomes ``failed`` (or
-    ``permanent``) here."""
+    ``permanent``) here. Computed once per result (stored, then read again by phase 3)."""
+    if result.row is None:
+        result.row = _new_result_row(result, now=now)
+    return result.row
+
+
+def _new_result_row(result: _Result, *, now: datetime) -> tuple:
     send = result.send
     when = partial(_db_value, Delivery, "sent_at")
     outcome = result.outcome
@@ -606,7 +613,12 @@ def _log_result(result: _Result) -> None:
 
 
 def _message_domain() -> str:
-    return urlparse(settings.SITE_URL).hostname or "between.invalid"
+    return _domain_of(settings.SITE_URL)
+
+
+@lru_cache(maxsize=8)
+def _domain_of(site_url: str) -> str:  # parsed once per site, not once per message
+    return urlparse(site_url).hostname or "between.invalid"
 
 
 def message_id_for(send: _Send) -> str:
