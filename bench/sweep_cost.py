@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import setup_django, write_section
+from bench.common import other_columns, setup_django, write_section
 
 CLAIM_SQL = (
     "SELECT id FROM planner_scheduledprompt "
@@ -28,7 +28,7 @@ def _fill(total: int) -> None:
     from django.db import connection
 
     from core.models import User
-    from planner.models import Break, Client
+    from planner.models import Break, Client, ScheduledPrompt
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE planner_scheduledprompt CASCADE")
@@ -49,17 +49,18 @@ def _fill(total: int) -> None:
     )
     with connection.cursor() as cursor:
         # One INSERT ... SELECT: a million rows in seconds, spread over the next year.
+        named = """break_id, client_id, category, text, send_at, valid_until, plan_version,
+               status, skip_reason, due_at, attempts, last_error, created_at"""
+        more, values = other_columns(ScheduledPrompt, named)
         cursor.execute(
-            """
-            INSERT INTO planner_scheduledprompt
-              (break_id, client_id, category, text, send_at, valid_until, plan_version, status,
-               skip_reason, due_at, attempts, last_error, created_at)
+            f"""
+            INSERT INTO planner_scheduledprompt ({named}{more})
             SELECT %s, %s, 'coping', 'bench', t, t + interval '3 hours', 1, 'pending', '', t, 0,
-                   '', now()
+                   '', now(){", %s" * len(values)}
             FROM (SELECT now() + (g * interval '30 seconds') + interval '1 hour' AS t
                   FROM generate_series(1, %s) AS g) AS times
             """,
-            [brk.pk, client.pk, total],
+            [brk.pk, client.pk, *values, total],
         )
         cursor.execute("ANALYZE planner_scheduledprompt")
 

@@ -42,7 +42,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -201,6 +201,7 @@ class _Result:
     provider_id: str = ""
     error: str = ""
     retry_at: datetime | None = None  # deferred: when its paused channel opens again
+    row: tuple | None = None  # as stored (_result_row), once computed
 
 
 @dataclass
@@ -522,26 +523,15 @@ def _db_value(model, field: str, value):
 def _store_results(results: list[_Result], *, now: datetime) -> None:
     """Store a sub-batch's results with one statement (PostgreSQL; one statement per row in
     the same transaction elsewhere)."""
-    rows = [_result_row(result, now=now) for result in results]
-    if not rows:
+    if not results:
         return
-    for result in results:
-        _log_result(result)
     table = Delivery._meta.db_table
     if connection.vendor == "postgresql":
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        # `d.id = ANY(...)` too: without it PostgreSQL joins the unnest to a scan of the table.
-        pg_execute(
-            f"UPDATE {table} AS d SET status = v.status, last_error = v.last_error, "  # noqa: S608
-            "next_attempt_at = v.next_at, provider_id = COALESCE(v.provider_id, "
-            "d.provider_id), sent_at = COALESCE(v.sent_at, d.sent_at), "
-            "attempts = d.attempts + v.delta FROM unnest(%s::bigint[], %s::text[], "
-            "%s::text[], %s::timestamptz[], %s::text[], %s::timestamptz[], %s::int[]) "
-            "AS v(id, status, last_error, next_at, provider_id, sent_at, delta) "
-            "WHERE d.id = v.id AND d.id = ANY(%s::bigint[])",
-            [*columns, columns[0]],
-        )
+        pg_execute(STORE_RESULTS, result_columns(results, now=now))
         return
+    rows = [_result_row(result, now=now) for result in results]
+    for result in results:
+        _log_result(result)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET status = %s, last_error = %s, next_attempt_at = %s, "  # noqa: S608
@@ -549,6 +539,29 @@ def _store_results(results: list[_Result], *, now: datetime) -> None:
             "attempts = attempts + %s WHERE id = %s",
             [(*row[1:], row[0]) for row in rows],
         )
+
+
+# Stores a sub-batch's results on PostgreSQL, with the parameters of ``result_columns``.
+# `d.id = ANY(...)` too: without it PostgreSQL joins the unnest to a scan of the table.
+STORE_RESULTS = f"""
+UPDATE {Delivery._meta.db_table} AS d SET status = v.status, last_error = v.last_error,
+    next_attempt_at = v.next_at, provider_id = COALESCE(v.provider_id, d.provider_id),
+    sent_at = COALESCE(v.sent_at, d.sent_at), attempts = d.attempts + v.delta
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::text[],
+            %s::timestamptz[], %s::int[])
+     AS v(id, status, last_error, next_at, provider_id, sent_at, delta)
+WHERE d.id = v.id AND d.id = ANY(%s::bigint[])
+"""  # noqa: S608 - the table name from the model; values are parameters
+
+
+def result_columns(results: list[_Result], *, now: datetime) -> list[list]:
+    """The parameters of STORE_RESULTS for ``results`` (which are logged): one array per
+    column of ``_result_row``, then the ids again. Empty arrays when there are none."""
+    rows = [_result_row(result, now=now) for result in results]
+    for result in results:
+        _log_result(result)
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 7
+    return [*columns, columns[0]]
 
 
 def pg_execute(sql: str, params: Sequence[Any]) -> list[tuple]:
@@ -567,7 +580,13 @@ def pg_execute(sql: str, params: Sequence[Any]) -> list[tuple]:
 def _result_row(result: _Result, *, now: datetime) -> tuple:
     """(id, status, last_error, next attempt, provider id or None, sent at or None, change of
     attempts) for one result. A retry that has no attempt left becomes ``failed`` (or
-    ``permanent``) here."""
+    ``permanent``) here. Computed once per result (stored, then read again by phase 3)."""
+    if result.row is None:
+        result.row = _new_result_row(result, now=now)
+    return result.row
+
+
+def _new_result_row(result: _Result, *, now: datetime) -> tuple:
     send = result.send
     when = partial(_db_value, Delivery, "sent_at")
     outcome = result.outcome
@@ -594,7 +613,12 @@ def _log_result(result: _Result) -> None:
 
 
 def _message_domain() -> str:
-    return urlparse(settings.SITE_URL).hostname or "between.invalid"
+    return _domain_of(settings.SITE_URL)
+
+
+@lru_cache(maxsize=8)
+def _domain_of(site_url: str) -> str:  # parsed once per site, not once per message
+    return urlparse(site_url).hostname or "between.invalid"
 
 
 def message_id_for(send: _Send) -> str:

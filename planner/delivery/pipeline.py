@@ -266,7 +266,8 @@ def _prepare(
 
 # --- 2. email, in sub-batches -----------------------------------------------------------------
 
-_ATTEMPT = """
+_ATTEMPT = f"""
+WITH stored AS ({outbox.STORE_RESULTS})
 INSERT INTO planner_delivery (id, prompt_id, channel, status, attempts, last_error,
                               provider_id, message_id, created_at, attempted_at)
 SELECT s.id, s.prompt_id, 'email', %s, 1, '', '',
@@ -279,7 +280,7 @@ FROM (SELECT nextval(pg_get_serial_sequence('planner_delivery', 'id')) AS id,
      ) AS s
 ON CONFLICT (prompt_id, channel) DO NOTHING
 RETURNING id, prompt_id
-"""
+"""  # noqa: S608 - outbox.STORE_RESULTS is a constant; every value is a parameter
 
 
 def _send(
@@ -302,12 +303,13 @@ def _send(
                 handed_back += [p.pk for p in prompts[start:]]
                 break
             by_pk = {p.pk: p for p in chunk}
+            # One statement, one commit: the previous sub-batch's results stored (a
+            # data-modifying CTE) and this one's deliveries inserted ``attempting``.
+            params: list[Any] = outbox.result_columns(unstored, now=now)
+            params += [DS.ATTEMPTING, domain, now, now, list(by_pk), PS.CLAIMED, token, live]
             with transaction.atomic():
-                outbox._store_results(unstored, now=now)
-                unstored = []
-                params: list[Any] = [DS.ATTEMPTING, domain, now, now, list(by_pk)]
-                params += [PS.CLAIMED, token, live]
                 marked = dict(pg_execute(_ATTEMPT, params))  # delivery id -> prompt id
+            unstored = []
             attempted = set(marked.values())
             handed_back += [pk for pk in by_pk if pk not in attempted]
             for delivery_id, prompt_id in sorted(marked.items(), key=lambda kv: kv[1]):
