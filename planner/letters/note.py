@@ -30,10 +30,14 @@ def note_message_text(brk: Break) -> str:
     return f"{lead}\n\n{brk.therapist_note.strip()}"
 
 
-def first_caring(rows: list, category_of: Any = lambda r: r.category) -> Any:
+def first_caring(
+    rows: list,
+    category_of: Any = lambda r: r.category,
+    send_at_of: Any = lambda r: r.send_at,
+) -> Any:
     """The first caring message among ``rows`` (None when there is none)."""
     found = [r for r in rows if category_of(r) in FIRST_CARING]
-    return min(found, key=lambda r: r.send_at, default=None)
+    return min(found, key=send_at_of, default=None)
 
 
 def put_note_first(brk: Break, rows: list[list]) -> None:
@@ -50,8 +54,7 @@ def put_note_first(brk: Break, rows: list[list]) -> None:
         .exists()
     ):
         return
-    found = [r for r in rows if r[ROW_CATEGORY] in FIRST_CARING]
-    first = min(found, key=lambda r: r[ROW_SEND_AT], default=None)
+    first = first_caring(rows, lambda r: r[ROW_CATEGORY], lambda r: r[ROW_SEND_AT])
     if first is None:
         return
     first[ROW_TEXT] = note_message_text(brk)
