@@ -43,7 +43,7 @@ from planner.breaks.validation import (
     parse_hhmm,
 )
 from planner.ending.blueprint import BLUEPRINT_FIELDS
-from planner.letters.note import put_note_first
+from planner.letters.note import notes_sent, put_note_first
 from planner.models import Break, Client, ConsentRecord, PromptTemplate, ScheduledPrompt
 from planner.privacy import consent
 from planner.schedule.engine import (
@@ -585,6 +585,7 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
     texts = {spec.id: spec.text for spec in library}
     delivered = _delivered(breaks)
     learned = learned_for(breaks)
+    sent = notes_sent(breaks)
     rows: list[tuple] = []
     for brk in breaks:
         context = message_context(brk)
@@ -613,7 +614,7 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
                     "",
                 ]
             )
-        put_note_first(brk, mine)  # the therapist's note is the first caring message
+        put_note_first(brk, mine, sent=sent)  # the therapist's note: the first caring message
         rows += [tuple(row) for row in mine]
     _write_prompts(rows, at=at)
     return len(rows)

@@ -40,19 +40,26 @@ def first_caring(
     return min(found, key=send_at_of, default=None)
 
 
-def put_note_first(brk: Break, rows: list[list]) -> None:
+def notes_sent(breaks: list[Break]) -> set[int]:
+    """The breaks among ``breaks`` whose note already went out (or may have): one query."""
+    ids = [b.pk for b in breaks if b.pk is not None and b.therapist_note.strip()]
+    if not ids:
+        return set()
+    return set(
+        ScheduledPrompt.objects.filter(break_obj_id__in=ids, source=NOTE_SOURCE)
+        .filter(status__in=[ScheduledPrompt.Status.SENT, ScheduledPrompt.Status.UNCONFIRMED])
+        .values_list("break_obj_id", flat=True)
+    )
+
+
+def put_note_first(brk: Break, rows: list[list], *, sent: set[int]) -> None:
     """Give the break's first caring message the therapist's note, once per break.
 
     ``rows``: the prompts about to be stored for ``brk``, as breaks.services._store_prompts
-    writes them (lists in the order of its ``PROMPT_COLUMNS``). Nothing happens without a
-    note, without a first caring message in the plan, or when the note already went out."""
-    if not brk.therapist_note.strip():
-        return
-    if brk.pk is not None and (
-        ScheduledPrompt.objects.filter(break_obj=brk, source=NOTE_SOURCE)
-        .filter(status__in=[ScheduledPrompt.Status.SENT, ScheduledPrompt.Status.UNCONFIRMED])
-        .exists()
-    ):
+    writes them (lists in the order of its ``PROMPT_COLUMNS``); ``sent``: ``notes_sent`` of
+    the breaks being stored. Nothing happens without a note, without a first caring message
+    in the plan, or when the note already went out."""
+    if not brk.therapist_note.strip() or brk.pk in sent:
         return
     first = first_caring(rows, lambda r: r[ROW_CATEGORY], lambda r: r[ROW_SEND_AT])
     if first is None:
