@@ -2,32 +2,11 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-from pathlib import Path
 
 from django.db import migrations, models
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "prompts.json"
-
-
-def add_map_prompts(apps, schema_editor):
-    """The shipped prompts that quote the support map ({support}, {support_day})."""
-    from planner.schedule.library import load_prompt_library
-
-    PromptTemplate = apps.get_model("planner", "PromptTemplate")
-    existing = set(PromptTemplate.objects.values_list("key", flat=True))
-    for spec in load_prompt_library(SEEDS):
-        if spec.id in existing or "{support}" not in spec.text:
-            continue
-        PromptTemplate.objects.create(
-            key=spec.id,
-            category=spec.category.value,
-            text=spec.text,
-            kinds=sorted(k.value for k in spec.kinds),
-            requires=sorted(spec.requires),
-            topics=sorted(spec.topics),
-            lead=spec.lead,
-            is_active=True,
-        )
+# The shipped prompts that quote the support map come with 0010_ending, which loads the
+# whole library as seeds/prompts.json has it in this release.
 
 
 class Migration(migrations.Migration):
@@ -79,5 +58,4 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['client', 'position'], name='planner_sup_client__2fa319_idx')],
             },
         ),
-        migrations.RunPython(add_map_prompts, migrations.RunPython.noop),
     ]
