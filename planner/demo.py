@@ -239,18 +239,7 @@ def _demo_break(client: Client, therapist: User, colleague: User) -> Break:
         "escalation_enabled": True,
         "share_check_ins_with_covering": True,
     }
-    brk = (
-        Break.objects.filter(client=client, kind=Break.Kind.HOLIDAY, status__in=Break.LIVE_STATUSES)
-        .order_by("-starts_at")
-        .first()
-    )
-    if brk is None:
-        brk = services.break_create(
-            therapist=therapist, client=client, actor=therapist, kind=Break.Kind.HOLIDAY, **fields
-        )
-        services.break_activate(brk=brk, actor=therapist, at=current)
-    else:
-        services.break_update(brk=brk, actor=therapist, **fields)
+    brk = _live_break(client, therapist, Break.Kind.HOLIDAY, fields, at=current)
     # The checklist as it stands: two things still to do with Robin.
     checklist_update(
         brk=brk,
@@ -300,19 +289,26 @@ def _demo_ending(client: Client, therapist: User) -> Break:
         "booster_sessions": [last + timedelta(days=42), last + timedelta(days=98)],
         "therapist_note": "It has been good to work with you, Alex.",
     }
+    brk = _live_break(client, therapist, Break.Kind.ENDING, fields, at=current)
+    checklist_update(
+        brk=brk, actor=therapist, items={"talked_through": True, "crisis_lines_checked": True}
+    )
+    return brk
+
+
+def _live_break(client: Client, therapist: User, kind: str, fields: dict, *, at) -> Break:
+    """The client's live break of ``kind`` with ``fields``: made and activated the first
+    time, updated when the demo is loaded again."""
     brk = (
-        Break.objects.filter(client=client, kind=Break.Kind.ENDING, status__in=Break.LIVE_STATUSES)
+        Break.objects.filter(client=client, kind=kind, status__in=Break.LIVE_STATUSES)
         .order_by("-starts_at")
         .first()
     )
     if brk is None:
         brk = services.break_create(
-            therapist=therapist, client=client, actor=therapist, kind=Break.Kind.ENDING, **fields
+            therapist=therapist, client=client, actor=therapist, kind=kind, **fields
         )
-        services.break_activate(brk=brk, actor=therapist, at=current)
+        services.break_activate(brk=brk, actor=therapist, at=at)
     else:
         services.break_update(brk=brk, actor=therapist, **fields)
-    checklist_update(
-        brk=brk, actor=therapist, items={"talked_through": True, "crisis_lines_checked": True}
-    )
     return brk
