@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import cast
 
 import django_filters
@@ -676,8 +677,9 @@ class MeInboxView(BaseView):
     )
     def get(self, request: AuthenticatedRequest) -> Response:
         client = selectors.require_client(request.user)
-        page = self.paginate_queryset(me_selectors.api_inbox_for_client(client))
-        return self.get_paginated_response(s.inbox_representation(page))
+        paginator = cast(InboxCursorPagination, self.paginator)
+        rows = paginator.paginate_rows(request, partial(me_selectors.inbox_page, client))
+        return self.get_paginated_response(s.inbox_representation(rows))
 
 
 class MeInboxAcknowledgeView(BaseView):

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db import connections, router
+from django.db.models import F, Model, QuerySet
 from django.http import Http404
 from django.utils.timezone import now as current_time
 
 from core.converters import parse_id
 from core.models import User
 from planner.breaks.selectors import breaks_for_client, require_client
-from planner.models import Break, Client, InboxMessage
+from planner.models import (
+    Break,
+    Client,
+    InboxMessage,
+    PromptFeedback,
+    PromptTemplate,
+    ScheduledPrompt,
+)
 
 
 def inbox_for_client(client: Client) -> QuerySet[InboxMessage]:
@@ -60,10 +69,102 @@ INBOX_API_COLUMNS = (
 )
 
 
-def api_inbox_for_client(client: Client) -> QuerySet:
-    """The inbox as plain rows of the columns the API shows (the inbox is the hottest read;
-    model instances and a ModelSerializer cost more than the query: docs/benchmarks.md)."""
-    return inbox_for_client(client).values(*INBOX_API_COLUMNS)
+class _InboxPage:
+    """The API's inbox page as one statement, written once per database from the models'
+    own table and column names (values are parameters), and the fields' own converters (on
+    SQLite a datetime comes back as text, a boolean as 0 or 1): what
+    ``inbox_for_client(client).values(*INBOX_API_COLUMNS)`` reads, in the same order. The
+    inbox is the hottest read, and building and compiling that queryset cost the API process
+    more than the database spent answering it (docs/benchmarks.md)."""
+
+    def __init__(self, connection: Any) -> None:
+        quote = connection.ops.quote_name
+
+        def column(model: type[Model], alias: str, name: str) -> tuple[str, list, Any]:
+            field = model._meta.get_field(name)
+            col = field.get_col(alias)  # type: ignore[union-attr]
+            found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)  # type: ignore[union-attr]
+            return f"{alias}.{quote(field.column)}", found, col  # type: ignore[union-attr]
+
+        picked = [
+            column(InboxMessage, "m", "id"),
+            column(InboxMessage, "m", "break_obj"),
+            column(InboxMessage, "m", "category"),
+            column(InboxMessage, "m", "text"),
+            column(InboxMessage, "m", "delivered_at"),
+            column(InboxMessage, "m", "acknowledged_at"),
+            column(PromptTemplate, "t", "key"),
+            column(PromptFeedback, "f", "helpful"),
+        ]
+        self.converters = [(i, found, col) for i, (_, found, col) in enumerate(picked) if found]
+
+        def name(model: type[Model], field: str) -> str:
+            return quote(model._meta.get_field(field).column)  # type: ignore[union-attr]
+
+        pk, delivered = name(InboxMessage, "id"), name(InboxMessage, "delivered_at")
+        base = (
+            f"SELECT {', '.join(sql for sql, _, _ in picked)} "  # noqa: S608 - names only
+            f"FROM {quote(InboxMessage._meta.db_table)} m "
+            f"LEFT JOIN {quote(ScheduledPrompt._meta.db_table)} p "
+            f"ON p.{pk} = m.{name(InboxMessage, 'prompt')} "
+            f"LEFT JOIN {quote(PromptTemplate._meta.db_table)} t "
+            f"ON t.{pk} = p.{name(ScheduledPrompt, 'template')} "
+            f"LEFT JOIN {quote(PromptFeedback._meta.db_table)} f "
+            f"ON f.{name(PromptFeedback, 'message')} = m.{pk} "
+            f"WHERE m.{name(InboxMessage, 'client')} = %s"
+        )
+        position = f"(m.{delivered}, m.{pk})"
+        newest_first = f"ORDER BY m.{delivered} DESC, m.{pk} DESC LIMIT %s"
+        self.newest = f"{base} {newest_first}"
+        self.older = f"{base} AND {position} < (%s, %s) {newest_first}"
+        self.newer = f"{base} AND {position} > (%s, %s) ORDER BY m.{delivered}, m.{pk} LIMIT %s"
+
+    def read(self, connection: Any, sql: str, params: list) -> list[dict]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        rows = []
+        for values in fetched:
+            row = list(values)
+            for i, converters, col in self.converters:
+                for convert in converters:
+                    row[i] = convert(row[i], col, connection)
+            rows.append(dict(zip(INBOX_API_COLUMNS, row, strict=True)))
+        return rows
+
+
+_inbox_pages: dict[str, _InboxPage] = {}
+
+Position = tuple[datetime, int]  # an inbox message's (delivered_at, id): its place in the list
+
+
+def inbox_page(
+    client: Client,
+    *,
+    size: int,
+    older_than: Position | None = None,
+    newer_than: Position | None = None,
+) -> tuple[list[dict], bool]:
+    """Up to ``size`` of the client's inbox messages, newest first, as rows of
+    INBOX_API_COLUMNS: the newest; or those just older than a position; or those just newer
+    than it. And whether more lie beyond them, in the direction read."""
+    db = router.db_for_read(InboxMessage)
+    connection = connections[db]
+    page = _inbox_pages.get(db)
+    if page is None:
+        page = _inbox_pages[db] = _InboxPage(connection)
+    if older_than is None and newer_than is None:
+        rows = page.read(connection, page.newest, [client.pk, size + 1])
+    else:
+        at, pk = older_than or newer_than  # type: ignore[misc]
+        at = connection.ops.adapt_datetimefield_value(at)
+        sql = page.older if older_than is not None else page.newer
+        rows = page.read(connection, sql, [client.pk, at, pk, size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if newer_than is not None and older_than is None:
+        rows.reverse()
+    return rows, more
 
 
 def calendar_items_for_client(client: Client) -> list[Break]:
