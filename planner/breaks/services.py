@@ -49,9 +49,9 @@ from planner.privacy import consent
 from planner.schedule.engine import (
     DEFAULT_VALIDITY,
     VALIDITY,
+    PlanCache,
     eligible_templates,
     personal_context,
-    plan_schedule,
     validate_settings,
 )
 from planner.schedule.localtime import in_quiet_hours
@@ -586,6 +586,7 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
     delivered = _delivered(breaks)
     learned = learned_for(breaks)
     sent = notes_sent(breaks)
+    shared = PlanCache(library)  # what the breaks' plans share, worked out once
     rows: list[tuple] = []
     for brk in breaks:
         context = message_context(brk)
@@ -594,7 +595,7 @@ def _store_prompts(breaks: Iterable[Break], *, at: datetime) -> int:
         )
         line = None
         mine: list[list[Any]] = []
-        for planned in plan_schedule(settings, library):
+        for planned in shared.plan(settings):
             text = render_planned(texts[planned.template_id], context, planned, brk)
             if planned.lean:
                 # After a high check-in: the crisis line, and that Between is not one.
