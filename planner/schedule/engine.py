@@ -6,6 +6,8 @@ the rules below can be property-tested over many zones and DST transitions.
 Contract (the rest of the project relies on these names):
 
 - ``plan_schedule(settings, library) -> list[PlannedPrompt]``: ordered by ``send_at``.
+- ``PlanCache(library).plan(settings)``: the same, for many breaks with one library (a
+  caseload), sharing what their plans have in common.
 - ``validate_settings`` (raises ``ScheduleError``), ``usable_prompt_times`` and
   ``eligible_templates``.
 
