@@ -6,6 +6,8 @@ the rules below can be property-tested over many zones and DST transitions.
 Contract (the rest of the project relies on these names):
 
 - ``plan_schedule(settings, library) -> list[PlannedPrompt]``: ordered by ``send_at``.
+- ``PlanCache(library).plan(settings)``: the same, for many breaks with one library (a
+  caseload), sharing what their plans have in common.
 - ``validate_settings`` (raises ``ScheduleError``), ``usable_prompt_times`` and
   ``eligible_templates``.
 
@@ -22,7 +24,9 @@ import random
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.schedule.cadence import FILLER_CATEGORIES, Request, requests_for
@@ -116,11 +120,18 @@ class _Deck:
     def __init__(
         self,
         templates: list[TemplateSpec],
-        rng: random.Random,
+        seed: str,
         sent: frozenset[str] | set[str] = frozenset(),
+        personal: frozenset[int] | None = None,
     ) -> None:
         self._templates = templates
-        self._rng = rng
+        # Which of the templates quote the client's own words (by identity: PlanCache works
+        # it out once for everyone dealt the same templates).
+        self._personal = _personal(templates) if personal is None else personal
+        # Seeded when first dealt from: most of a plan's decks are never drawn from, and
+        # seeding a stream costs more than the rest of a deck.
+        self._seed = seed
+        self._rng: random.Random | None = None
         self._queue: list[TemplateSpec] = []
         self._last: TemplateSpec | None = None
         self._first_round = True
@@ -130,13 +141,21 @@ class _Deck:
     def templates(self) -> list[TemplateSpec]:
         return self._templates
 
+    @property
+    def quotes_words(self) -> bool:
+        """Whether any of the deck's templates quotes the client's own words."""
+        return bool(self._personal)
+
     def draw(self) -> TemplateSpec:
         if not self._queue:
+            if self._rng is None:
+                self._rng = random.Random(self._seed)
             shuffled = list(self._templates)
             self._rng.shuffle(shuffled)
             # Dealt from the end: the last in the list comes first.
-            order = [t for t in shuffled if not personal_needs(t)]
-            order += [t for t in shuffled if personal_needs(t)]
+            personal = self._personal
+            order = [t for t in shuffled if id(t) not in personal]
+            order += [t for t in shuffled if id(t) in personal]
             if self._first_round:
                 order = [t for t in order if not t.lead] + [t for t in order if t.lead]
                 order = [t for t in order if t.id in self._sent] + [
@@ -201,7 +220,7 @@ def _usable(
     settings: PlanSettings,
     library: Sequence[TemplateSpec],
     category: Category,
-    facts: set[str],
+    facts: set[str] | frozenset[str],
 ) -> list[TemplateSpec]:
     """The valid templates of a category for this kind that state only ``facts``, without
     the topics the plan leaves out or the templates the client said were not for them;
@@ -234,35 +253,144 @@ def map_templates(
     a day and at a time an item is there, so they are kept out of the ordinary decks."""
     if category not in MAP_CATEGORIES or not settings.support_map:
         return []
-    found = _usable(settings, library, category, facts_of(settings) | {"support"})
+    return _quoting_map(_usable(settings, library, category, facts_of(settings) | {"support"}))
+
+
+def _quoting_map(found: list[TemplateSpec]) -> list[TemplateSpec]:
     return [spec for spec in found if "support" in personal_needs(spec)]
 
 
+def _personal(templates: list[TemplateSpec]) -> frozenset[int]:
+    """The templates among ``templates`` that quote the client's words, by identity."""
+    return frozenset(id(spec) for spec in templates if personal_needs(spec))
+
+
+_CATEGORIES = tuple(Category)
+
+
 def _decks(
-    settings: PlanSettings, library: Sequence[TemplateSpec], *, of_map: bool = False
+    settings: PlanSettings, shared: PlanCache, facts: frozenset[str], *, of_map: bool = False
 ) -> dict[Category, _Deck]:
     decks = {}
     sent = {d.template_id for d in settings.delivered}
-    choose = map_templates if of_map else eligible_templates
-    for category in Category:
-        templates = choose(settings, library, category)
+    for category in _CATEGORIES:
+        templates, personal = shared.pool(settings, category, facts, of_map=of_map)
         if templates:
             # One seeded stream per category, so a change in one category's templates does
             # not reshuffle the others; str seeds are stable across runs (no hash salt).
-            rng = random.Random(f"{settings.seed}/{category.value}{'/map' if of_map else ''}")
-            decks[category] = _Deck(templates, rng, sent)
+            seed = f"{settings.seed}/{category.value}{'/map' if of_map else ''}"
+            decks[category] = _Deck(templates, seed, sent, personal)
     return decks
 
 
+# What a plan's placement never reads: the seed, the client's words, the map, the feedback
+# and the facts (these choose templates, after placement). Clearing them gives the shape a
+# placement depends on; which categories have templates is part of the key on its own.
+_NOT_PLACED: dict[str, Any] = {
+    "seed": 0,
+    "coping_strategies": (),
+    "support_contact_names": (),
+    "reasons_for_hope": (),
+    "distractions": (),
+    "learned": (),
+    "early_signs": (),
+    "early_steps": (),
+    "avoid_topics": frozenset(),
+    "support_map": (),
+    "blocked_templates": frozenset(),
+    "category_weights": (),
+    "lean_since": None,
+    "has_cover": False,
+    "has_practice": False,
+    "has_sessions_plan": False,
+}
+
+
+class PlanCache:
+    """What the plans of many breaks (a caseload absence) share, worked out once for one
+    library: its templates by category, each category's usable templates for one
+    combination of kind, facts, topics and blocked templates, and the placement of one plan
+    shape (the same zone, dates, times, quiet hours and amount) in real instants.
+
+    Planning 600 clients went mostly into searching the whole library for every category of
+    every client, and into fitting the same requests to the same instants again for clients
+    whose plans differ only in their seeds and words. Nothing here depends on a seed or on
+    the client's words, and no entry is changed once made (decks copy their templates before
+    shuffling), so ``plan`` gives exactly what ``plan_schedule`` gives for the same settings.
+    """
+
+    def __init__(self, library: Sequence[TemplateSpec]) -> None:
+        self.library = library
+        self._by_category: dict[Category, list[TemplateSpec]] = {}
+        for spec in library:
+            if _valid(spec):
+                self._by_category.setdefault(spec.category, []).append(spec)
+        self._pools: dict[tuple, tuple[list[TemplateSpec], frozenset[int]]] = {}
+        self._placements: dict[tuple, list[tuple[Request, datetime]]] = {}
+
+    def plan(self, settings: PlanSettings) -> list[PlannedPrompt]:
+        """The prompts of one break, as ``plan_schedule(settings, self.library)``."""
+        return _plan(settings, self)
+
+    def pool(
+        self, settings: PlanSettings, category: Category, facts: frozenset[str], *, of_map: bool
+    ) -> tuple[list[TemplateSpec], frozenset[int]]:
+        """``eligible_templates`` (``map_templates`` with ``of_map``) for a break with
+        ``facts``, and which of them quote the client's words (``_personal``); shared: read
+        them, never change them."""
+        if of_map and (category not in MAP_CATEGORIES or not settings.support_map):
+            return [], frozenset()
+        key = (
+            category,
+            of_map,
+            settings.kind,
+            facts,
+            settings.avoid_topics,
+            settings.blocked_templates,
+        )
+        found = self._pools.get(key)
+        if found is None:
+            group = self._by_category.get(category, [])
+            if of_map:
+                templates = _quoting_map(_usable(settings, group, category, facts | {"support"}))
+            else:
+                templates = _usable(settings, group, category, facts)
+            found = self._pools[key] = (templates, _personal(templates))
+        return found
+
+    def placed(
+        self, settings: PlanSettings, tz: ZoneInfo, categories: frozenset[Category], fillers: bool
+    ) -> list[tuple[Request, datetime]]:
+        """The requests of the plan fitted to instants, in time order (shared: read only).
+        ``categories``: those with templates; ``fillers``: whether any filler has one."""
+        key = (replace(settings, **_NOT_PLACED), categories, fillers)
+        found = self._placements.get(key)
+        if found is None:
+            requests = [
+                r
+                for r in requests_for(settings, tz)
+                if (r.category in categories if r.category is not None else fillers)
+            ]
+            found = self._placements[key] = _place(requests, settings, tz)
+        return found
+
+
 def personal_context(
-    spec: TemplateSpec, settings: PlanSettings, used: Counter[str] | None = None
+    spec: TemplateSpec,
+    settings: PlanSettings,
+    used: Counter[str] | None = None,
+    sources: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, str]:
     """Fill a personal template round-robin from the client's strategies and contacts
-    (``used`` counts what the schedule so far has taken of each)."""
+    (``used`` counts what the schedule so far has taken of each; ``sources``: the
+    settings' ``personal_sources``, when the caller has them already)."""
     used = Counter() if used is None else used
-    sources = personal_sources(settings)
-    context = {}
-    for name in sorted(personal_needs(spec) & set(sources)):  # {support}: the map's own
+    sources = personal_sources(settings) if sources is None else sources
+    context: dict[str, str] = {}
+    needs = personal_needs(spec)
+    if not needs:
+        return context
+    for name in sorted(needs & sources.keys()):  # {support}: the map's own
         values = sources[name]
         context[name] = values[used[name] % len(values)]
         used[name] += 1
@@ -398,20 +526,22 @@ def _valid_until(
 
 
 def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> list[PlannedPrompt]:
-    """The prompts of one break, ordered by ``send_at``; the same input gives the same plan."""
+    """The prompts of one break, ordered by ``send_at``; the same input gives the same plan.
+    (Many breaks with one library: ``PlanCache(library).plan`` for each.)"""
+    return _plan(settings, PlanCache(library))
+
+
+def _plan(settings: PlanSettings, shared: PlanCache) -> list[PlannedPrompt]:
     tz = validate_settings(settings)
-    decks = _decks(settings, library)
-    map_decks = _decks(settings, library, of_map=True)
-    fillers = filler_rotation(settings, library, decks)
+    facts = frozenset(facts_of(settings))
+    decks = _decks(settings, shared, facts)
+    map_decks = _decks(settings, shared, facts, of_map=True)
+    fillers = filler_rotation(settings, shared.library, decks)
     leaning = [c for c in (Category.COPING, Category.GROUNDING) if c in decks]
-    requests = [
-        r
-        for r in requests_for(settings, tz)
-        if (r.category in decks if r.category is not None else bool(fillers))
-    ]
     used: Counter[str] = Counter()
+    sources = personal_sources(settings)
     plan = []
-    placed = _place(requests, settings, tz)
+    placed = shared.placed(settings, tz, frozenset(decks), bool(fillers))
     anchor = settings.return_session_at or settings.ends_at
     if settings.kind is Kind.ENDING:
         anchor = None  # the follow-ups run for months after the last session
@@ -442,7 +572,7 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
                         "support": quoted_words(item.name),
                         "support_day": day_phrase(item, local),
                     }
-                    | personal_context(spec, settings, used),
+                    | personal_context(spec, settings, used, sources),
                     lean=lean,
                 )
             )
@@ -458,12 +588,12 @@ def plan_schedule(settings: PlanSettings, library: Sequence[TemplateSpec]) -> li
             spec = decks[category].draw()
         context = {
             k: v for k, v in context.items() if k in template_placeholders(spec.text)
-        } | personal_context(spec, settings, used)
+        } | personal_context(spec, settings, used, sources)
         plan.append(
             PlannedPrompt(
                 category=category,
                 template_id=spec.id,
-                local_send_at=send_at.astimezone(tz),
+                local_send_at=local,
                 send_at=send_at,
                 valid_until=_valid_until(send_at, category, request.latest, settings, tz),
                 context=context,
@@ -541,7 +671,7 @@ def filler_rotation(
         return categories[start:] + categories[:start]
 
     present = [c for c in FILLER_CATEGORIES if c in decks]
-    own = {c for c in present if any(personal_needs(t) for t in decks[c].templates)}
+    own = {c for c in present if decks[c].quotes_words}
     order = rotated([c for c in present if c in own]) + rotated(
         [c for c in present if c not in own]
     )
@@ -556,7 +686,17 @@ BASE_TURNS, MIN_TURNS, MAX_TURNS = 2, 1, 4
 def weighted_rotation(order: list[Category], weights: Mapping[Category, int]) -> list[Category]:
     """The rotation with each category repeated by its weight, spread evenly (smooth weighted
     round robin, ties in ``order``); with no feedback it is ``order`` twice, as before."""
-    turns = {c: max(MIN_TURNS, min(MAX_TURNS, BASE_TURNS + weights.get(c, 0))) for c in order}
+    turns = [max(MIN_TURNS, min(MAX_TURNS, BASE_TURNS + weights.get(c, 0))) for c in order]
+    return list(_smooth_round_robin(tuple(order), tuple(turns)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _smooth_round_robin(
+    order: tuple[Category, ...], weights: tuple[int, ...]
+) -> tuple[Category, ...]:
+    """weighted_rotation's sequence: the same for every client with the same categories and
+    feedback, so a caseload works it out once."""
+    turns = dict(zip(order, weights, strict=True))
     total = sum(turns.values())
     current = dict.fromkeys(order, 0)
     sequence = []
@@ -566,7 +706,7 @@ def weighted_rotation(order: list[Category], weights: Mapping[Category, int]) ->
         best = max(order, key=lambda c: current[c])  # the first of the largest
         current[best] -= total
         sequence.append(best)
-    return sequence
+    return tuple(sequence)
 
 
 def _numbered_fillers(

@@ -138,13 +138,12 @@ def render(text: str, context: Mapping[str, str]) -> str:
     The engine only picks a template whose facts exist, so a fact placeholder is always
     filled; should one be empty anyway, it is left empty rather than invented.
     """
-    try:
-        parts = list(string.Formatter().parse(text))
-    except ValueError:
+    parts = _parsed(text)
+    if parts is None:
         return text  # a malformed template is shown as written rather than failing a send
     out: list[str] = []
     blanked = False
-    for literal, name, _, _ in parts:
+    for literal, name in parts:
         out.append(literal)
         if name is None:
             continue
@@ -159,6 +158,16 @@ def render(text: str, context: Mapping[str, str]) -> str:
         out.append(value)
     result = "".join(out)
     return _tidy(result) if blanked else result
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed(text: str) -> tuple[tuple[str, str | None], ...] | None:
+    """``text`` as (literal, placeholder) pairs, None when its braces are malformed; parsed
+    once per template text, not once per message (a caseload renders thousands)."""
+    try:
+        return tuple((literal, name) for literal, name, _, _ in string.Formatter().parse(text))
+    except ValueError:
+        return None
 
 
 def _tidy(text: str) -> str:
