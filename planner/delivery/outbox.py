@@ -455,16 +455,18 @@ def attempt_all(
 
 
 def _batchable(sends: list[_Send], channels: dict) -> list[tuple[_Send, OutboundMessage]]:
-    emails = [send for send in sends if send.channel == "email"]
+    """The neutral emails of ``sends`` with their messages, when the email channel batches
+    (else none, and no message is built twice)."""
+    emails = [s for s in sends if s.channel == "email" and not s.prompt.client.full_text_opt_in]
     if len(emails) < 2:
         return []
     if "email" not in channels:
         channels["email"] = get_channel("email")  # connects at its first send, not here
-    batchable = getattr(channels["email"], "batchable", None)
-    if batchable is None:
+    channel = channels["email"]
+    if getattr(channel, "esp", None) is None:  # SMTP, console, dummy, or batching off
         return []
     pairs = [(send, build_message(send)) for send in emails]
-    return [(send, message) for send, message in pairs if batchable(message)]
+    return [(send, message) for send, message in pairs if channel.batchable(message)]
 
 
 def _attempt_batch(
