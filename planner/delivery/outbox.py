@@ -713,7 +713,7 @@ def _call(channel, send: _Send) -> _Result:
         error = type(exc).__name__
         logger.error("dispatch.channel_error prompt=%s error=%s", send.prompt.pk, error)
         return _Result(send, "retry", error=f"transient:{type(exc).__name__}")
-    return _outcome(send, provider_id)
+    return _Result(send, "sent", provider_id=provider_id)
 
 
 def _outcome(send: _Send, outcome: str | ChannelError) -> _Result:

@@ -273,3 +273,26 @@ def test_through_mailjet_each_recipient_gets_their_links_headers_and_status(
     assert first == (DS.SENT, "")
     assert others == [(DS.RETRY, "transient:recipient-failed")] * 2
     assert Delivery.objects.get(prompt=prompts[0], channel="email").provider_id == "7001"
+
+
+def test_an_unexpected_error_in_the_channel_leaves_the_batch_unconfirmed(
+    prompts, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broken(self, messages):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("planner.delivery.channels.email.EmailChannel.send_batch", broken)
+    _deliver(django_capture_on_commit_callbacks, monkeypatch)
+    assert _emails(prompts) == [(DS.UNCONFIRMED, "unconfirmed:batch:RuntimeError")] * 3
+
+
+def test_when_a_batch_call_pauses_email_the_next_sub_batch_waits_without_spending_attempts(
+    prompts, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    # The first sub-batch pauses email; the second is not sent, and spends nothing.
+    settings.DISPATCH_ATTEMPT_BATCH, settings.DISPATCH_BREAKER_FAILURES = 2, 1
+    ESPBackend.answers = {p.client.email: "failed" for p in prompts}
+    _deliver(django_capture_on_commit_callbacks, monkeypatch)
+    assert ESPBackend.calls == 1
+    last = Delivery.objects.get(prompt=prompts[2], channel="email")
+    assert (last.status, last.last_error, last.attempts) == (DS.RETRY, "channel-paused", 0)
