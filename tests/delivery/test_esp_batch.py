@@ -73,7 +73,7 @@ def test_the_setting_and_the_backend_decide_whether_email_is_batched(settings):
     settings.EMAIL_BATCH_SEND = False
     assert batch_esp() is None
     settings.EMAIL_BATCH_SEND = True
-    for backend in ("smtp", "console", "dummy", "locmem"):
+    for backend in ("smtp", "console", "dummy", "locmem", "missing"):
         settings.EMAIL_BACKEND = f"django.core.mail.backends.{backend}.EmailBackend"
         assert batch_esp() is None, backend
 

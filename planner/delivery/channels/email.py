@@ -351,7 +351,10 @@ def _batch_esp_of(backend: str) -> BatchESP | None:
         from anymail.backends.base import AnymailBaseBackend
     except ImportError:  # pragma: no cover
         return None
-    cls = import_string(backend)
+    try:
+        cls = import_string(backend)
+    except ImportError:  # the send says so, as that message's (transient) error
+        return None
     name = getattr(cls, "esp_name", None)  # a class attribute on every concrete backend
     if not (isinstance(cls, type) and issubclass(cls, AnymailBaseBackend)):
         return None
