@@ -14,7 +14,12 @@ the outbox builds them) go, in this one process, through:
   payload an ESP backend builds, and the per-recipient status it parses);
 - ``anymail-batch``: the same backend, one call per sub-batch of K recipients with
   ``merge_data`` and ``merge_headers`` (each recipient's links and Message-ID), reading back a
-  status per recipient, as ESPs with batch sending report it.
+  status per recipient, as ESPs with batch sending report it (the email channel's
+  ``send_batch``);
+- ``outbox`` and ``outbox-batch``: what both delivery paths run for each marked sub-batch of
+  K (``outbox.attempt_all``: the message built from the prompt, the channel, each result and
+  the circuit breaker's bookkeeping) through the same test backend, with EMAIL_BATCH_SEND off
+  (one call per message) and on (one call per sub-batch).
 
 The figure is the sending process's CPU time per message (and messages/s of wall time).
 
@@ -94,42 +99,54 @@ def _through_channel(messages: list, backend: str, *, mime: bool = False) -> Non
 
 def _anymail_batches(messages: list, size: int) -> int:
     """One API call per sub-batch; the number of recipients reported sent."""
-    from anymail.message import AnymailMessage
-    from django.core.mail import get_connection
+    from planner.delivery.channels.email import EmailChannel
 
-    from planner.delivery.channels.email import SUBJECT, NeutralEmails
+    channel = EmailChannel()
+    channel.open()
+    try:
+        outcomes = []
+        for start in range(0, len(messages), size):
+            outcomes += channel.send_batch(messages[start : start + size])
+    finally:
+        channel.close()
+    return sum(1 for outcome in outcomes if isinstance(outcome, str))
 
-    neutral = NeutralEmails()
-    connection = get_connection("anymail.backends.test.EmailBackend")
+
+def _sends(n: int) -> list:
+    """The outbox's sends of n neutral prompts (unsaved rows: nothing reads the database)."""
+    from planner.delivery.outbox import _Send
+    from planner.models import Client, ScheduledPrompt
+
+    made = []
+    for i in range(1, n + 1):
+        client = Client(id=i, user_id=None, email=f"peak-{i}@example.invalid")
+        prompt = ScheduledPrompt(
+            id=i, client=client, break_obj_id=i, category="coping", text="A coping prompt."
+        )
+        made.append(_Send(i, "email", 1, prompt))
+    return made
+
+
+def _through_outbox(sends: list, size: int) -> int:
+    """outbox.attempt_all per sub-batch of ``size``; the number of results sent."""
+    from django.utils import timezone
+
+    from planner.delivery import outbox
+    from planner.delivery.circuit import Breakers
+
+    now = timezone.now()
+    breakers = Breakers(now=now)  # nothing paused or failing: no database
+    channels: dict = {}
     sent = 0
-    for start in range(0, len(messages), size):
-        chunk = messages[start : start + size]
-        # One rendering with the ESP's merge fields for the links (what a batch template is).
-        body, html = neutral.parts(chunk[0])
-        body = body.replace(chunk[0].link, "{{link}}").replace(
-            chunk[0].unsubscribe_link, "{{unsubscribe}}"
-        )
-        html = html.replace(chunk[0].link, "{{link}}").replace(
-            chunk[0].unsubscribe_link, "{{unsubscribe}}"
-        )
-        email = AnymailMessage(
-            subject=SUBJECT, body=body, to=[m.client.email for m in chunk], connection=connection
-        )
-        email.attach_alternative(html, "text/html")
-        email.merge_data = {
-            m.client.email: {"link": m.link, "unsubscribe": m.unsubscribe_link} for m in chunk
-        }
-        email.merge_headers = {
-            m.client.email: {
-                "Message-ID": m.message_id,
-                "List-Unsubscribe": f"<{m.unsubscribe_link}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            }
-            for m in chunk
-        }
-        email.send()
-        statuses = email.anymail_status.recipients
-        sent += sum(1 for m in chunk if statuses[m.client.email].status == "sent")
+    try:
+        for start in range(0, len(sends), size):
+            chunk = sends[start : start + size]
+            sent += sum(
+                r.outcome == "sent" for r in outbox.attempt_all(chunk, channels, breakers, now=now)
+            )
+    finally:
+        for channel in channels.values():
+            channel.close()
     return sent
 
 
@@ -156,6 +173,11 @@ def _sink() -> tuple[subprocess.Popen, int]:
 
 
 def _measure(label: str, n: int, work) -> dict:
+    from django.core import mail
+
+    # The anymail test backend keeps what it sent, and finds each message's id by its place
+    # there (a scan): a list left from the previous variant would slow this one down.
+    mail.outbox = []
     wall, cpu = time.perf_counter(), time.process_time()
     work()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -183,13 +205,21 @@ def run(n: int, size: int, *, write: bool = True) -> list[dict]:
         proc.terminate()
         proc.wait(timeout=10)
     test = "anymail.backends.test.EmailBackend"
-    with override_settings(ANYMAIL={}):
+    sent: list[int] = []
+    with override_settings(ANYMAIL={}, EMAIL_BACKEND=test):
         figures.append(_measure("anymail", n, lambda: _through_channel(_messages(n), test)))
-        sent: list[int] = []
         figures.append(
             _measure("anymail-batch", n, lambda: sent.append(_anymail_batches(_messages(n), size)))
         )
+        for label, batch in (("outbox", False), ("outbox-batch", True)):
+            with override_settings(EMAIL_BATCH_SEND=batch):
+                figures.append(
+                    _measure(label, n, lambda: sent.append(_through_outbox(_sends(n), size)))
+                )
     print(f"  anymail-batch: {sent[0]:,} of {n:,} recipients reported sent, one status each")
+    print(f"  outbox: {sent[1]:,} sent; outbox-batch: {sent[2]:,} sent")
+    by_label = {f["label"]: f["us"] for f in figures}
+    print(f"  ratio outbox-batch / outbox {by_label['outbox-batch'] / by_label['outbox']:.2f}")
     if write:
         rows = ["| backend | CPU per message (sending process) | messages/s |", "|---|---:|---:|"]
         rows += [f"| `{f['label']}` | {f['us']:,.0f} us | {f['rate']:,.0f} |" for f in figures]
@@ -197,7 +227,9 @@ def run(n: int, size: int, *, write: bool = True) -> list[dict]:
             "",
             "Each figure includes building the message with its two signed links (as the "
             f"outbox does). `anymail-batch`: sub-batches of {size} recipients, one status each "
-            f"({sent[0]:,} of {n:,} reported sent).",
+            f"({sent[0]:,} of {n:,} reported sent). `outbox`, `outbox-batch`: "
+            "`outbox.attempt_all` per sub-batch (what both delivery paths run), EMAIL_BATCH_SEND "
+            "off and on.",
         ]
         write_section(
             "email",

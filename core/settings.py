@@ -225,6 +225,10 @@ EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Between <no-reply@between.invalid>")
 # Provider keys go here through the environment when django-anymail is used.
 ANYMAIL: dict[str, str] = {}
+# The neutral emails of a sub-batch as one ESP batch send, where the anymail backend's ESP
+# reports a status per recipient (planner/delivery/channels/email.py: BATCH_ESPS); SMTP and
+# the other backends send one at a time whatever this says.
+EMAIL_BATCH_SEND = envbool("EMAIL_BATCH_SEND", True)
 SMS_BACKEND = envstr("SMS_BACKEND", "planner.delivery.channels.sms.ConsoleSmsBackend")
 TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")

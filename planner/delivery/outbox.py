@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
@@ -58,6 +58,7 @@ from planner.delivery import links
 from planner.delivery.channels import (
     EXTERNAL_CHANNELS,
     Channel,
+    ChannelError,
     OutboundMessage,
     PermanentChannelError,
     TransientChannelError,
@@ -393,10 +394,11 @@ def _send_all(
 
     One commit stores the previous sub-batch's results and marks the next one ``attempting``
     (only while its prompts are still ours and their plans current, so a pause or a plan edit
-    takes effect at the next sub-batch); then its messages go to the provider one at a time,
-    each keeping its own outcome. A crash leaves at most one sub-batch ``attempting``, which
-    the reaper turns into ``unconfirmed``. A channel paused before or during the batch is not
-    called again: its remaining messages are deferred to when the pause ends."""
+    takes effect at the next sub-batch); then its messages go to the provider (``attempt_all``:
+    one at a time, or its neutral emails in one ESP batch call), each keeping its own outcome.
+    A crash leaves at most one sub-batch ``attempting``, which the reaper turns into
+    ``unconfirmed``. A channel paused before or during the batch is not called again: its
+    remaining messages are deferred to when the pause ends."""
     breakers = breakers or Breakers.load(now=now)
     size = max(1, settings.DISPATCH_ATTEMPT_BATCH)
     channels: dict[str, Channel] = {}
@@ -415,11 +417,9 @@ def _send_all(
                     results.append(_Result(send, "deferred"))
             marked = _mark_attempting_many(chunk, token, now=now, store=unstored)
             unstored = []
-            for send in chunk:
-                if send.delivery_id not in marked:
-                    results.append(_Result(send, "lost"))
-                    continue
-                result = _attempt(send, channels, breakers, now=now)
+            results += [_Result(send, "lost") for send in chunk if send.delivery_id not in marked]
+            mine = [send for send in chunk if send.delivery_id in marked]
+            for result in attempt_all(mine, channels, breakers, now=now):
                 unstored.append(result)
                 results.append(result)
         _store_results(unstored, now=now)
@@ -436,6 +436,60 @@ def _send_all(
             status=DS.RETRY, last_error=PAUSED, next_attempt_at=until
         )
     return results
+
+
+def attempt_all(
+    sends: list[_Send], channels: dict, breakers: Breakers, *, now: datetime
+) -> Iterator[_Result]:
+    """A marked sub-batch to its providers, each result as soon as it is known. When the email
+    backend batch-sends (an ESP that reports a status per recipient, ``channels/email.py``)
+    and two or more of the emails are neutral ones, those go in one ESP call; every other
+    message (full text, SMS, push, any email on SMTP) goes one at a time (``_attempt``)."""
+    batch = _batchable(sends, channels)
+    if len(batch) > 1:
+        yield from _attempt_batch(batch, channels["email"], breakers, now=now)
+    batched = {send.delivery_id for send, _message in batch} if len(batch) > 1 else set()
+    for send in sends:
+        if send.delivery_id not in batched:
+            yield _attempt(send, channels, breakers, now=now)
+
+
+def _batchable(sends: list[_Send], channels: dict) -> list[tuple[_Send, OutboundMessage]]:
+    """The neutral emails of ``sends`` with their messages, when the email channel batches
+    (else none, and no message is built twice)."""
+    emails = [s for s in sends if s.channel == "email" and not s.prompt.client.full_text_opt_in]
+    if len(emails) < 2:
+        return []
+    if "email" not in channels:
+        channels["email"] = get_channel("email")  # connects at its first send, not here
+    channel = channels["email"]
+    if getattr(channel, "esp", None) is None:  # SMTP, console, dummy, or batching off
+        return []
+    pairs = [(send, build_message(send)) for send in emails]
+    return [(send, message) for send, message in pairs if channel.batchable(message)]
+
+
+def _attempt_batch(
+    pairs: list[tuple[_Send, OutboundMessage]], channel, breakers: Breakers, *, now: datetime
+) -> Iterator[_Result]:
+    """The neutral emails of a sub-batch in one ESP batch send; each recipient's status is its
+    message's result, and the circuit breaker and provider tracking see each one as if it had
+    been sent alone. An error from the call as a whole leaves them all unconfirmed: the ESP
+    may have sent some, so none is sent again."""
+    until = breakers.paused_until("email")
+    if until is not None:
+        for send, _message in pairs:
+            yield _Result(send, "deferred", retry_at=until)
+        return
+    try:
+        outcomes = channel.send_batch([message for _send, message in pairs])
+    except Exception as exc:  # the channel answers per message; this is not classified
+        logger.error("dispatch.batch_error error=%s messages=%s", type(exc).__name__, len(pairs))
+        outcomes = [UnconfirmedChannelError(f"batch:{type(exc).__name__}")] * len(pairs)
+    for (send, _message), outcome in zip(pairs, outcomes, strict=True):
+        result = _outcome(send, outcome)
+        _track_provider(result, breakers, now=now)
+        yield result
 
 
 def _attempt(send: _Send, channels: dict, breakers: Breakers, *, now: datetime) -> _Result:
@@ -652,18 +706,25 @@ def build_message(send: _Send) -> OutboundMessage:
 def _call(channel, send: _Send) -> _Result:
     try:
         provider_id = channel.send(build_message(send))
-    except PermanentChannelError as exc:
-        return _Result(send, "permanent", error=f"permanent:{exc.code}")
-    except UnconfirmedChannelError as exc:
-        return _Result(send, "unconfirmed", error=f"unconfirmed:{exc.code}")
-    except TransientChannelError as exc:
-        return _Result(send, "retry", error=f"transient:{exc.code}")
+    except (PermanentChannelError, UnconfirmedChannelError, TransientChannelError) as exc:
+        return _outcome(send, exc)
     except Exception as exc:  # an unknown error is treated as transient
         # The type only: a traceback could carry an address or the text.
         error = type(exc).__name__
         logger.error("dispatch.channel_error prompt=%s error=%s", send.prompt.pk, error)
         return _Result(send, "retry", error=f"transient:{type(exc).__name__}")
     return _Result(send, "sent", provider_id=provider_id)
+
+
+def _outcome(send: _Send, outcome: str | ChannelError) -> _Result:
+    """A channel's answer for one message (its provider id, or a classified error)."""
+    if isinstance(outcome, str):
+        return _Result(send, "sent", provider_id=outcome)
+    if isinstance(outcome, PermanentChannelError):
+        return _Result(send, "permanent", error=f"permanent:{outcome.code}")
+    if isinstance(outcome, UnconfirmedChannelError):
+        return _Result(send, "unconfirmed", error=f"unconfirmed:{outcome.code}")
+    return _Result(send, "retry", error=f"transient:{outcome.code}")
 
 
 def _finish(results: list[_Result], token: uuid.UUID, *, now: datetime, summary) -> None:

@@ -18,7 +18,8 @@ Delivery per (prompt, channel), at most DISPATCH_ATTEMPT_BATCH messages per work
    and inserts the next one's email deliveries directly as ``attempting`` (guarded: prompt
    still claimed with this token, plan version current, break live and not paused;
    ``ON CONFLICT (prompt, channel) DO NOTHING``); then the messages go to the backend over one
-   connection, one at a time, each keeping its own outcome.
+   connection (``outbox.attempt_all``: one at a time, or the neutral ones in one ESP batch
+   call), each keeping its own outcome.
 3. One transaction: the last results, and every prompt settled with one
    ``UPDATE ... FROM unnest(...)``.
 """
@@ -312,10 +313,11 @@ def _send(
             unstored = []
             attempted = set(marked.values())
             handed_back += [pk for pk in by_pk if pk not in attempted]
-            for delivery_id, prompt_id in sorted(marked.items(), key=lambda kv: kv[1]):
-                prompt = cast(ScheduledPrompt, by_pk[prompt_id])
-                send = outbox._Send(delivery_id, "email", 1, prompt)
-                result = outbox._attempt(send, channels, breakers, now=now)
+            sends = [
+                outbox._Send(delivery_id, "email", 1, cast(ScheduledPrompt, by_pk[prompt_id]))
+                for delivery_id, prompt_id in sorted(marked.items(), key=lambda kv: kv[1])
+            ]
+            for result in outbox.attempt_all(sends, channels, breakers, now=now):
                 unstored.append(result)
                 results.append(result)
     finally:

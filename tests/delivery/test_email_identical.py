@@ -18,7 +18,8 @@ from tests.factories import EmailClientFactory
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _message(client, n: int, **fields) -> OutboundMessage:
+def outbound_message(client, n: int, **fields) -> OutboundMessage:
+    """Message ``n`` to ``client`` (its ids from ``n``), with its own two signed links."""
     fields.setdefault("link", links.make_url("inbox", "/l/inbox/", user_id=client.user_id or n))
     fields.setdefault(
         "unsubscribe_link",
@@ -50,11 +51,11 @@ def messages(therapist):
     clients = [EmailClientFactory(therapist=therapist) for _ in range(3)]
     opted_in = EmailClientFactory(therapist=therapist, full_text_opt_in=True)
     with time_machine.travel(NOW, tick=False):
-        made = [_message(c, n) for n, c in enumerate(clients)]
-        made.append(_message(opted_in, 3))  # carries the text: rendered for itself
-        made.append(_message(clients[0], 4, unsubscribe_link=""))  # no unsubscribe link
+        made = [outbound_message(c, n) for n, c in enumerate(clients)]
+        made.append(outbound_message(opted_in, 3))  # carries the text: rendered for itself
+        made.append(outbound_message(clients[0], 4, unsubscribe_link=""))  # no unsubscribe link
         # Characters the HTML template escapes, in case a SITE_URL ever has them.
-        made.append(_message(clients[1], 5, link="https://x.example/l/inbox/a&b'c\"d<e>/"))
+        made.append(outbound_message(clients[1], 5, link="https://x.example/l/inbox/a&b'c\"d<e>/"))
     return made
 
 

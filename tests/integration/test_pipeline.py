@@ -17,7 +17,7 @@ from planner.models import (
     InboxMessage,
     ScheduledPrompt,
 )
-from tests.delivery.email_backends import DyingBackend, Killed
+from tests.delivery.email_backends import DyingBackend, ESPBackend, Killed
 from tests.factories import BreakFactory, EmailClientFactory, ScheduledPromptFactory
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -162,6 +162,24 @@ def test_an_address_that_can_never_work_switches_email_off_and_a_transient_error
     assert (later_prompt.status, later_prompt.last_error) == (PS.PENDING, "retrying")
     assert delivery.status == DS.RETRY and later_prompt.due_at == delivery.next_attempt_at
     assert later_prompt.due_at == NOW + timedelta(seconds=settings.DISPATCH_RETRY_BASE_SECONDS)
+
+
+def test_with_an_esp_that_batch_sends_each_sub_batch_is_one_call_and_each_row_its_own_result(
+    db, therapist, settings, small_sub_batches, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.delivery.email_backends.ESPBackend"
+    ESPBackend.answers, ESPBackend.error, ESPBackend.calls = {"c1@example.com": "rejected"}, None, 0
+    prompts = [_prompts(therapist, 1, email=f"c{i}@example.com")[0] for i in range(4)]
+    [summary] = _deliver(monkeypatch, django_capture_on_commit_callbacks)
+    assert ESPBackend.calls == 2 and [len(m.to) for m in mail.outbox] == [2, 2]
+    assert _emails(prompts) == ["sent", "failed", "sent", "sent"]
+    assert summary.counts == {"sent": 4}  # the inbox has it; only email is switched off
+    prompts[1].client.refresh_from_db()
+    assert "email" not in prompts[1].client.channels
+    for prompt in prompts:
+        delivery = prompt.deliveries.get(channel="email")
+        [call] = [m for m in mail.outbox if prompt.client.email in m.to]
+        assert call.merge_headers[prompt.client.email]["Message-ID"] == delivery.message_id
 
 
 def test_when_the_breaker_pauses_email_the_rest_of_the_batch_waits_without_spending_attempts(
