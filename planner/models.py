@@ -406,8 +406,13 @@ class ScheduledPrompt(models.Model):
     OPEN_STATUSES = (Status.PENDING, Status.CLAIMED)
     TERMINAL_STATUSES = (Status.SENT, Status.SKIPPED, Status.FAILED, Status.UNCONFIRMED)
 
+    # No index of its own: the (break, send_at) index below serves every lookup by break.
     break_obj = models.ForeignKey(
-        Break, on_delete=models.CASCADE, related_name="prompts", db_column="break_id"
+        Break,
+        on_delete=models.CASCADE,
+        related_name="prompts",
+        db_column="break_id",
+        db_index=False,
     )
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="prompts")
     template = models.ForeignKey(
@@ -468,7 +473,11 @@ class Delivery(models.Model):
         UNCONFIRMED = "unconfirmed", _("Unconfirmed")
         SKIPPED = "skipped", _("Skipped")
 
-    prompt = models.ForeignKey(ScheduledPrompt, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of its own: the unique (prompt, channel) constraint's index serves every
+    # lookup by prompt, and each delivery written during a peak updates one index fewer.
+    prompt = models.ForeignKey(
+        ScheduledPrompt, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ATTEMPTING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -555,7 +564,10 @@ class Letter(models.Model):
 class InboxMessage(models.Model):
     """A prompt delivered to the client's in-app inbox; one per prompt, exactly once."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="inbox")
+    # No index of its own: the (client, -delivered_at, -id) index serves every lookup by client.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="inbox", db_index=False
+    )
     prompt = models.OneToOneField(
         ScheduledPrompt, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbox"
     )
