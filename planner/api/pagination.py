@@ -15,7 +15,7 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from core.converters import parse_id
+from core.converters import MAX_ID, parse_id
 
 
 class PagePagination(PageNumberPagination):
@@ -102,28 +102,43 @@ class CountedPagePagination(PagePagination):
     past the end is a 404 "Invalid page."."""
 
     def paginate_queryset(self, queryset, request, view=None):
+        def read(start: int, size: int) -> tuple[list[dict], int]:
+            rows = list(queryset.annotate(_total=Window(Count("*")))[start : start + size])
+            total = rows[0]["_total"] if rows else 0
+            for row in rows:
+                del row["_total"]
+            return rows, total
+
+        return self.paginate_rows(request, read, queryset.count)
+
+    def paginate_rows(
+        self,
+        request,
+        read: Callable[[int, int], tuple[list[dict], int]],
+        count: Callable[[], int],
+    ) -> list[dict]:
+        """The page the request asks for, from ``read(start, size)``: rows ``start`` to
+        ``start + size`` of the list and the number of all of them (one query), and
+        ``count()``, asked only for ``page=last``."""
         self.request = request
         size = self.get_page_size(request)
         if size is None:  # pragma: no cover - page_size is set
-            return None
+            return []
         given = request.query_params.get(self.page_query_param) or "1"
         if given in self.last_page_strings:  # the one case that counts first
-            number = max(1, -(-queryset.count() // size))
+            number = max(1, -(-count() // size))
         else:
             try:
                 number = int(given)
             except ValueError:
                 raise NotFound(self.invalid_page_message)
-        if number < 1:
+        if number < 1 or (number - 1) * size > MAX_ID:  # beyond any list (and any OFFSET)
             raise NotFound(self.invalid_page_message)
-        start = (number - 1) * size
-        rows = list(queryset.annotate(_total=Window(Count("*")))[start : start + size])
+        rows, total = read((number - 1) * size, size)
         if not rows and number > 1:
             raise NotFound(self.invalid_page_message)
-        self.total = rows[0]["_total"] if rows else 0
+        self.total = total
         self.number, self.size = number, size
-        for row in rows:
-            del row["_total"]
         return rows
 
     def get_paginated_response(self, data):

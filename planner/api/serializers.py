@@ -834,6 +834,8 @@ def _iso(value) -> str | None:
     """A datetime as DRF's DateTimeField writes it (UTC, "Z")."""
     if value is None:
         return None
+    if value.tzinfo is UTC:  # as read from the database: no conversion to make
+        return value.isoformat()[:-6] + "Z"
     text = value.astimezone(UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 

@@ -380,13 +380,20 @@ class BreakListView(BaseView):
         tags=["breaks"],
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        queryset = self.get_queryset()
-        # django-filter builds a form per request; without a filter there is nothing to check.
-        if BreakFilter.base_filters.keys() & request.query_params.keys():
-            queryset = self.filter_queryset(queryset)
-        rows = queryset.values(*s.BREAK_SUMMARY_COLUMNS)
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(s.break_summaries(page))
+        # django-filter builds a form per request; without a filter there is nothing to check,
+        # and the page is one statement written once (no queryset to build and compile).
+        if not BreakFilter.base_filters.keys() & request.query_params.keys():
+            therapist = request.user
+            paginator = cast(CountedPagePagination, self.paginator)
+            page = paginator.paginate_rows(
+                request,
+                partial(selectors.therapist_breaks_page, therapist, s.BREAK_SUMMARY_COLUMNS),
+                partial(selectors.therapist_breaks_count, therapist),
+            )
+            return self.get_paginated_response(s.break_summaries(page))
+        queryset = self.filter_queryset(self.get_queryset())
+        filtered = self.paginate_queryset(queryset.values(*s.BREAK_SUMMARY_COLUMNS))
+        return self.get_paginated_response(s.break_summaries(filtered))
 
     @extend_schema(
         operation_id="breaks_create",

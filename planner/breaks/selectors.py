@@ -8,11 +8,14 @@ existence is not revealed.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.timezone import now as current_time
@@ -518,6 +521,120 @@ def upcoming_notice_warnings(
 
 def api_breaks_for_client(client: Client) -> QuerySet[Break]:
     return breaks_for_client(client).select_related("client", "covering_user")
+
+
+class _TherapistBreaksPage:
+    """A page of ``breaks_for_therapist(therapist).values(*columns)`` in its model order
+    (``Break.Meta.ordering``: newest start first, then newest id), with the number of all
+    of them (``COUNT(*) OVER ()``), as one statement written once per database and columns
+    from the models' own table and column names (values are parameters), and the fields'
+    own converters applied (on SQLite a datetime comes back as text, a boolean as 0 or 1).
+    ``GET /api/v1/breaks/`` reads it on every request, and building and compiling the
+    queryset cost the API process more than the database spent answering it."""
+
+    def __init__(self, connection: Any, columns: tuple[str, ...]) -> None:
+        quote = connection.ops.quote_name
+        self.columns = columns
+        self.converters: list[tuple[int, list, Any]] = []
+        selected = []
+        for i, wanted in enumerate(columns):
+            field = Break._meta.get_field(wanted)  # an attname (client_id) names its field too
+            col = field.get_col("b")  # type: ignore[union-attr]
+            found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)  # type: ignore[union-attr]
+            if found:
+                self.converters.append((i, found, col))
+            selected.append(f"b.{quote(field.column)}")  # type: ignore[union-attr]
+
+        def name(model: type[Break] | type[Client], field: str) -> str:
+            return quote(model._meta.get_field(field).column)  # type: ignore[union-attr]
+
+        ordering = []
+        for term in Break._meta.ordering or ():
+            assert isinstance(term, str)  # plain field names, e.g. "-starts_at"
+            descending = term.startswith("-")
+            ordering.append(f"b.{name(Break, term.lstrip('-'))}{' DESC' if descending else ''}")
+        mine = (
+            f"FROM {quote(Break._meta.db_table)} b "  # names only (values are parameters)
+            f"INNER JOIN {quote(Client._meta.db_table)} c "
+            f"ON c.{name(Client, 'id')} = b.{name(Break, 'client')} "
+            f"WHERE b.{name(Break, 'therapist')} = %s AND c.{name(Client, 'deleted_at')} IS NULL"
+        )
+        self.page = (
+            f"SELECT {', '.join(selected)}, COUNT(*) OVER () {mine} "
+            f"ORDER BY {', '.join(ordering)} LIMIT %s OFFSET %s"
+        )
+        self.count = f"SELECT COUNT(*) {mine}"
+
+    def read(self, connection: Any, therapist_id: int, start: int, size: int) -> tuple[list, int]:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and connection.timezone is UTC:
+                # This cursor's only: five datetimes a row, the page's largest cost.
+                cursor.cursor.adapters.register_loader("timestamptz", _utc_iso_loader())
+            cursor.execute(self.page, [therapist_id, size, start])
+            fetched = cursor.fetchall()
+        rows = []
+        for values in fetched:
+            row = list(values[:-1])
+            for i, converters, col in self.converters:
+                for convert in converters:
+                    row[i] = convert(row[i], col, connection)
+            rows.append(dict(zip(self.columns, row, strict=True)))
+        return rows, fetched[0][-1] if fetched else 0
+
+
+_therapist_pages: dict[tuple[str, tuple[str, ...]], _TherapistBreaksPage] = {}
+
+
+@cache
+def _utc_iso_loader() -> type:
+    """PostgreSQL's text of a timestamptz (ISO DateStyle, e.g. "2031-03-14 09:26:53.5+00")
+    read by ``datetime.fromisoformat`` (C) instead of psycopg's pure-Python parser, into the
+    same value Django's loader gives for a UTC connection (tzinfo ``datetime.UTC``); any
+    other text (a year past 9999, another DateStyle) goes to Django's loader as before."""
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader  # type: ignore[import-untyped]
+
+    class UtcIsoLoader(BaseTzLoader):
+        timezone = UTC
+
+        def load(self, data: Any) -> datetime:
+            try:
+                value = datetime.fromisoformat(str(data, "ascii"))
+            except ValueError:
+                return super().load(data)
+            return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+    return UtcIsoLoader
+
+
+def _therapist_page(columns: tuple[str, ...]) -> tuple[Any, _TherapistBreaksPage]:
+    db = router.db_for_read(Break)
+    connection = connections[db]
+    page = _therapist_pages.get((db, columns))
+    if page is None:
+        page = _therapist_pages[db, columns] = _TherapistBreaksPage(connection, columns)
+    return connection, page
+
+
+def therapist_breaks_page(
+    therapist: User, columns: tuple[str, ...], start: int, size: int
+) -> tuple[list[dict], int]:
+    """Rows ``start`` to ``start + size`` of ``breaks_for_therapist(therapist)`` (in its
+    order) as dicts of ``columns`` (Break field names or attnames), and how many breaks
+    that list has in all (0 when the page lies past its end): one query."""
+    if not therapist.is_authenticated or not therapist.is_therapist:
+        return [], 0
+    connection, page = _therapist_page(columns)
+    return page.read(connection, therapist.pk, start, size)
+
+
+def therapist_breaks_count(therapist: User) -> int:
+    """``breaks_for_therapist(therapist).count()``, without building the queryset."""
+    if not therapist.is_authenticated or not therapist.is_therapist:
+        return 0
+    connection, page = _therapist_page(("id",))
+    with connection.cursor() as cursor:
+        cursor.execute(page.count, [therapist.pk])
+        return cursor.fetchone()[0]
 
 
 def absence_drafts_for(user: User, break_ids: list[int]) -> list[Break]:
