@@ -22,7 +22,7 @@ expired ones on every request; here that is the daily prune's job.
 from __future__ import annotations
 
 import binascii
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from hmac import compare_digest
 from typing import Any
 
@@ -37,12 +37,11 @@ from knox.models import AuthToken
 from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
+from core.db.columns import Columns
 from core.models import User
 from planner.models import Client
 
 INVALID = "Invalid token."
-
-Converter = Callable[[Any, Any, Any], Any]
 
 
 class _Part:
@@ -52,21 +51,11 @@ class _Part:
         self.model = model
         self.fields = list(model._meta.concrete_fields)
         self.attnames = [f.attname for f in self.fields]
-        quote = connection.ops.quote_name
-        self.columns = [f"{alias}.{quote(f.column)}" for f in self.fields]
-        self.converters: list[tuple[int, list[Converter], Any]] = []
-        for i, f in enumerate(self.fields):
-            col = f.get_col(alias)
-            found = connection.ops.get_db_converters(col) + f.get_db_converters(connection)  # type: ignore[attr-defined]
-            if found:
-                self.converters.append((i, found, col))
+        self.values = Columns(connection, [(alias, f) for f in self.fields])
+        self.columns = self.values.sql
 
     def build(self, values: Sequence[Any], db: str, connection: Any) -> Any:
-        row = list(values)
-        for i, converters, col in self.converters:
-            for convert in converters:
-                row[i] = convert(row[i], col, connection)
-        return self.model.from_db(db, self.attnames, row)
+        return self.model.from_db(db, self.attnames, self.values.convert(values, connection))
 
 
 class _Lookup:

@@ -22,6 +22,7 @@ from django.utils.timezone import now as current_time
 from django.utils.translation import gettext as _
 
 from core.converters import parse_id
+from core.db.columns import Columns, column_name
 from core.models import User
 from planner.breaks.preview import PreviewPrompt, break_preview
 from planner.breaks.prompts import library_for
@@ -535,18 +536,12 @@ class _TherapistBreaksPage:
     def __init__(self, connection: Any, columns: tuple[str, ...]) -> None:
         quote = connection.ops.quote_name
         self.columns = columns
-        self.converters: list[tuple[int, list, Any]] = []
-        selected = []
-        for i, wanted in enumerate(columns):
-            field = Break._meta.get_field(wanted)  # an attname (client_id) names its field too
-            col = field.get_col("b")  # type: ignore[union-attr]
-            found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)  # type: ignore[union-attr]
-            if found:
-                self.converters.append((i, found, col))
-            selected.append(f"b.{quote(field.column)}")  # type: ignore[union-attr]
+        # An attname (client_id) names its field too.
+        self.values = Columns(connection, [("b", Break._meta.get_field(c)) for c in columns])
+        selected = self.values.sql
 
         def name(model: type[Break] | type[Client], field: str) -> str:
-            return quote(model._meta.get_field(field).column)  # type: ignore[union-attr]
+            return column_name(connection, model, field)
 
         ordering = []
         for term in Break._meta.ordering or ():
@@ -572,13 +567,10 @@ class _TherapistBreaksPage:
                 cursor.cursor.adapters.register_loader("timestamptz", _utc_iso_loader())
             cursor.execute(self.page, [therapist_id, size, start])
             fetched = cursor.fetchall()
-        rows = []
-        for values in fetched:
-            row = list(values[:-1])
-            for i, converters, col in self.converters:
-                for convert in converters:
-                    row[i] = convert(row[i], col, connection)
-            rows.append(dict(zip(self.columns, row, strict=True)))
+        rows = [
+            dict(zip(self.columns, self.values.convert(values[:-1], connection), strict=True))
+            for values in fetched
+        ]
         return rows, fetched[0][-1] if fetched else 0
 
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.timezone import now as current_time
 
 from core.converters import parse_id
+from core.db.columns import Columns, column_name
 from core.models import User
 from planner.breaks.selectors import breaks_for_client, require_client
 from planner.models import (
@@ -69,6 +70,10 @@ INBOX_API_COLUMNS = (
 )
 
 
+# The inbox message's own fields among INBOX_API_COLUMNS, in their order.
+_INBOX_FIELDS = ("id", "break_obj", "category", "text", "delivered_at", "acknowledged_at")
+
+
 class _InboxPage:
     """The API's inbox page as one statement, written once per database from the models'
     own table and column names (values are parameters), and the fields' own converters (on
@@ -79,31 +84,21 @@ class _InboxPage:
 
     def __init__(self, connection: Any) -> None:
         quote = connection.ops.quote_name
-
-        def column(model: type[Model], alias: str, name: str) -> tuple[str, list, Any]:
-            field = model._meta.get_field(name)
-            col = field.get_col(alias)  # type: ignore[union-attr]
-            found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)  # type: ignore[union-attr]
-            return f"{alias}.{quote(field.column)}", found, col  # type: ignore[union-attr]
-
-        picked = [
-            column(InboxMessage, "m", "id"),
-            column(InboxMessage, "m", "break_obj"),
-            column(InboxMessage, "m", "category"),
-            column(InboxMessage, "m", "text"),
-            column(InboxMessage, "m", "delivered_at"),
-            column(InboxMessage, "m", "acknowledged_at"),
-            column(PromptTemplate, "t", "key"),
-            column(PromptFeedback, "f", "helpful"),
-        ]
-        self.converters = [(i, found, col) for i, (_, found, col) in enumerate(picked) if found]
+        self.values = Columns(
+            connection,
+            [
+                *(("m", InboxMessage._meta.get_field(f)) for f in _INBOX_FIELDS),
+                ("t", PromptTemplate._meta.get_field("key")),
+                ("f", PromptFeedback._meta.get_field("helpful")),
+            ],
+        )
 
         def name(model: type[Model], field: str) -> str:
-            return quote(model._meta.get_field(field).column)  # type: ignore[union-attr]
+            return column_name(connection, model, field)
 
         pk, delivered = name(InboxMessage, "id"), name(InboxMessage, "delivered_at")
         base = (
-            f"SELECT {', '.join(sql for sql, _, _ in picked)} "  # noqa: S608 - names only
+            f"SELECT {', '.join(self.values.sql)} "  # noqa: S608 - names only
             f"FROM {quote(InboxMessage._meta.db_table)} m "
             f"LEFT JOIN {quote(ScheduledPrompt._meta.db_table)} p "
             f"ON p.{pk} = m.{name(InboxMessage, 'prompt')} "
@@ -123,14 +118,10 @@ class _InboxPage:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        rows = []
-        for values in fetched:
-            row = list(values)
-            for i, converters, col in self.converters:
-                for convert in converters:
-                    row[i] = convert(row[i], col, connection)
-            rows.append(dict(zip(INBOX_API_COLUMNS, row, strict=True)))
-        return rows
+        return [
+            dict(zip(INBOX_API_COLUMNS, self.values.convert(values, connection), strict=True))
+            for values in fetched
+        ]
 
 
 _inbox_pages: dict[str, _InboxPage] = {}
