@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.converters import parse_id
 from core.db.columns import Columns, column_name
+from core.db.postgresql.base import utc_iso_loader
 from core.models import User
 from planner.breaks.preview import PreviewPrompt, break_preview
 from planner.breaks.prompts import library_for
@@ -564,7 +564,7 @@ class _TherapistBreaksPage:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and connection.timezone is UTC:
                 # This cursor's only: five datetimes a row, the page's largest cost.
-                cursor.cursor.adapters.register_loader("timestamptz", _utc_iso_loader())
+                cursor.cursor.adapters.register_loader("timestamptz", utc_iso_loader())
             cursor.execute(self.page, [therapist_id, size, start])
             fetched = cursor.fetchall()
         rows = [
@@ -575,27 +575,6 @@ class _TherapistBreaksPage:
 
 
 _therapist_pages: dict[tuple[str, tuple[str, ...]], _TherapistBreaksPage] = {}
-
-
-@cache
-def _utc_iso_loader() -> type:
-    """PostgreSQL's text of a timestamptz (ISO DateStyle, e.g. "2031-03-14 09:26:53.5+00")
-    read by ``datetime.fromisoformat`` (C) instead of psycopg's pure-Python parser, into the
-    same value Django's loader gives for a UTC connection (tzinfo ``datetime.UTC``); any
-    other text (a year past 9999, another DateStyle) goes to Django's loader as before."""
-    from django.db.backends.postgresql.psycopg_any import BaseTzLoader  # type: ignore[import-untyped]
-
-    class UtcIsoLoader(BaseTzLoader):
-        timezone = UTC
-
-        def load(self, data: Any) -> datetime:
-            try:
-                value = datetime.fromisoformat(str(data, "ascii"))
-            except ValueError:
-                return super().load(data)
-            return value if value.tzinfo is UTC else value.astimezone(UTC)
-
-    return UtcIsoLoader
 
 
 def _therapist_page(columns: tuple[str, ...]) -> tuple[Any, _TherapistBreaksPage]:

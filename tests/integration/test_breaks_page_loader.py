@@ -25,13 +25,13 @@ pytestmark = pytest.mark.django_db
 def test_the_pages_timestamp_reader_reads_what_djangos_reads(text):
     from django.db import connection
 
-    from planner.breaks.selectors import _utc_iso_loader
+    from core.db.postgresql.base import utc_iso_loader
 
     with connection.cursor() as cursor:
         adapters = cursor.cursor.adapters
         oid = adapters.types["timestamptz"].oid
         django_loader = adapters.get_loader(oid, 0)(oid, cursor.cursor)
-        ours = _utc_iso_loader()(oid, cursor.cursor)
+        ours = utc_iso_loader()(oid, cursor.cursor)
         expected = django_loader.load(text.encode())
         value = ours.load(text.encode())
     assert value == expected and value.tzinfo is expected.tzinfo is UTC
@@ -42,9 +42,9 @@ def test_the_pages_timestamp_reader_leaves_other_text_to_django():
     from django.db import connection
     from psycopg import DataError
 
-    from planner.breaks.selectors import _utc_iso_loader
+    from core.db.postgresql.base import utc_iso_loader
 
     with connection.cursor() as cursor:
         oid = cursor.cursor.adapters.types["timestamptz"].oid
         with pytest.raises(DataError):
-            _utc_iso_loader()(oid, cursor.cursor).load(b"10000-01-01 00:00:00+00")
+            utc_iso_loader()(oid, cursor.cursor).load(b"10000-01-01 00:00:00+00")

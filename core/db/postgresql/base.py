@@ -16,6 +16,9 @@ network's timeout too. Django has no setting for this; the override is this one 
 from __future__ import annotations
 
 import select
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
 from django.db.backends.postgresql import base
 
@@ -32,3 +35,24 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except (OSError, ValueError):
             return False
         return True if not said else super().is_usable()
+
+
+@cache
+def utc_iso_loader() -> type:
+    """PostgreSQL's text of a timestamptz (ISO DateStyle, e.g. "2031-03-14 09:26:53.5+00")
+    read by ``datetime.fromisoformat`` (C) instead of psycopg's pure-Python parser, into the
+    same value Django's loader gives for a UTC connection (tzinfo ``datetime.UTC``); any
+    other text (a year past 9999, another DateStyle) goes to Django's loader as before."""
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader  # type: ignore[import-untyped]
+
+    class UtcIsoLoader(BaseTzLoader):
+        timezone = UTC
+
+        def load(self, data: Any) -> datetime:
+            try:
+                value = datetime.fromisoformat(str(data, "ascii"))
+            except ValueError:
+                return super().load(data)
+            return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+    return UtcIsoLoader
