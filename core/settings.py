@@ -99,6 +99,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with a health check that needs no round trip while the server has
     # said nothing (core/db/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "core.db.postgresql"
+# The hot reads' statements prepared by PostgreSQL once per connection (core/db/postgresql):
+# off behind a connection pooler that does not keep prepared statements (PgBouncer < 1.21
+# in transaction mode).
+DB_PREPARED_STATEMENTS = envbool("DB_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A worker, beat and the web process share one file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

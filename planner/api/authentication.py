@@ -38,6 +38,7 @@ from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
 from core.db.columns import Columns
+from core.db.cursors import prepared_cursor
 from core.models import User
 from planner.models import Client
 
@@ -80,7 +81,7 @@ class _Lookup:
 
     def rows(self, db: str, key: str) -> list[tuple[AuthToken, User]]:
         connection = connections[db]
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(self.sql, [key, current_time()])
             fetched = cursor.fetchall()
         found = []

@@ -8,7 +8,7 @@ existence is not revealed.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.converters import parse_id
 from core.db.columns import Columns, column_name
-from core.db.postgresql.base import utc_iso_loader
+from core.db.cursors import prepared_cursor
 from core.models import User
 from planner.breaks.preview import PreviewPrompt, break_preview
 from planner.breaks.prompts import library_for
@@ -561,10 +561,7 @@ class _TherapistBreaksPage:
         self.count = f"SELECT COUNT(*) {mine}"
 
     def read(self, connection: Any, therapist_id: int, start: int, size: int) -> tuple[list, int]:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and connection.timezone is UTC:
-                # This cursor's only: five datetimes a row, the page's largest cost.
-                cursor.cursor.adapters.register_loader("timestamptz", utc_iso_loader())
+        with prepared_cursor(connection) as cursor:
             cursor.execute(self.page, [therapist_id, size, start])
             fetched = cursor.fetchall()
         rows = [
@@ -603,7 +600,7 @@ def therapist_breaks_count(therapist: User) -> int:
     if not therapist.is_authenticated or not therapist.is_therapist:
         return 0
     connection, page = _therapist_page(("id",))
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(page.count, [therapist.pk])
         return cursor.fetchone()[0]
 

@@ -47,12 +47,12 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.db.cursors import prepared_cursor
 from planner import enqueue
 from planner.delivery import links
 from planner.delivery.channels import (
@@ -622,12 +622,11 @@ def pg_execute(sql: str, params: Sequence[Any]) -> list[tuple]:
     """Run one of the delivery's hot statements on PostgreSQL, in the current transaction:
     parameters bound by the server (arrays go as binary arrays, not as literals quoted by
     Django's client-side cursor) and the statement prepared once per connection (planning it
-    cost more than running it). The rows it returns, if any."""
-    connection.ensure_connection()
-    # Errors come out as Django's (OperationalError and the like), as from any cursor: the
-    # deliver_batch task retries on those.
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+    cost more than running it; ``DB_PREPARED_STATEMENTS``). The rows it returns, if any.
+    Errors come out as Django's (OperationalError and the like), as from any cursor: the
+    deliver_batch task retries on those."""
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
 
 

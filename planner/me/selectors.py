@@ -12,6 +12,7 @@ from django.utils.timezone import now as current_time
 
 from core.converters import parse_id
 from core.db.columns import Columns, column_name
+from core.db.cursors import prepared_cursor
 from core.models import User
 from planner.breaks.selectors import breaks_for_client, require_client
 from planner.models import (
@@ -115,7 +116,7 @@ class _InboxPage:
         self.newer = f"{base} AND {position} > (%s, %s) ORDER BY m.{delivered}, m.{pk} LIMIT %s"
 
     def read(self, connection: Any, sql: str, params: list) -> list[dict]:
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         return [
