@@ -137,3 +137,13 @@ def test_the_delivery_statements_are_prepared_once_per_connection(settings):
     connection.close()
     assert pg_execute(sql, [[1, 2, 3]]) == [(0,)]  # still bound on the server: an array
     assert _prepared() == []
+
+
+def test_lists_reach_the_server_as_arrays_of_exactly_their_values():
+    from planner.delivery.outbox import pg_execute
+
+    texts = ['a "quoted", {braced} \\ value', "", None, "NULL", "é ü ✓"]
+    ids = [1, None, 2**40]
+    assert pg_execute("SELECT %s::text[], %s::bigint[], %s::text[]", [texts, ids, []]) == [
+        (texts, ids, [])
+    ]

@@ -40,6 +40,7 @@ from django.conf import settings
 from django.db.backends.postgresql import base, operations
 from django.db.backends.postgresql.psycopg_any import register_tzloader  # type: ignore[import-untyped]
 from psycopg.pq import Format
+from psycopg.types.array import ListBinaryDumper
 
 
 class DatabaseOperations(operations.DatabaseOperations):
@@ -94,6 +95,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 self.connection.prepare_threshold = ONLY_WHEN_ASKED
             cursor = PreparedCursor(self.connection)
             cursor.prepare_by_default = settings.DB_PREPARED_STATEMENTS
+            # Lists go as binary arrays: a text array is quoted element by element in Python
+            # and parsed again by the server (measured: a sub-batch's result store of 50
+            # rows, 626 us a statement with text arrays, 299 with binary).
+            cursor.adapters.register_dumper(list, ListBinaryDumper)
             loader = self.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
             if self.timezone != loader.timezone:  # as Django's create_cursor does
                 register_tzloader(self.timezone, cursor)
