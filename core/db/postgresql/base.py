@@ -95,10 +95,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 self.connection.prepare_threshold = ONLY_WHEN_ASKED
             cursor = PreparedCursor(self.connection)
             cursor.prepare_by_default = settings.DB_PREPARED_STATEMENTS
-            # Lists go as binary arrays: a text array is quoted element by element in Python
-            # and parsed again by the server (measured: a sub-batch's result store of 50
-            # rows, 626 us a statement with text arrays, 299 with binary).
-            cursor.adapters.register_dumper(list, ListBinaryDumper)
             loader = self.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
             if self.timezone != loader.timezone:  # as Django's create_cursor does
                 register_tzloader(self.timezone, cursor)
@@ -115,10 +111,19 @@ class PreparedCursor(base.ServerBindingCursor):  # type: ignore[name-defined]
     caller or ``prepare_by_default`` says otherwise."""
 
     prepare_by_default = True
+    binary_lists = False
 
     def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kw: Any):
         if prepare is None:
             prepare = self.prepare_by_default
+        if not self.binary_lists and params and any(type(p) is list for p in params):
+            # Lists go as binary arrays: a text array is quoted element by element in Python
+            # and parsed again by the server (measured: a sub-batch's result store of 50
+            # rows, 626 us a statement with text arrays, 299 with binary). Registered only
+            # here: it copies the cursor's adapters, which a statement without lists (the
+            # API's) need not pay for.
+            self.adapters.register_dumper(list, ListBinaryDumper)
+            self.binary_lists = True
         return super().execute(query, params, prepare=prepare, **kw)
 
 
