@@ -52,3 +52,25 @@ def draft_break(therapist, client_record, **fields) -> Break:
         **fields,
     }
     return services.break_create(therapist=therapist, client=client_record, **data)
+
+
+def server_pid() -> int:
+    """The PostgreSQL server process behind Django's default connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def terminate_server_connection(pid: int) -> None:
+    """End that server process from another connection, as a restart or an idle timeout
+    would: Django's connection finds out only when it next looks."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    for key in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(key, None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])

@@ -6,29 +6,14 @@ from __future__ import annotations
 
 import time
 
-import psycopg
 import pytest
 from django.db import connection, connections
 from django.db.backends.postgresql import base as django_postgresql
 
 from core.db.postgresql.base import DatabaseWrapper
+from tests.helpers import server_pid, terminate_server_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _server_pid() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return cursor.fetchone()[0]
-
-
-def _terminate(pid: int) -> None:
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    params.pop("prepare_threshold", None)
-    with psycopg.connect(**params, autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
 def _asked(monkeypatch) -> list[int]:
@@ -50,16 +35,16 @@ def test_the_settings_use_this_backend():
 
 
 def test_a_healthy_idle_connection_is_usable_without_a_round_trip(monkeypatch):
-    _server_pid()
+    server_pid()
     asked = _asked(monkeypatch)
     assert all(connection.is_usable() for _ in range(5))
     assert asked == []
 
 
 def test_a_connection_the_server_closed_is_replaced_before_it_is_used(monkeypatch):
-    before = _server_pid()
+    before = server_pid()
     asked = _asked(monkeypatch)
-    _terminate(before)
+    terminate_server_connection(before)
     deadline = time.monotonic() + 5
     while connection.is_usable() and time.monotonic() < deadline:
         time.sleep(0.05)  # the server's goodbye is on its way
@@ -67,12 +52,12 @@ def test_a_connection_the_server_closed_is_replaced_before_it_is_used(monkeypatc
     # What Django does before a request's first query with CONN_HEALTH_CHECKS on.
     connection.health_check_done = False
     connection.close_if_health_check_failed()
-    after = _server_pid()  # a new connection, no error
+    after = server_pid()  # a new connection, no error
     assert after != before
 
 
 def test_a_closed_connection_is_not_usable():
-    _server_pid()
+    server_pid()
     connection.connection.close()
     assert not connection.is_usable()
     connection.close()

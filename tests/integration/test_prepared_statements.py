@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +16,7 @@ from rest_framework.test import APIClient
 
 from core.db.postgresql.base import utc_iso_loader
 from tests.factories import BreakFactory, ClientFactory, InboxMessageFactory, TherapistFactory
+from tests.helpers import server_pid, terminate_server_connection
 from tests.security_helpers import api_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,14 +100,7 @@ def test_prepared_statements_are_still_counted_as_queries(people):
 
 def test_a_connection_the_server_replaced_prepares_them_again(people):
     before = _answers(people)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    params = connection.get_connection_params()
-    for key in ("cursor_factory", "context", "prepare_threshold"):
-        params.pop(key, None)
-    with psycopg.connect(**params, autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    terminate_server_connection(server_pid())
     connection.close()  # what Django does for a connection found unusable
     assert _answers(people) == before
     assert _hot(_prepared()) == dict.fromkeys(_hot([]), True)
