@@ -99,7 +99,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with a health check that needs no round trip while the server has
     # said nothing (core/db/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "core.db.postgresql"
-# The hot reads' statements prepared by PostgreSQL once per connection (core/db/postgresql):
+# The API's hot reads and the delivery's statements prepared by PostgreSQL once per connection
+# (core/db/postgresql):
 # off behind a connection pooler that does not keep prepared statements (PgBouncer < 1.21
 # in transaction mode).
 DB_PREPARED_STATEMENTS = envbool("DB_PREPARED_STATEMENTS", True)

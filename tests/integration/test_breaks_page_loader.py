@@ -1,5 +1,6 @@
-"""The breaks page's timestamp reader (PostgreSQL only: its text of a timestamptz) reads what
-Django's own loader reads, and leaves any other text to it."""
+"""The connection's timestamptz reader (PostgreSQL only: its text of a timestamptz; first
+written for the breaks page, now every statement's) reads what Django's own loader reads,
+and leaves any other text to it."""
 
 from __future__ import annotations
 

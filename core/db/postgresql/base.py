@@ -95,13 +95,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 self.connection.prepare_threshold = ONLY_WHEN_ASKED
             cursor = PreparedCursor(self.connection)
             cursor.prepare_by_default = settings.DB_PREPARED_STATEMENTS
-            loader = self.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+            oid = base.TIMESTAMPTZ_OID  # type: ignore[attr-defined]
+            loader = self.connection.adapters.get_loader(oid, Format.TEXT)
             if self.timezone != loader.timezone:  # as Django's create_cursor does
                 register_tzloader(self.timezone, cursor)
             return self._prepare_cursor(cursor)  # type: ignore[attr-defined]
 
 
-TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
 # A statement is prepared when its cursor asks (prepare=True), never by count.
 ONLY_WHEN_ASKED = 2**62
 
