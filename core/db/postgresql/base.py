@@ -12,7 +12,8 @@ psycopg already knows the connection is closed or broken). A connection lost wit
 (a silent network failure) is no better found by ``SELECT 1``, which would wait for the
 network's timeout too. Django has no setting for this; hence ``is_usable`` below.
 
-Two more things the hot reads (the API's token lookup, the inbox and breaks pages) need:
+Two more things the hot statements (the API's token lookup, the inbox and breaks pages; the
+delivery's ``pg_execute``) need:
 
 * ``prepared_cursor()``: a cursor whose statements the server prepares once per connection
   and then only executes. Planning a join of three or four tables cost PostgreSQL several
@@ -20,9 +21,9 @@ Two more things the hot reads (the API's token lookup, the inbox and breaks page
   run; the token lookup 0.27 and 0.04 ms), on every request, because Django binds
   parameters on the client and never prepares (``prepare_threshold`` None, for connection
   poolers). Only the statements that ask for it are prepared, with server-side binding;
-  every other query keeps Django's defaults. ``DB_PREPARED_STATEMENTS=0`` turns it off
-  (behind PgBouncer older than 1.21 in transaction mode, or any pooler that does not keep a
-  connection's prepared statements).
+  every other query keeps Django's defaults. ``DB_PREPARED_STATEMENTS=0`` turns preparing
+  off, binding stays on the server (behind PgBouncer older than 1.21 in transaction mode, or
+  any pooler that does not keep a connection's prepared statements).
 * timestamptz text read by ``datetime.fromisoformat`` (``utc_iso_loader``) on a connection
   in UTC, instead of psycopg's pure-Python parser: the same values, a few microseconds less
   for each one (a page of the breaks list reads 250).
