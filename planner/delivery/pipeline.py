@@ -309,6 +309,10 @@ def _send(
             params: list[Any] = outbox.result_columns(unstored, now=now)
             params += [DS.ATTEMPTING, domain, now, now, list(by_pk), PS.CLAIMED, token, live]
             with transaction.atomic():
+                # Measured: with the deliveries' statistics from before the peak, storing the
+                # results scanned the whole table, once a sub-batch (120 us a prompt of the
+                # 258 a batch of 4,000 took in one process; 39 us with this).
+                _no_table_scans()
                 marked = dict(pg_execute(_ATTEMPT, params))  # delivery id -> prompt id
             unstored = []
             attempted = set(marked.values())
