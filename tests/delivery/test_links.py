@@ -10,6 +10,8 @@ import time_machine
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
+URLSAFE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
 
 def test_an_expired_link_is_refused(db):
     from planner.delivery import links
@@ -78,7 +80,7 @@ def test_a_link_token_is_the_one_djangos_signer_makes(db, monkeypatch, purpose, 
 
     from planner.delivery import links
 
-    monkeypatch.setattr(links.secrets, "token_urlsafe", lambda n: "nonce-0123456")
+    monkeypatch.setattr(links._NONCES, "take", lambda: "nonce-0123456")
     payload = {"p": purpose, "u": fields["user_id"], "o": fields.get("object_id")}
     payload["n"] = "nonce-0123456"
     if "recipient" in fields:
@@ -86,8 +88,46 @@ def test_a_link_token_is_the_one_djangos_signer_makes(db, monkeypatch, purpose, 
     signer = signing.TimestampSigner(salt=f"between.link.{purpose}")
     with time_machine.travel(NOW, tick=False):
         token = links.make_token(purpose, **fields)
-        assert token == signer.sign_object(payload, compress=True)
+        assert token == signer.sign_object(payload)
         assert links.read(token, purpose).nonce == "nonce-0123456"
+
+
+def test_a_compressed_link_from_before_still_opens(db):
+    from django.core import signing
+
+    from planner.delivery import links
+
+    signer = signing.TimestampSigner(salt="between.link.inbox")
+    payload = {"p": "inbox", "u": 7, "o": None, "n": "n" * 40}  # long enough to compress
+    with time_machine.travel(NOW, tick=False):
+        token = signer.sign_object(payload, compress=True)
+        assert token.startswith(".")
+        assert links.read(token, "inbox").user_id == 7
+
+
+def test_link_nonces_are_random_distinct_and_not_shared_with_a_forked_process(
+    tmp_path, monkeypatch
+):
+    import os
+
+    from planner.delivery import links
+
+    monkeypatch.setattr(links._NONCES, "_nonces", [])
+    nonces = [links._NONCES.take() for _ in range(3 * links._NoncePool.DRAW - 1)]
+    assert len(set(nonces)) == len(nonces)
+    assert all(len(n) == 16 and set(n) <= URLSAFE for n in nonces)
+    parent_next = links._NONCES._nonces[-1]  # what this process hands out next
+    out = tmp_path / "child"
+    pid = os.fork()
+    if pid == 0:  # the child: a Celery worker forked from a process that had drawn nonces
+        try:
+            out.write_text(links._NONCES.take())
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    child = out.read_text()
+    assert len(child) == 16 and child != parent_next
+    assert links._NONCES.take() == parent_next
 
 
 def test_a_link_signed_with_another_secret_key_is_refused(db, settings):
