@@ -8,6 +8,7 @@ import smtplib
 import socket
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape as html_escape
 from typing import Any
 
 import requests
@@ -74,9 +75,12 @@ class NeutralEmails:
     def parts(self, message: OutboundMessage) -> tuple[str, str]:
         text, html = self.marked(message)
         link, unsubscribe = message.link, message.unsubscribe_link
+        # html.escape is what Django's escape() calls (without its lazy-string wrapper).
         return (
             text.replace(LINK_MARK, link).replace(UNSUBSCRIBE_MARK, unsubscribe),
-            html.replace(LINK_MARK, escape(link)).replace(UNSUBSCRIBE_MARK, escape(unsubscribe)),
+            html.replace(LINK_MARK, html_escape(link)).replace(
+                UNSUBSCRIBE_MARK, html_escape(unsubscribe)
+            ),
         )
 
 
