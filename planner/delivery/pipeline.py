@@ -30,12 +30,14 @@ import json
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from planner.delivery import outbox
@@ -60,10 +62,11 @@ def deliver_batch(
     token = uuid.UUID(str(claim_token))
     summary = BatchSummary()
     breakers = Breakers.load(now=start)
-    fast, rest = _prepare(prompt_ids, token, now=start, summary=summary, breakers=breakers)
-    results, handed_back = _send(fast, token, now=start, breakers=breakers)
-    if results:
-        _finish(results, token, now=clock(), summary=summary)
+    with _no_table_scans():
+        fast, rest = _prepare(prompt_ids, token, now=start, summary=summary, breakers=breakers)
+        results, handed_back = _send(fast, token, now=start, breakers=breakers)
+        if results:
+            _finish(results, token, now=clock(), summary=summary)
     for ids, counted in ((rest, False), (handed_back, True)):
         if ids:
             _add(summary, outbox.deliver_batch(ids, claim_token, now=now), counted=counted)
@@ -184,12 +187,23 @@ def _row(values: tuple) -> tuple[_PromptRow, bool]:
     return prompt, bool(values[23])
 
 
-def _no_table_scans() -> None:
-    """For the rest of this transaction: every statement here finds its rows by primary key
-    or by the prompt's index; a table scan is only ever chosen on statistics that lag behind
-    the peak (measured: the deliveries, analyzed while nearly empty, scanned once per prompt
-    of the batch to answer "has it a delivery yet?")."""
-    pg_execute("SET LOCAL enable_seqscan = off", [])
+@contextmanager
+def _no_table_scans() -> Iterator[None]:
+    """While the fast path runs: every statement here finds its rows by primary key or by the
+    prompt's index; a table scan is only ever chosen on statistics that lag behind the peak
+    (measured: the deliveries, analyzed while nearly empty, scanned once per prompt of the
+    batch to answer "has it a delivery yet?", and once per email sub-batch to store its
+    results). Set for the connection's session, not per transaction: a sub-batch is one
+    statement in a transaction of its own, and SET LOCAL would cost it two more round trips.
+    Reset afterwards, or the connection is closed, so no other task ever plans without it."""
+    pg_execute("SET enable_seqscan = off", [])
+    try:
+        yield
+    finally:
+        try:
+            pg_execute("RESET enable_seqscan", [])
+        except DatabaseError:
+            connection.close()  # a new connection starts with the server's defaults
 
 
 # --- 1. lock, check, write the inbox ----------------------------------------------------------
@@ -209,7 +223,6 @@ def _prepare(
     inbox_only: list[int] = []
     email_paused = breakers.paused_until("email") is not None
     with transaction.atomic():
-        _no_table_scans()
         for values in pg_execute(_SELECT, [list(prompt_ids), PS.CLAIMED, token]):
             prompt, has_deliveries = _row(values)
             wanted = outbox.wanted_channels(cast(Any, prompt))
@@ -308,12 +321,9 @@ def _send(
             # data-modifying CTE) and this one's deliveries inserted ``attempting``.
             params: list[Any] = outbox.result_columns(unstored, now=now)
             params += [DS.ATTEMPTING, domain, now, now, list(by_pk), PS.CLAIMED, token, live]
-            with transaction.atomic():
-                # Measured: with the deliveries' statistics from before the peak, storing the
-                # results scanned the whole table, once a sub-batch (120 us a prompt of the
-                # 258 a batch of 4,000 took in one process; 39 us with this).
-                _no_table_scans()
-                marked = dict(pg_execute(_ATTEMPT, params))  # delivery id -> prompt id
+            # Not in an atomic block: one statement is its own transaction, committed by the
+            # server as it answers (one round trip, where BEGIN and COMMIT made three).
+            marked = dict(pg_execute(_ATTEMPT, params))  # delivery id -> prompt id
             unstored = []
             attempted = set(marked.values())
             handed_back += [pk for pk in by_pk if pk not in attempted]
@@ -362,7 +372,6 @@ def _finish(
     permanent = [r.send.prompt.pk for r in results if r.outcome == "permanent"]
     settled: list[tuple] = []
     with transaction.atomic():
-        _no_table_scans()
         for values, ids in groups.items():
             settled += pg_execute(_SETTLE, [*values, ids, PS.CLAIMED, token])
         if permanent:

@@ -206,3 +206,31 @@ def test_a_database_error_on_the_fast_path_is_djangos_so_the_task_retries(db):
     with pytest.raises(OperationalError), transaction.atomic():  # (a statement timeout)
         outbox.pg_execute("SET LOCAL statement_timeout = 1", [])
         outbox.pg_execute("SELECT pg_sleep(1)", [])
+
+
+def _seqscan() -> str:
+    return outbox.pg_execute("SHOW enable_seqscan", [])[0][0]
+
+
+def test_table_scans_are_off_while_the_fast_path_runs_and_back_on_after_it_even_after_a_crash(
+    db, therapist, settings, small_sub_batches, monkeypatch, django_capture_on_commit_callbacks
+):
+    _prompts(therapist, 3)
+    during: list[str] = []
+    attempt_all = outbox.attempt_all
+
+    def watching(*args, **kwargs):
+        during.append(_seqscan())
+        yield from attempt_all(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "attempt_all", watching)
+    assert _seqscan() == "on"
+    _deliver(monkeypatch, django_capture_on_commit_callbacks)
+    assert during == ["off", "off"] and _seqscan() == "on"
+
+    _prompts(therapist, 3)
+    settings.EMAIL_BACKEND = "tests.delivery.email_backends.DyingBackend"
+    DyingBackend.seen, DyingBackend.die_at = 0, 2
+    with pytest.raises(Killed):
+        _deliver(monkeypatch, django_capture_on_commit_callbacks)
+    assert _seqscan() == "on"
