@@ -138,13 +138,22 @@ class _NoncePool:
         self._nonces = []
 
     def take(self) -> str:
-        if not self._nonces:
-            # 12 bytes are 16 base64 characters exactly, so the encoded draw cut every 16
-            # characters is each 12-byte piece encoded on its own.
-            drawn = _b64(os.urandom(self.SIZE * self.DRAW))
-            self._nonces = [drawn[i : i + 16] for i in range(0, len(drawn), 16)]
-            self._nonces.reverse()
-        return self._nonces.pop()
+        # Safe in a threaded server too: list.pop is atomic, and a thread that finds the pool
+        # empty takes its nonce from its own draw (two threads refilling at once waste one
+        # draw, never share a nonce).
+        try:
+            return self._nonces.pop()
+        except IndexError:
+            drawn = self._draw()
+            nonce = drawn.pop()
+            self._nonces = drawn
+            return nonce
+
+    def _draw(self) -> list[str]:
+        # 12 bytes are 16 base64 characters exactly, so the encoded draw cut every 16
+        # characters is each 12-byte piece encoded on its own.
+        drawn = _b64(os.urandom(self.SIZE * self.DRAW))
+        return [drawn[i : i + 16] for i in range(0, len(drawn), 16)]
 
 
 _NONCES = _NoncePool()

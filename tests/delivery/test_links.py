@@ -139,3 +139,18 @@ def test_a_link_signed_with_another_secret_key_is_refused(db, settings):
         with pytest.raises(links.LinkError) as error:
             links.read(token, "inbox")
     assert error.value.reason == "invalid"
+
+
+def test_link_nonces_taken_from_many_threads_at_once_are_all_distinct(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from planner.delivery import links
+
+    monkeypatch.setattr(links._NONCES, "_nonces", [])
+
+    def take_many(_):
+        return [links._NONCES.take() for _ in range(2_000)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        taken = [n for batch in pool.map(take_many, range(8)) for n in batch]
+    assert len(taken) == 16_000 and len(set(taken)) == 16_000
