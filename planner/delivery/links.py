@@ -9,7 +9,6 @@ action it allows.
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 import hmac
 import json
@@ -87,20 +86,14 @@ def make_token(
         if recipient is not None:
             payload["r"] = recipient
         data = _JSON.encode(payload)
-    value = f"{_b64(data.encode('latin-1'))}:{_timestamp()}"
+    value = f"{signing.b64_encode(data.encode('latin-1')).decode()}:{_timestamp()}"
     mac = _keyed_hmac(purpose, settings.SECRET_KEY).copy()
     mac.update(value.encode())
-    return f"{value}:{_b64(mac.digest())}"
+    return f"{value}:{signing.b64_encode(mac.digest()).decode()}"
 
 
 # json.dumps with separators builds an encoder per call; this is the same encoder, built once.
 _JSON = json.JSONEncoder(separators=(",", ":"))
-_URLSAFE = bytes.maketrans(b"+/", b"-_")
-
-
-def _b64(data: bytes) -> str:
-    """signing.b64_encode, without its two calls through the base64 module."""
-    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
 
 
 def _json_int(value: int | None) -> str | None:
@@ -152,7 +145,7 @@ class _NoncePool:
     def _draw(self) -> list[str]:
         # 12 bytes are 16 base64 characters exactly, so the encoded draw cut every 16
         # characters is each 12-byte piece encoded on its own.
-        drawn = _b64(os.urandom(self.SIZE * self.DRAW))
+        drawn = signing.b64_encode(os.urandom(self.SIZE * self.DRAW)).decode()
         return [drawn[i : i + 16] for i in range(0, len(drawn), 16)]
 
 
