@@ -639,21 +639,16 @@ def _result_row(result: _Result, *, now: datetime) -> tuple:
     return result.row
 
 
-_converted: tuple[datetime | None, str, Any] = (None, "", None)
-
-
-def _db_time(value: datetime | None) -> Any:
-    """A delivery time as the database takes it; a batch's ``now`` (the same object for
-    every result) is converted once, not once a result."""
-    global _converted
-    if _converted[0] is not value or _converted[1] != connection.vendor:
-        _converted = (value, connection.vendor, _db_value(Delivery, "sent_at", value))
-    return _converted[2]
+@lru_cache(maxsize=8)
+def _db_time(value: datetime | None, vendor: str) -> Any:
+    """A delivery time as ``vendor``'s database takes it: a batch's ``now``, the same for
+    every result, is converted once, not once a result."""
+    return _db_value(Delivery, "sent_at", value)
 
 
 def _new_result_row(result: _Result, *, now: datetime) -> tuple:
     send = result.send
-    when = _db_time
+    when = partial(_db_time, vendor=connection.vendor)
     outcome = result.outcome
     if outcome == "sent":
         return (send.delivery_id, DS.SENT, "", None, result.provider_id, when(now), 0)
