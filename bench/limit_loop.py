@@ -42,11 +42,15 @@ INBOX_DELIVERIES = (
     "SELECT id, 'inbox', 'sent', 1, '', '', '', now(), now(), now() "
     "FROM unnest(%s::bigint[]) AS id"
 )
+SENT = (
+    "UPDATE planner_delivery AS d SET status = 'sent', provider_id = v.provider_id, "
+    "sent_at = now() FROM unnest(%s::bigint[], %s::text[]) AS v(id, provider_id) "
+    "WHERE d.id = v.id AND d.id = ANY(%s::bigint[])"
+)
+# The previous sub-batch's results stored (SENT, as a CTE) and the next one's deliveries
+# inserted in one statement, as the pipeline does: its own transaction, one round trip.
 ATTEMPTING = (
-    "WITH stored AS (UPDATE planner_delivery AS d SET status = 'sent', "
-    "provider_id = v.provider_id, sent_at = now() "
-    "FROM unnest(%s::bigint[], %s::text[]) AS v(id, provider_id) "
-    "WHERE d.id = v.id AND d.id = ANY(%s::bigint[])) "
+    f"WITH stored AS ({SENT}) "
     "INSERT INTO planner_delivery (id, prompt_id, channel, status, attempts, last_error, "
     "provider_id, message_id, created_at, attempted_at) "
     "SELECT s.id, s.prompt_id, 'email', 'attempting', 1, '', '', "
@@ -54,13 +58,6 @@ ATTEMPTING = (
     "FROM (SELECT nextval(pg_get_serial_sequence('planner_delivery', 'id')) AS id, "
     "prompt_id FROM unnest(%s::bigint[]) AS prompt_id) AS s RETURNING id, prompt_id, message_id"
 )
-SENT = (
-    "UPDATE planner_delivery AS d SET status = 'sent', provider_id = v.provider_id, "
-    "sent_at = now() FROM unnest(%s::bigint[], %s::text[]) AS v(id, provider_id) "
-    "WHERE d.id = v.id AND d.id = ANY(%s::bigint[])"
-)
-# (ATTEMPTING stores the previous sub-batch's results in the same statement, as the pipeline
-# does: one statement, its own transaction, one round trip; SENT stores the last ones.)
 SETTLE = (
     "UPDATE planner_scheduledprompt SET status = 'sent', sent_at = now(), finished_at = now(), "
     "claim_token = NULL, claimed_until = NULL, attempts = attempts + 1 WHERE id = ANY(%s)"
@@ -102,11 +99,8 @@ def run(url: str, batch: int, attempt_batch: int, inbox_only: bool, barrier, out
                 sent: list[tuple[int, str]] = []
                 conn.autocommit = True  # each sub-batch's statement is its own transaction
                 for start in range(0, len(ids), attempt_batch):
-                    stored = [d for d, _m in sent]
-                    params = (stored, [m for _d, m in sent], stored)
-                    rows = conn.execute(
-                        ATTEMPTING, (*params, ids[start : start + attempt_batch]), prepare=True
-                    ).fetchall()
+                    params = (*_sent_params(sent), ids[start : start + attempt_batch])
+                    rows = conn.execute(ATTEMPTING, params, prepare=True).fetchall()
                     sent = []
                     for delivery_id, prompt_id, message_id in rows:
                         body = TEMPLATE.format(  # render; the null backend sends nothing
@@ -122,7 +116,12 @@ def run(url: str, batch: int, attempt_batch: int, inbox_only: bool, barrier, out
     out.put(total)
 
 
+def _sent_params(sent: list[tuple[int, str]]) -> tuple[list[int], list[str], list[int]]:
+    """SENT's parameters for these (delivery id, provider id) pairs."""
+    ids = [d for d, _m in sent]
+    return (ids, [m for _d, m in sent], ids)
+
+
 def _store(conn, sent: list[tuple[int, str]]) -> None:
     if sent:
-        ids = [d for d, _m in sent]
-        conn.execute(SENT, (ids, [m for _d, m in sent], ids), prepare=True)
+        conn.execute(SENT, _sent_params(sent), prepare=True)
