@@ -673,6 +673,7 @@ class MeBreaksView(BaseView):
 
 
 class MeInboxView(BaseView):
+    token_reads_inbox_page = True  # in the token's own statement (api/authentication.py)
     permission_classes = [IsClient]
     pagination_class = InboxCursorPagination
 

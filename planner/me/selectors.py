@@ -98,8 +98,7 @@ class _InboxPage:
             return column_name(connection, model, field)
 
         pk, delivered = name(InboxMessage, "id"), name(InboxMessage, "delivered_at")
-        base = (
-            f"SELECT {', '.join(self.values.sql)} "  # noqa: S608 - names only
+        self._from = (
             f"FROM {quote(InboxMessage._meta.db_table)} m "
             f"LEFT JOIN {quote(ScheduledPrompt._meta.db_table)} p "
             f"ON p.{pk} = m.{name(InboxMessage, 'prompt')} "
@@ -107,18 +106,31 @@ class _InboxPage:
             f"ON t.{pk} = p.{name(ScheduledPrompt, 'template')} "
             f"LEFT JOIN {quote(PromptFeedback._meta.db_table)} f "
             f"ON f.{name(PromptFeedback, 'message')} = m.{pk} "
-            f"WHERE m.{name(InboxMessage, 'client')} = %s"
+            f"WHERE m.{name(InboxMessage, 'client')} = "
         )
+        self._newest_first = f"ORDER BY m.{delivered} DESC, m.{pk} DESC LIMIT %s"
+        base = self._base("%s")
         position = f"(m.{delivered}, m.{pk})"
-        newest_first = f"ORDER BY m.{delivered} DESC, m.{pk} DESC LIMIT %s"
-        self.newest = f"{base} {newest_first}"
-        self.older = f"{base} AND {position} < (%s, %s) {newest_first}"
+        self.newest = self.newest_of("%s")
+        self.older = f"{base} AND {position} < (%s, %s) {self._newest_first}"
         self.newer = f"{base} AND {position} > (%s, %s) ORDER BY m.{delivered}, m.{pk} LIMIT %s"
+
+    def _base(self, client: str) -> str:
+        return f"SELECT {', '.join(self.values.sql)} {self._from}{client}"
+
+    def newest_of(self, client: str) -> str:
+        """The newest page's statement for the client that ``client`` (SQL: a parameter, or
+        a column of an outer query) names; its one parameter is the LIMIT."""
+        return f"{self._base(client)} {self._newest_first}"
 
     def read(self, connection: Any, sql: str, params: list) -> list[dict]:
         with prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
+        return self.rows(fetched, connection)
+
+    def rows(self, fetched: list, connection: Any) -> list[dict]:
+        """Fetched values (the page's columns, in order) as rows of INBOX_API_COLUMNS."""
         return [
             dict(zip(INBOX_API_COLUMNS, self.values.convert(values, connection), strict=True))
             for values in fetched
@@ -126,6 +138,19 @@ class _InboxPage:
 
 
 _inbox_pages: dict[str, _InboxPage] = {}
+
+# Where the API's token lookup leaves the newest inbox page it read in the same statement
+# (planner/api/authentication.py, ``GET /api/v1/me/inbox/``): on the Client instance, as
+# ``(size, rows)``, rows of up to size + 1 messages. ``inbox_page`` takes it once.
+PREFETCHED_INBOX = "_prefetched_inbox_page"
+
+
+def inbox_page_statements(db: str) -> _InboxPage:
+    page = _inbox_pages.get(db)
+    if page is None:
+        page = _inbox_pages[db] = _InboxPage(connections[db])
+    return page
+
 
 Position = tuple[datetime, int]  # an inbox message's (delivered_at, id): its place in the list
 
@@ -139,14 +164,17 @@ def inbox_page(
 ) -> tuple[list[dict], bool]:
     """Up to ``size`` of the client's inbox messages, newest first, as rows of
     INBOX_API_COLUMNS: the newest; or those just older than a position; or those just newer
-    than it. And whether more lie beyond them, in the direction read."""
+    than it. And whether more lie beyond them, in the direction read. The newest page of the
+    default size may already have been read with the API token (``PREFETCHED_INBOX``)."""
     db = router.db_for_read(InboxMessage)
     connection = connections[db]
-    page = _inbox_pages.get(db)
-    if page is None:
-        page = _inbox_pages[db] = _InboxPage(connection)
+    page = inbox_page_statements(db)
+    prefetched = client.__dict__.pop(PREFETCHED_INBOX, None)
     if older_than is None and newer_than is None:
-        rows = page.read(connection, page.newest, [client.pk, size + 1])
+        if prefetched is not None and prefetched[0] == size:
+            rows = prefetched[1]
+        else:
+            rows = page.read(connection, page.newest, [client.pk, size + 1])
     else:
         at, pk = older_than or newer_than  # type: ignore[misc]
         at = connection.ops.adapt_datetimefield_value(at)
