@@ -144,6 +144,20 @@ def _combined(runs: list[dict]) -> dict:
     }
 
 
+def _busy_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy (user, nice, system, irq, softirq; not
+    idle, iowait or steal) since boot, from /proc/stat; None where there is no /proc/stat.
+    Read around each endpoint's runs, it gives the CPU a request costs in all processes
+    (server, database, Redis, load generator), which moves less than requests/s when other
+    work shares the machine."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(fields[i] for i in (0, 1, 2, 5, 6)) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -236,6 +250,10 @@ def _python_load(url: str, token: str | None, duration: int, connections: int) -
     }
 
 
+def _cpu_text(result: dict) -> str:
+    return "n/a" if result.get("cpu_us") is None else f"{result['cpu_us']:,.0f} us"
+
+
 def run(duration: int, connections: int, *, write: bool = True) -> dict:
     setup_django()
     from django.db import connections as db_connections
@@ -259,12 +277,19 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
         # Round-robin in short runs, so that other load on a shared machine falls on every
         # endpoint alike and the ratios stay comparable.
         rounds: dict[str, list[dict]] = {name: [] for name, _path, _who in URLS}
+        busy: dict[str, float] = dict.fromkeys(rounds, 0.0)
         for _ in range(ROUNDS):
             for name, path, who in URLS:
                 url = f"http://127.0.0.1:{port}{path}"
                 token = tokens[who] if who else None
+                before = _busy_seconds()
                 rounds[name].append(loader(url, token, max(1, duration // ROUNDS), connections))
+                after = _busy_seconds()
+                if before is not None and after is not None:
+                    busy[name] += after - before
         results = {name: _combined(runs) for name, runs in rounds.items()}
+        for name, result in results.items():
+            result["cpu_us"] = 1e6 * busy[name] / result["requests"] if busy[name] else None
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -282,6 +307,7 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
         print(
             f"  GET {path:<20} {r['rps']:8,.0f} req/s  p50 {r['p50']:6.1f} ms  "
             f"p99 {r['p99']:6.1f} ms  {queries[name]} queries/request  "
+            f"{_cpu_text(r)} CPU/request  "
             f"({r['requests']:,} requests, non-2xx {r['non_2xx']}"
             f"{', socket errors ' + r['socket_errors'] if r['socket_errors'] else ''})"
         )
@@ -292,15 +318,16 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
             f"Redis cache; load generator: {generator}, the endpoints taking turns in "
             f"{ROUNDS} rounds after a warm-up (p50 and p99: the median round's).",
             "",
-            "| endpoint | requests/s | p50 | p99 | SQL queries per request | ratio to trivial |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| endpoint | requests/s | p50 | p99 | SQL queries per request | "
+            "machine CPU per request | ratio to trivial |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for name, path, _who in URLS:
             r = results[name]
             ratio = r["rps"] / trivial
             lines.append(
                 f"| `GET {path}` | {r['rps']:,.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | "
-                f"{queries[name]} | {ratio:.2f} |"
+                f"{queries[name]} | {_cpu_text(r)} | {ratio:.2f} |"
             )
         lines += [
             "",
@@ -310,7 +337,10 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
                 f"{'met' if meets[name] else 'missed'})"
                 for name in TARGETS
             )
-            + ". The inbox holds 200 messages (a page is 20, cursor-paginated); the therapist "
+            + ". Machine CPU per request: the whole machine's busy CPU time (all processes: "
+            "server, database, Redis and the load generator; /proc/stat, steal time left out) "
+            "during the endpoint's runs, over its requests. The inbox holds 200 messages "
+            "(a page is 20, cursor-paginated); the therapist "
             "has 50 breaks (one page of 50 summaries, page-number paginated, the count in the "
             "page's query).",
         ]
