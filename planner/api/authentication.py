@@ -198,7 +198,7 @@ class TokenWithProfileAuthentication(TokenAuthentication):
     A view with ``token_reads_inbox_page = True`` (``GET /api/v1/me/inbox/``, the hottest
     request) has the same statement read the first page of the client's inbox too, on
     PostgreSQL, for the view to take (``me.selectors.PREFETCHED_INBOX``): one statement
-    instead of two more than halves what the database spends on the request
+    instead of two about halves what the database spends on the request
     (docs/benchmarks.md). Only for a plain GET, whose page is the view's default size; with a
     cursor or a page size, and on SQLite, the lookup is the usual one and the view reads its
     page itself. The answer is the same either way, and nothing outlives the request: the page
