@@ -118,10 +118,13 @@ class _InboxPage:
     def _base(self, client: str) -> str:
         return f"SELECT {', '.join(self.values.sql)} {self._from}{client}"
 
-    def newest_of(self, client: str) -> str:
+    def newest_of(self, client: str, *, limit: int | None = None) -> str:
         """The newest page's statement for the client that ``client`` (SQL: a parameter, or
-        a column of an outer query) names; its one parameter is the LIMIT."""
-        return f"{self._base(client)} {self._newest_first}"
+        a column of an outer query) names; the LIMIT is a parameter, or ``limit``."""
+        if limit is None:
+            return f"{self._base(client)} {self._newest_first}"
+        written = self._newest_first.replace("LIMIT %s", f"LIMIT {int(limit)}")
+        return f"{self._base(client)} {written}"
 
     def read(self, connection: Any, sql: str, params: list) -> list[dict]:
         with prepared_cursor(connection) as cursor:
