@@ -125,7 +125,6 @@ class _LookupWithInbox(_Lookup):
 
     def __init__(self, connection: Any, db: str, size: int) -> None:
         super().__init__(connection)
-        self.size = size
         quote = connection.ops.quote_name
         self.page = inbox_page_statements(db)
         # The token's client as a scalar subquery: the planner counts one row for it. Joined

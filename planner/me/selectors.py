@@ -108,11 +108,11 @@ class _InboxPage:
             f"ON f.{name(PromptFeedback, 'message')} = m.{pk} "
             f"WHERE m.{name(InboxMessage, 'client')} = "
         )
-        self._newest_first = f"ORDER BY m.{delivered} DESC, m.{pk} DESC LIMIT %s"
+        self._newest_first = f"ORDER BY m.{delivered} DESC, m.{pk} DESC"
         base = self._base("%s")
         position = f"(m.{delivered}, m.{pk})"
         self.newest = self.newest_of("%s")
-        self.older = f"{base} AND {position} < (%s, %s) {self._newest_first}"
+        self.older = f"{base} AND {position} < (%s, %s) {self._newest_first} LIMIT %s"
         self.newer = f"{base} AND {position} > (%s, %s) ORDER BY m.{delivered}, m.{pk} LIMIT %s"
 
     def _base(self, client: str) -> str:
@@ -121,10 +121,8 @@ class _InboxPage:
     def newest_of(self, client: str, *, limit: int | None = None) -> str:
         """The newest page's statement for the client that ``client`` (SQL: a parameter, or
         a column of an outer query) names; the LIMIT is a parameter, or ``limit``."""
-        if limit is None:
-            return f"{self._base(client)} {self._newest_first}"
-        written = self._newest_first.replace("LIMIT %s", f"LIMIT {int(limit)}")
-        return f"{self._base(client)} {written}"
+        written = "%s" if limit is None else int(limit)
+        return f"{self._base(client)} {self._newest_first} LIMIT {written}"
 
     def read(self, connection: Any, sql: str, params: list) -> list[dict]:
         with prepared_cursor(connection) as cursor:
