@@ -55,9 +55,11 @@ ATTEMPTING = (
     "provider_id, message_id, created_at, attempted_at) "
     "SELECT s.id, s.prompt_id, 'email', 'attempting', 1, '', '', "
     "'<delivery-' || s.id || '.prompt-' || s.prompt_id || '@127.0.0.1>', now(), now() "
-    "FROM (SELECT nextval(pg_get_serial_sequence('planner_delivery', 'id')) AS id, "
-    "prompt_id FROM unnest(%s::bigint[]) AS prompt_id) AS s RETURNING id, prompt_id, message_id"
+    "FROM (SELECT nextval((SELECT pg_get_serial_sequence('planner_delivery', 'id'))::regclass) "
+    "AS id, prompt_id FROM unnest(%s::bigint[]) AS prompt_id) AS s "
+    "RETURNING id, prompt_id, message_id"
 )
+# (The sequence looked up once a statement, as the pipeline does, not once a row.)
 SETTLE = (
     "UPDATE planner_scheduledprompt SET status = 'sent', sent_at = now(), finished_at = now(), "
     "claim_token = NULL, claimed_until = NULL, attempts = attempts + 1 WHERE id = ANY(%s)"
