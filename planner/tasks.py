@@ -8,20 +8,33 @@ Celery-level retry is for a database hiccup, a few seconds later.
 
 from __future__ import annotations
 
+import gc
 import smtplib
 from datetime import datetime
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.db import InterfaceError, OperationalError
 
 from planner import enqueue
 from planner.breaks import services as break_services
 from planner.checkins import services as checkin_services
 from planner.continuity import services as continuity_services
-from planner.delivery import notify, outbox, pipeline
+from planner.delivery import channels, notify, outbox, pipeline
 from planner.letters import services as letter_services
 from planner.onboarding import services as onboarding_services
 from planner.privacy import services as privacy_services
+
+
+@worker_process_init.connect
+def prepare_worker_process(**_kwargs: object) -> None:
+    """Once in each worker process, before its first task: the delivery's templates loaded
+    (the first batch after a start no longer pays for it), then every object loaded so far
+    (Django, Celery, the app) frozen out of the garbage collector's full collections, which
+    otherwise walk them all and find nothing to free (measured at 100,000 prompts: four full
+    collections in each worker process, 83-125 ms each, none freeing anything)."""
+    channels.load_templates()
+    gc.freeze()
 
 
 @shared_task(name=enqueue.DISPATCH_SWEEP, time_limit=120, soft_time_limit=100)

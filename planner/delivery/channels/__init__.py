@@ -30,7 +30,21 @@ __all__ = [
     "TransientChannelError",
     "UnconfirmedChannelError",
     "get_channel",
+    "load_templates",
 ]
+
+# Every template a delivery renders (email: text and HTML; SMS).
+TEMPLATES = ("email/prompt.txt", "email/prompt.html", "sms/prompt.txt")
+
+
+def load_templates() -> None:
+    """Load and compile the delivery's templates now (Django's cached loader keeps them), as
+    the first message of a process would otherwise: the template engine and every tag
+    library imported, then each template parsed."""
+    from django.template.loader import get_template
+
+    for name in TEMPLATES:
+        get_template(name)
 
 
 def get_channel(name: str) -> Channel:
