@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, bench_env, setup_django, write_section
+from bench.common import ROOT, bench_env, busy_seconds, setup_django, write_section
 
 TARGETS = {"inbox": 0.4, "breaks": 0.15}  # issue 16: ratios to the trivial endpoint
 CLIENT_EMAIL = "api-bench-client@example.com"
@@ -142,20 +142,6 @@ def _combined(runs: list[dict]) -> dict:
         "non_2xx": sum(r["non_2xx"] for r in runs),
         "socket_errors": "; ".join(r["socket_errors"] for r in runs if r["socket_errors"]),
     }
-
-
-def _busy_seconds() -> float | None:
-    """CPU seconds the whole machine has spent busy (user, nice, system, irq, softirq; not
-    idle, iowait or steal) since boot, from /proc/stat; None where there is no /proc/stat.
-    Read around each endpoint's runs, it gives the CPU a request costs in all processes
-    (server, database, Redis, load generator), which moves less than requests/s when other
-    work shares the machine."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = [int(v) for v in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    return sum(fields[i] for i in (0, 1, 2, 5, 6)) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -282,9 +268,9 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
             for name, path, who in URLS:
                 url = f"http://127.0.0.1:{port}{path}"
                 token = tokens[who] if who else None
-                before = _busy_seconds()
+                before = busy_seconds()
                 rounds[name].append(loader(url, token, max(1, duration // ROUNDS), connections))
-                after = _busy_seconds()
+                after = busy_seconds()
                 if before is not None and after is not None:
                     busy[name] += after - before
         results = {name: _combined(runs) for name, runs in rounds.items()}

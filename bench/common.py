@@ -44,6 +44,20 @@ def bench_env() -> dict[str, str]:
     return env
 
 
+def busy_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy (user, nice, system, irq, softirq; not
+    idle, iowait or steal) since boot, from /proc/stat; None where there is no /proc/stat.
+    Read around a measurement, it gives the CPU one request or one prompt costs in all
+    processes (server or workers, database, Redis, load generator), which moves less than a
+    rate does when other work shares the machine."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(fields[i] for i in (0, 1, 2, 5, 6)) / os.sysconf("SC_CLK_TCK")
+
+
 def setup_django(*, fresh: bool = False) -> None:
     """Point Django at the benchmark database (created and migrated) and set it up."""
     os.environ.update(bench_env())

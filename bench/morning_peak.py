@@ -39,6 +39,7 @@ from bench.common import (
     BENCH_DATABASE_URL,
     ROOT,
     bench_env,
+    busy_seconds,
     other_columns,
     setup_django,
     write_section,
@@ -222,9 +223,12 @@ def _limit_loop(batch: int, barrier, out, attempt_batch: int, inbox_only: bool) 
     limit_loop.run(BENCH_DATABASE_URL, batch, attempt_batch, inbox_only, barrier, out)
 
 
-def _ceiling(processes: int, batch: int, ids_filter: str, loop=None, args=()) -> tuple[float, int]:
+def _ceiling(
+    processes: int, batch: int, ids_filter: str, loop=None, args=()
+) -> tuple[float, int, float | None]:
     """Rows/s of `loop` (the claim loop by default) in `processes` processes, over the
-    benchmark's rows reset to pending (and without their inbox rows and deliveries)."""
+    benchmark's rows reset to pending (and without their inbox rows and deliveries); the
+    rows; and the machine's CPU a row, in microseconds (None without /proc/stat)."""
     import psycopg
 
     with psycopg.connect(BENCH_DATABASE_URL, autocommit=True) as conn:
@@ -245,12 +249,19 @@ def _ceiling(processes: int, batch: int, ids_filter: str, loop=None, args=()) ->
     for p in procs:
         p.start()
     barrier.wait()
-    t0 = time.perf_counter()
+    t0, busy0 = time.perf_counter(), busy_seconds()
     rows = sum(out.get(timeout=600) for _ in procs)
-    elapsed = time.perf_counter() - t0
+    elapsed, busy1 = time.perf_counter() - t0, busy_seconds()
     for p in procs:
         p.join()
-    return rows / elapsed, rows
+    return rows / elapsed, rows, _cpu_us(busy0, busy1, rows)
+
+
+def _cpu_us(busy0: float | None, busy1: float | None, count: int) -> float | None:
+    """The machine's busy CPU between two readings, in microseconds per item."""
+    if busy0 is None or busy1 is None or not count:
+        return None
+    return 1e6 * (busy1 - busy0) / count
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -278,6 +289,7 @@ def _peak(prompts: int, batch: int, *, email: bool) -> dict:
     late_s = max(0.0, (timezone.now() - due).total_seconds())
     while timezone.now() < due:
         time.sleep(0.01)
+    busy0 = busy_seconds()
     sweeps = claimed = 0
     sweep_s = 0.0
     t_sweep = time.perf_counter()
@@ -301,7 +313,10 @@ def _peak(prompts: int, batch: int, *, email: bool) -> dict:
                 # All claimed: wait for the workers. (The figures come from the rows' own
                 # times; polling more often only took CPU from the workers.)
                 time.sleep(1.0)
-    observed_end = timezone.now()
+    observed_end, busy1 = timezone.now(), busy_seconds()
+    # Every process on the machine, from the due instant until the sweep saw all done (the
+    # workers, the database, Redis, this process's sweep and polls; idle time is not busy).
+    cpu_us = _cpu_us(busy0, busy1, prompts)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT status, count(*) FROM planner_scheduledprompt GROUP BY status ORDER BY 1"
@@ -355,9 +370,11 @@ def _peak(prompts: int, batch: int, *, email: bool) -> dict:
     rate = prompts / end_s
     print(
         f"    end to end: {end_s:.2f} s from due to the last prompt sent = {rate:,.0f} "
-        f"prompts/s; due -> sent median {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms"
+        f"prompts/s; due -> sent median {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms; "
+        f"machine CPU {_cpu_text(cpu_us)} a prompt"
     )
     return {"rate": rate, "end_s": end_s, "p50_ms": p50 * 1000, "p99_ms": p99 * 1000,
+            "cpu_us": cpu_us,
             "correct": ok, "by_status": by_status, "deliveries": deliveries, "inbox": inbox,
             "duplicates": duplicates, "message_ids": message_ids}  # fmt: skip
 
@@ -383,10 +400,14 @@ def _once(prompts: int, batch: int, workers: int, attempt_batch: int) -> dict:
         "break_id IN (SELECT id FROM planner_break WHERE therapist_id = "
         f"(SELECT id FROM core_user WHERE email = '{THERAPIST_EMAIL}'))"
     )
-    c1, _rows = _ceiling(1, batch, filter_)
-    c2, _rows = _ceiling(2, batch, filter_)
-    limit_email, _rows = _ceiling(2, batch, filter_, _limit_loop, (attempt_batch, False))
-    limit_inbox, _rows = _ceiling(2, batch, filter_, _limit_loop, (attempt_batch, True))
+    c1, _rows, _cpu = _ceiling(1, batch, filter_)
+    c2, _rows, _cpu = _ceiling(2, batch, filter_)
+    limit_email, _rows, limit_email_cpu = _ceiling(
+        2, batch, filter_, _limit_loop, (attempt_batch, False)
+    )
+    limit_inbox, _rows, limit_inbox_cpu = _ceiling(
+        2, batch, filter_, _limit_loop, (attempt_batch, True)
+    )
     ratios = {
         "email / claim loop": email["rate"] / c2,
         "email / same-writes limit": email["rate"] / limit_email,
@@ -396,7 +417,10 @@ def _once(prompts: int, batch: int, workers: int, attempt_batch: int) -> dict:
         "same-writes limit (inbox only) / claim loop": limit_inbox / c2,
     }
     return {"email": email, "inbox": inbox, "ceiling1": c1, "ceiling2": c2,
-            "limit_email": limit_email, "limit_inbox": limit_inbox, "ratios": ratios}  # fmt: skip
+            "limit_email": limit_email, "limit_inbox": limit_inbox,
+            "limit_email_cpu": limit_email_cpu, "limit_inbox_cpu": limit_inbox_cpu,
+            "cpu": {"email": email["cpu_us"], "inbox": inbox["cpu_us"]},
+            "ratios": ratios}  # fmt: skip
 
 
 def _median_run(runs: list[dict]) -> dict:
@@ -418,8 +442,22 @@ def _median_run(runs: list[dict]) -> dict:
     ]
     median = {key: statistics.median(r[key] for r in runs) for key in
               ("ceiling1", "ceiling2", "limit_email", "limit_inbox")}  # fmt: skip
+    for key in ("limit_email_cpu", "limit_inbox_cpu"):
+        median[key] = _median_or_none([r[key] for r in runs])
+    median["cpu"] = {
+        kind: _median_or_none([r["cpu"][kind] for r in runs]) for kind in ("email", "inbox")
+    }
     return {**median, "email": middle["email"], "inbox": inbox_middle["inbox"],
             "ratios": ratios, "ranges": ranges, "runs": len(runs)}  # fmt: skip
+
+
+def _median_or_none(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
+def _cpu_text(cpu_us: float | None) -> str:
+    return "n/a" if cpu_us is None else f"{cpu_us:,.0f} us"
 
 
 def run(prompts: int, batch: int, workers: int, *, repeat: int = 1, write: bool = True) -> dict:
@@ -443,8 +481,20 @@ def run(prompts: int, batch: int, workers: int, *, repeat: int = 1, write: bool 
     limit_email, limit_inbox = combined["limit_email"], combined["limit_inbox"]
     print(f"  ceiling: bare claim loop, batch {batch}: {c1:,.0f} rows/s (1 process)")
     print(f"  ceiling: bare claim loop, batch {batch}: {c2:,.0f} rows/s (2 processes)")
-    print(f"  limit: same writes, inbox + email: {limit_email:,.0f} prompts/s (2 processes)")
-    print(f"  limit: same writes, inbox only: {limit_inbox:,.0f} prompts/s (2 processes)")
+    print(
+        f"  limit: same writes, inbox + email: {limit_email:,.0f} prompts/s (2 processes), "
+        f"machine CPU {_cpu_text(combined['limit_email_cpu'])} a prompt"
+    )
+    print(
+        f"  limit: same writes, inbox only: {limit_inbox:,.0f} prompts/s (2 processes), "
+        f"machine CPU {_cpu_text(combined['limit_inbox_cpu'])} a prompt"
+    )
+    cpu = combined["cpu"]
+    print(
+        f"  machine CPU a prompt, pipeline / limit: inbox + email {_cpu_text(cpu['email'])} / "
+        f"{_cpu_text(combined['limit_email_cpu'])}, inbox only {_cpu_text(cpu['inbox'])} / "
+        f"{_cpu_text(combined['limit_inbox_cpu'])}"
+    )
     verdicts = {}
     for name, ratio in ratios.items():
         target = TARGETS.get(name)
@@ -507,13 +557,19 @@ def _write(r: dict, attempt_batch: int, verdicts: dict) -> None:
         f"| **{ratios['email / same-writes limit']:.3f}**"
         f"{verdict('email / same-writes limit')} "
         f"| **{ratios['inbox only / same-writes limit']:.3f}** |",
+        f"| machine CPU a prompt, pipeline / same-writes limit "
+        f"| {_cpu_text(r['cpu']['email'])} / {_cpu_text(r['limit_email_cpu'])} "
+        f"| {_cpu_text(r['cpu']['inbox'])} / {_cpu_text(r['limit_inbox_cpu'])} |",
         f"| the limit's own ratio to the claim loop "
         f"| {ratios['same-writes limit (email) / claim loop']:.3f} "
         f"| {ratios['same-writes limit (inbox only) / claim loop']:.3f} |",
         "",
         f"Batch {r['batch']}, email sub-batches of {attempt_batch}, {r['workers']} x "
         f"`celery worker -c 1`, null email backend. Bare claim loop: {r['ceiling1']:,.0f} "
-        f"rows/s in 1 process, {r['ceiling2']:,.0f} in 2.",
+        f"rows/s in 1 process, {r['ceiling2']:,.0f} in 2. Machine CPU: every process's busy "
+        "time (/proc/stat, steal left out) while the pipeline ran (from the due instant until "
+        "the sweep saw every prompt done: workers, database, Redis, the sweep) or the limit "
+        "loop ran, per prompt; medians over the runs.",
         "",
         *_runs_note(r),
         f"Correctness, inbox + email: {email['by_status']}; deliveries {email['deliveries']}; "

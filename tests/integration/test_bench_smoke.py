@@ -48,6 +48,9 @@ def test_the_morning_peak_benchmark_runs_at_a_tiny_size():
     assert "run 2:" in result.stdout and "(runs: " in result.stdout
     assert "ratio email / same-writes limit" in result.stdout
     assert "ratio end-to-end / ceiling" in result.stdout
+    # The machine's CPU a prompt, read from /proc/stat around the pipeline and the limit loop.
+    assert "machine CPU a prompt, pipeline / limit" in result.stdout
+    assert "CPU n/a" not in result.stdout
 
 
 def test_the_email_cost_benchmark_runs_at_a_tiny_size():
