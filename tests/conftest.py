@@ -36,6 +36,15 @@ def _email_locmem(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_throttle_shares_from_other_tests():
+    """A web process's unused share of a rate limit (planner.api.throttling) lives in the
+    process; each test starts as a fresh process would, without one."""
+    from planner.api.throttling import SHARES
+
+    SHARES.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Argon2 is slow on purpose; tests that check hashing ask for it explicitly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,5 +1,5 @@
-"""The API's rate limits: one cache round trip a request, counted per caller address, and
-failing open while the cache is down.
+"""The API's rate limits: at most one cache round trip a request, counted per caller address,
+and failing open while the cache is down.
 
 * One round trip. DRF's throttles keep a list of timestamps per caller: a GET and a SET, two
   Redis round trips on every request. These count in two fixed windows instead (the current
@@ -8,6 +8,14 @@ failing open while the cache is down.
   script: one round trip, atomic across workers. A refused request is not counted, so a
   caller who waits ``Retry-After`` seconds gets through. With another cache (the embedded
   default, tests) the same arithmetic runs through ``get_many`` and ``set``.
+* Fewer round trips under a high limit. With a limit of 200 or more a window, the script
+  grants a web process a share of it at once (1% of the limit, at most 16 requests), counted
+  in Redis as if they had all been made; the process lets that many through by itself, then
+  asks again. The round trip was a fifth of an inbox request's CPU (measured: 2,060 against
+  1,614 us without any throttle). Redis only ever grants what fits under the limit, so no
+  more requests get through than before; a share a process took and did not use still
+  counts, so a caller may be refused up to (web processes x share) requests early. Below 200
+  (logins, anonymous callers) every request is counted in Redis, exactly as before.
 * Per address. DRF's own throttles identify an anonymous caller by the whole
   ``X-Forwarded-For`` header when ``NUM_PROXIES`` is unset, and a client writes that header as
   it likes: a new value per request is a new bucket. These use the one rule of the login
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from typing import Any
@@ -42,17 +51,66 @@ _last_logged = 0.0
 _lock = threading.Lock()
 
 # KEYS: this window's counter, the previous window's. ARGV: the limit, the previous window's
-# weight, the counter's lifetime. Answers {allowed, this window's count, previous count}.
+# weight, the counter's lifetime, the most requests to grant. Grants as many as fit (none:
+# refused, nothing counted) and answers {granted, this window's count, previous count}.
 CHECK_AND_COUNT = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
-if previous * tonumber(ARGV[2]) + current + 1 > tonumber(ARGV[1]) then
+local room = math.floor(tonumber(ARGV[1]) - previous * tonumber(ARGV[2]) - current)
+if room < 1 then
   return {0, current, previous}
 end
-redis.call('INCR', KEYS[1])
+local granted = math.min(room, tonumber(ARGV[4]))
+redis.call('INCRBY', KEYS[1], granted)
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-return {1, current + 1, previous}
+return {granted, current + granted, previous}
 """
+
+# A process's share of a limit: 1% of it, at most 16; 1 (every request asks Redis) under 200.
+SHARE_OF_LIMIT = 100
+MAX_SHARE = 16
+
+
+def share(limit: int) -> int:
+    """How many requests a web process asks Redis for at once, under ``limit``."""
+    return max(1, min(limit // SHARE_OF_LIMIT, MAX_SHARE))
+
+
+class _Shares:
+    """The requests Redis granted this process and it has not used yet, by counter (a
+    window's key: a new window needs a new grant). Lost shares only make a limit stricter,
+    so the table is simply emptied when it grows large, and in a forked child (which must
+    never use its parent's grants)."""
+
+    MAX_COUNTERS = 10_000
+
+    def __init__(self) -> None:
+        self._left: dict[str, int] = {}
+        self._lock = threading.Lock()
+        os.register_at_fork(after_in_child=self.clear)
+
+    def take(self, counter: str) -> bool:
+        with self._lock:
+            left = self._left.get(counter, 0)
+            if left < 1:
+                return False
+            self._left[counter] = left - 1
+            return True
+
+    def keep(self, counter: str, left: int, *, stale: str) -> None:
+        with self._lock:
+            self._left.pop(stale, None)  # the previous window's grant cannot be used now
+            if len(self._left) >= self.MAX_COUNTERS:
+                self._left.clear()
+            if left > 0:
+                self._left[counter] = left
+
+    def clear(self) -> None:
+        with self._lock:
+            self._left = {}
+
+
+SHARES = _Shares()
 
 _scripts: dict[int, Any] = {}
 
@@ -127,14 +185,21 @@ class BetweenThrottle(throttling.SimpleRateThrottle):
         return bool(allowed)
 
     def _redis(self, keys: list[str], limit: int, weight: float, ttl: int) -> tuple[int, int, int]:
+        """(allowed, this window's count, the previous one's) from Redis, or (1, -1, -1) when
+        this process still had a share of the limit to use and did not ask."""
         cache = self.cache
+        made = [cache.make_key(k) for k in keys]
+        size = share(limit)
+        if size > 1 and SHARES.take(made[0]):
+            return 1, -1, -1
         client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
         script = _scripts.get(id(client))
         if script is None:
             script = _scripts[id(client)] = client.register_script(CHECK_AND_COUNT)
-        made = [cache.make_key(k) for k in keys]
-        allowed, current, previous = script(keys=made, args=[limit, repr(weight), ttl])
-        return int(allowed), int(current), int(previous)
+        granted, current, previous = script(keys=made, args=[limit, repr(weight), ttl, size])
+        if size > 1 and granted:
+            SHARES.keep(made[0], int(granted) - 1, stale=made[1])
+        return int(granted > 0), int(current), int(previous)
 
     def _generic(
         self, keys: list[str], limit: int, weight: float, ttl: int
