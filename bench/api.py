@@ -283,7 +283,7 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
     ratios = {name: results[name]["rps"] / trivial for name in ("inbox", "breaks")}
     meets = {name: ratios[name] >= target for name, target in TARGETS.items()}
     verdict = "; ".join(
-        f"{name} / trivial: {ratios[name]:.2f} (target {TARGETS[name]}: "
+        f"{name} / trivial: {ratios[name]:.3f} (target {TARGETS[name]}: "
         f"{'met' if meets[name] else 'MISSED'})"
         for name in TARGETS
     )
@@ -313,13 +313,13 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
             ratio = r["rps"] / trivial
             lines.append(
                 f"| `GET {path}` | {r['rps']:,.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | "
-                f"{queries[name]} | {_cpu_text(r)} | {ratio:.2f} |"
+                f"{queries[name]} | {_cpu_text(r)} | {ratio:.3f} |"
             )
         lines += [
             "",
             "Ratios to the trivial endpoint, same server, same run: "
             + "; ".join(
-                f"{name} **{ratios[name]:.2f}** (target ≥ {TARGETS[name]}: "
+                f"{name} **{ratios[name]:.3f}** (target ≥ {TARGETS[name]}: "
                 f"{'met' if meets[name] else 'missed'})"
                 for name in TARGETS
             )
