@@ -363,6 +363,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "planner.api.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "planner.api.pagination.PagePagination",
 }
+
+# Under a limit of 200 or more a window, a web process takes up to this many requests of it
+# from the cache at once (1% of the limit); 1 counts every request in the cache
+# (planner/api/throttling.py).
+THROTTLE_SHARE_MAX = envint("THROTTLE_SHARE_MAX", 16)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Between API",
     "DESCRIPTION": "Plans and prompts for breaks in therapy. Not an emergency service.",

@@ -9,7 +9,8 @@ and failing open while the cache is down.
   caller who waits ``Retry-After`` seconds gets through. With another cache (the embedded
   default, tests) the same arithmetic runs through ``get_many`` and ``set``.
 * Fewer round trips under a high limit. With a limit of 200 or more a window, the script
-  grants a web process a share of it at once (1% of the limit, at most 16 requests), counted
+  grants a web process a share of it at once (1% of the limit, at most THROTTLE_SHARE_MAX:
+  16 requests), counted
   in Redis as if they had all been made; the process lets that many through by itself, then
   asks again. The round trip was a fifth of an inbox request's CPU (measured: 2,060 against
   1,614 us without any throttle). Redis only ever grants what fits under the limit, so no
@@ -37,6 +38,7 @@ import threading
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -66,14 +68,14 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return {granted, current + granted, previous}
 """
 
-# A process's share of a limit: 1% of it, at most 16; 1 (every request asks Redis) under 200.
+# A process's share of a limit: 1% of it, at most THROTTLE_SHARE_MAX (16); 1 (every request
+# asks Redis) under 200.
 SHARE_OF_LIMIT = 100
-MAX_SHARE = 16
 
 
 def share(limit: int) -> int:
     """How many requests a web process asks Redis for at once, under ``limit``."""
-    return max(1, min(limit // SHARE_OF_LIMIT, MAX_SHARE))
+    return max(1, min(limit // SHARE_OF_LIMIT, settings.THROTTLE_SHARE_MAX))
 
 
 class _Shares:

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from rest_framework.throttling import SimpleRateThrottle
 
-from planner.api.throttling import seconds_to_wait
+from planner.api.throttling import seconds_to_wait, share
 
 V = "/api/v1"
 T0 = datetime(2026, 12, 1, 12, 0, 45, tzinfo=UTC)  # three quarters into a minute
@@ -62,3 +62,22 @@ def test_seconds_to_wait(current, previous, elapsed, expected):
         limit=4, duration=60, elapsed=elapsed, current=current, previous=previous
     )
     assert wait == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("limit", "most", "expected"),
+    [
+        (10, 16, 1),  # the token endpoint: every request counted
+        (60, 16, 1),  # anonymous callers
+        (199, 16, 1),
+        (200, 16, 2),
+        (1200, 16, 12),  # logged in: 1% of the limit
+        (100_000, 16, 16),  # at most THROTTLE_SHARE_MAX
+        (1200, 1, 1),  # THROTTLE_SHARE_MAX=1: every request counted in the cache
+    ],
+)
+def test_a_web_process_takes_one_percent_of_a_limit_at_most_the_setting(
+    settings, limit, most, expected
+):
+    settings.THROTTLE_SHARE_MAX = most
+    assert share(limit) == expected
