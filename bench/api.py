@@ -150,9 +150,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_gunicorn(port: int) -> subprocess.Popen:
+def _start_gunicorn(port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     env = bench_env()
-    env.update({"DB_CONN_MAX_AGE": "60", "PYTHONUNBUFFERED": "1"})
+    env.update({"DB_CONN_MAX_AGE": "60", "PYTHONUNBUFFERED": "1", **(extra_env or {})})
     log = open(ROOT / "var" / "bench-gunicorn.log", "wb")  # noqa: SIM115 - process lifetime
     cmd = [sys.executable, "-m", "gunicorn", "core.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"]
     cmd += ["--access-logfile", "/dev/null", "--log-level", "warning"]
@@ -255,30 +255,12 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
         else f"built-in Python load generator ({connections} threads; wrk is not installed)"
     )
     (ROOT / "var").mkdir(exist_ok=True)
-    port = _free_port()
-    server = _start_gunicorn(port)
-    try:
-        for _name, path, who in URLS:  # warm-up: connections, caches
-            loader(f"http://127.0.0.1:{port}{path}", tokens[who] if who else None, 1, connections)
-        # Round-robin in short runs, so that other load on a shared machine falls on every
-        # endpoint alike and the ratios stay comparable.
-        rounds: dict[str, list[dict]] = {name: [] for name, _path, _who in URLS}
-        busy: dict[str, float] = dict.fromkeys(rounds, 0.0)
-        for _ in range(ROUNDS):
-            for name, path, who in URLS:
-                url = f"http://127.0.0.1:{port}{path}"
-                token = tokens[who] if who else None
-                before = busy_seconds()
-                rounds[name].append(loader(url, token, max(1, duration // ROUNDS), connections))
-                after = busy_seconds()
-                if before is not None and after is not None:
-                    busy[name] += after - before
-        results = {name: _combined(runs) for name, runs in rounds.items()}
-        for name, result in results.items():
-            result["cpu_us"] = 1e6 * busy[name] / result["requests"] if busy[name] else None
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    results = _measure(URLS, tokens, loader, duration, connections)
+    # Again with every request counted in Redis (no process keeps a share of the limit): what
+    # a request costs when it comes from one of many callers making one request each, where
+    # a share is never reused. Its ratio is to the trivial endpoint of that second server.
+    counted = _measure(URLS[:2], tokens, loader, duration, connections, {"THROTTLE_SHARE_MAX": "1"})
+    counted_ratio = counted["inbox"]["rps"] / counted["trivial"]["rps"]
     trivial = results["trivial"]["rps"]
     ratios = {name: results[name]["rps"] / trivial for name in ("inbox", "breaks")}
     meets = {name: ratios[name] >= target for name, target in TARGETS.items()}
@@ -298,6 +280,12 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
             f"{', socket errors ' + r['socket_errors'] if r['socket_errors'] else ''})"
         )
     print(f"  ratio {verdict}")
+    c = counted["inbox"]
+    print(
+        f"  GET /api/v1/me/inbox/ with every request counted in Redis (THROTTLE_SHARE_MAX=1, "
+        f"a second server): {c['rps']:,.0f} req/s, {_cpu_text(c)} CPU/request, "
+        f"ratio to its trivial endpoint {counted_ratio:.3f}"
+    )
     if write:
         lines = [
             f"Server: `gunicorn core.wsgi -w 2` (sync workers), DEBUG=0, `DB_CONN_MAX_AGE=60`, "
@@ -323,7 +311,14 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
                 f"{'met' if meets[name] else 'missed'})"
                 for name in TARGETS
             )
-            + ". Machine CPU per request: the whole machine's busy CPU time (all processes: "
+            + f". With every request counted in Redis (`THROTTLE_SHARE_MAX=1`, a second server "
+            f"measured the same way against its own trivial endpoint): inbox {c['rps']:,.0f} "
+            f"req/s, {_cpu_text(c)} a request, **{counted_ratio:.3f}** the trivial endpoint. The "
+            "load is one client's token; under the default, each web process counts a share of "
+            "that caller's limit (16 requests here, 12 under the default 1,200 a minute) and "
+            "asks Redis once a share. Many callers making a request each would each cost a "
+            "round trip, as in the second figure."
+            + " Machine CPU per request: the whole machine's busy CPU time (all processes: "
             "server, database, Redis and the load generator; /proc/stat, steal time left out) "
             "during the endpoint's runs, over its requests. The inbox holds 200 messages "
             "(a page is 20, cursor-paginated); the therapist "
@@ -336,7 +331,40 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
             "\n".join(lines),
             f"python bench/api.py --duration {duration} --connections {connections}",
         )
-    return {"results": results, "ratios": ratios, "queries": queries, "generator": generator}
+    return {"results": results, "ratios": ratios, "queries": queries, "generator": generator,
+            "counted": counted, "counted_ratio": counted_ratio}  # fmt: skip
+
+
+def _measure(
+    urls: list, tokens: dict, loader, duration: int, connections: int, env: dict | None = None
+) -> dict[str, dict]:
+    """Each endpoint of ``urls`` on a gunicorn of its own (with ``env``), after a warm-up,
+    in turns: its combined runs and the machine's CPU a request."""
+    port = _free_port()
+    server = _start_gunicorn(port, env)
+    try:
+        for _name, path, who in urls:  # warm-up: connections, caches
+            loader(f"http://127.0.0.1:{port}{path}", tokens[who] if who else None, 1, connections)
+        # Round-robin in short runs, so that other load on a shared machine falls on every
+        # endpoint alike and the ratios stay comparable.
+        rounds: dict[str, list[dict]] = {name: [] for name, _path, _who in urls}
+        busy: dict[str, float] = dict.fromkeys(rounds, 0.0)
+        for _ in range(ROUNDS):
+            for name, path, who in urls:
+                url = f"http://127.0.0.1:{port}{path}"
+                token = tokens[who] if who else None
+                before = busy_seconds()
+                rounds[name].append(loader(url, token, max(1, duration // ROUNDS), connections))
+                after = busy_seconds()
+                if before is not None and after is not None:
+                    busy[name] += after - before
+        results = {name: _combined(runs) for name, runs in rounds.items()}
+        for name, result in results.items():
+            result["cpu_us"] = 1e6 * busy[name] / result["requests"] if busy[name] else None
+        return results
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def main() -> None:
