@@ -13,7 +13,7 @@ import smtplib
 from datetime import datetime
 
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 from django.db import InterfaceError, OperationalError
 
 from planner import enqueue
@@ -24,6 +24,15 @@ from planner.delivery import channels, notify, outbox, pipeline
 from planner.letters import services as letter_services
 from planner.onboarding import services as onboarding_services
 from planner.privacy import services as privacy_services
+
+
+@worker_init.connect
+def prepare_worker(**_kwargs: object) -> None:
+    """In a worker's main process, before it starts its pool: what it loaded frozen out of
+    the garbage collector's full collections, as in each pool process below (measured: the
+    main process's took 75-112 ms each, freeing at most a few hundred objects). The pool
+    processes it forks start with these frozen too."""
+    gc.freeze()
 
 
 @worker_process_init.connect

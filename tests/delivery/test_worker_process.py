@@ -1,11 +1,12 @@
-"""What a Celery worker process does once, before its first task (planner.tasks)."""
+"""What a Celery worker's processes do once, before their first task (planner.tasks)."""
 
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 from django.template import engines
 
 from planner.delivery import channels
@@ -42,3 +43,19 @@ def test_a_new_worker_process_loads_the_delivery_templates_and_freezes_what_it_l
     cycle.append(cycle)
     del cycle
     assert gc.collect() >= 1
+
+
+def test_a_worker_main_process_freezes_what_it_loaded_before_starting_its_pool(fresh_process):
+    from planner import tasks
+
+    # Called as the signal calls it (sent here for real, Celery's Django fix-up would also
+    # run, and it needs a real worker).
+    receivers = [ref() if isinstance(ref, weakref.ref) else ref for ref in _receivers(worker_init)]
+    assert tasks.prepare_worker in receivers
+    tasks.prepare_worker(sender=None)
+
+    assert gc.get_freeze_count() > 10_000
+
+
+def _receivers(signal) -> list:
+    return [receiver for _key, receiver in signal.receivers]
