@@ -10,13 +10,13 @@ and failing open while the cache is down.
   default, tests) the same arithmetic runs through ``get_many`` and ``set``.
 * Fewer round trips under a high limit. With a limit of 200 or more a window, the script
   grants a web process a share of it at once (1% of the limit, at most THROTTLE_SHARE_MAX:
-  16 requests), counted
-  in Redis as if they had all been made; the process lets that many through by itself, then
-  asks again. The round trip was a fifth of an inbox request's CPU (measured: 2,060 against
-  1,614 us without any throttle). Redis only ever grants what fits under the limit, so no
-  more requests get through than before; a share a process took and did not use still
-  counts, so a caller may be refused up to (web processes x share) requests early. Below 200
-  (logins, anonymous callers) every request is counted in Redis, exactly as before.
+  16 requests), counted in Redis as if they had all been made; the process lets that many
+  through by itself, then asks again. The round trip was a fifth of an inbox request's CPU
+  (measured: 2,060 against 1,614 us without any throttle). Redis only ever grants what fits
+  under the limit, so no more requests get through than before; a share a process took and
+  did not use still counts, so a caller may be refused up to (web processes x share)
+  requests early. Below 200 (logins, anonymous callers) every request is counted in Redis,
+  exactly as before.
 * Per address. DRF's own throttles identify an anonymous caller by the whole
   ``X-Forwarded-For`` header when ``NUM_PROXIES`` is unset, and a client writes that header as
   it likes: a new value per request is a new bucket. These use the one rule of the login
