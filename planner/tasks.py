@@ -9,6 +9,7 @@ Celery-level retry is for a database hiccup, a few seconds later.
 from __future__ import annotations
 
 import gc
+import logging
 import smtplib
 from datetime import datetime
 
@@ -24,6 +25,8 @@ from planner.delivery import channels, notify, outbox, pipeline
 from planner.letters import services as letter_services
 from planner.onboarding import services as onboarding_services
 from planner.privacy import services as privacy_services
+
+logger = logging.getLogger(__name__)
 
 
 @worker_init.connect
@@ -41,8 +44,13 @@ def prepare_worker_process(**_kwargs: object) -> None:
     (the first batch after a start no longer pays for it), then every object loaded so far
     (Django, Celery, the app) frozen out of the garbage collector's full collections, which
     otherwise walk them all and find nothing to free (measured at 100,000 prompts: four full
-    collections in each worker process, 83-125 ms each, none freeing anything)."""
-    channels.load_templates()
+    collections in each worker process, 83-125 ms each, none freeing anything). A template
+    that cannot be loaded is logged, not raised: the process still serves every other task,
+    and a message that needs the template fails on its own, as it did before."""
+    try:
+        channels.load_templates()
+    except Exception as exc:  # the type only: a template error can quote its source
+        logger.warning("worker.templates_not_loaded error=%s", type(exc).__name__)
     gc.freeze()
 
 

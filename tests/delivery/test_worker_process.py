@@ -59,3 +59,15 @@ def test_a_worker_main_process_freezes_what_it_loaded_before_starting_its_pool(f
 
 def _receivers(signal) -> list:
     return [receiver for _key, receiver in signal.receivers]
+
+
+def test_a_template_that_cannot_be_loaded_does_not_stop_the_worker_process(
+    fresh_process, monkeypatch, caplog
+):
+    monkeypatch.setattr(channels, "TEMPLATES", ("email/prompt.txt", "email/no-such-template.txt"))
+
+    with caplog.at_level("WARNING", logger="planner.tasks"):
+        worker_process_init.send(sender=None)
+
+    assert "worker.templates_not_loaded error=TemplateDoesNotExist" in caplog.text
+    assert gc.get_freeze_count() > 10_000  # the rest of the preparation still happened
