@@ -25,7 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, bench_env, busy_seconds, setup_django, write_section
+from bench.common import (
+    ROOT,
+    bench_env,
+    busy_seconds,
+    cpu_text,
+    setup_django,
+    write_section,
+)
 
 TARGETS = {"inbox": 0.4, "breaks": 0.15}  # issue 16: ratios to the trivial endpoint
 CLIENT_EMAIL = "api-bench-client@example.com"
@@ -236,10 +243,6 @@ def _python_load(url: str, token: str | None, duration: int, connections: int) -
     }
 
 
-def _cpu_text(result: dict) -> str:
-    return "n/a" if result.get("cpu_us") is None else f"{result['cpu_us']:,.0f} us"
-
-
 def run(duration: int, connections: int, *, write: bool = True) -> dict:
     setup_django()
     from django.db import connections as db_connections
@@ -275,7 +278,7 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
         print(
             f"  GET {path:<20} {r['rps']:8,.0f} req/s  p50 {r['p50']:6.1f} ms  "
             f"p99 {r['p99']:6.1f} ms  {queries[name]} queries/request  "
-            f"{_cpu_text(r)} CPU/request  "
+            f"{cpu_text(r.get('cpu_us'))} CPU/request  "
             f"({r['requests']:,} requests, non-2xx {r['non_2xx']}"
             f"{', socket errors ' + r['socket_errors'] if r['socket_errors'] else ''})"
         )
@@ -283,7 +286,7 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
     c = counted["inbox"]
     print(
         f"  GET /api/v1/me/inbox/ with every request counted in Redis (THROTTLE_SHARE_MAX=1, "
-        f"a second server): {c['rps']:,.0f} req/s, {_cpu_text(c)} CPU/request, "
+        f"a second server): {c['rps']:,.0f} req/s, {cpu_text(c.get('cpu_us'))} CPU/request, "
         f"ratio to its trivial endpoint {counted_ratio:.3f}"
     )
     if write:
@@ -301,7 +304,7 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
             ratio = r["rps"] / trivial
             lines.append(
                 f"| `GET {path}` | {r['rps']:,.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | "
-                f"{queries[name]} | {_cpu_text(r)} | {ratio:.3f} |"
+                f"{queries[name]} | {cpu_text(r.get('cpu_us'))} | {ratio:.3f} |"
             )
         lines += [
             "",
@@ -313,11 +316,11 @@ def run(duration: int, connections: int, *, write: bool = True) -> dict:
             )
             + f". With every request counted in Redis (`THROTTLE_SHARE_MAX=1`, a second server "
             f"measured the same way against its own trivial endpoint): inbox {c['rps']:,.0f} "
-            f"req/s, {_cpu_text(c)} a request, **{counted_ratio:.3f}** the trivial endpoint. The "
-            "load is one client's token; under the default, each web process counts a share of "
-            "that caller's limit (16 requests here, 12 under the default 1,200 a minute) and "
-            "asks Redis once a share. Many callers making a request each would each cost a "
-            "round trip, as in the second figure."
+            f"req/s, {cpu_text(c.get('cpu_us'))} a request, **{counted_ratio:.3f}** the trivial "
+            "endpoint. The load is one client's token; under the default, each web process "
+            "counts a share of that caller's limit (16 requests here, 12 under the default "
+            "1,200 a minute) and asks Redis once a share. Many callers making a request each "
+            "would each cost a round trip, as in the second figure."
             + " Machine CPU per request: the whole machine's busy CPU time (all processes: "
             "server, database, Redis and the load generator; /proc/stat, steal time left out) "
             "during the endpoint's runs, over its requests. The inbox holds 200 messages "

@@ -58,6 +58,11 @@ def busy_seconds() -> float | None:
     return sum(fields[i] for i in (0, 1, 2, 5, 6)) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_text(cpu_us: float | None) -> str:
+    """A CPU figure in microseconds as the reports print it; "n/a" when it was not read."""
+    return "n/a" if cpu_us is None else f"{cpu_us:,.0f} us"
+
+
 def setup_django(*, fresh: bool = False) -> None:
     """Point Django at the benchmark database (created and migrated) and set it up."""
     os.environ.update(bench_env())

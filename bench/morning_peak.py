@@ -40,6 +40,7 @@ from bench.common import (
     ROOT,
     bench_env,
     busy_seconds,
+    cpu_text,
     other_columns,
     setup_django,
     write_section,
@@ -371,7 +372,7 @@ def _peak(prompts: int, batch: int, *, email: bool) -> dict:
     print(
         f"    end to end: {end_s:.2f} s from due to the last prompt sent = {rate:,.0f} "
         f"prompts/s; due -> sent median {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms; "
-        f"machine CPU {_cpu_text(cpu_us)} a prompt"
+        f"machine CPU {cpu_text(cpu_us)} a prompt"
     )
     return {"rate": rate, "end_s": end_s, "p50_ms": p50 * 1000, "p99_ms": p99 * 1000,
             "cpu_us": cpu_us,
@@ -456,10 +457,6 @@ def _median_or_none(values: list[float | None]) -> float | None:
     return statistics.median(known) if known else None
 
 
-def _cpu_text(cpu_us: float | None) -> str:
-    return "n/a" if cpu_us is None else f"{cpu_us:,.0f} us"
-
-
 def run(prompts: int, batch: int, workers: int, *, repeat: int = 1, write: bool = True) -> dict:
     setup_django()
     from django.conf import settings
@@ -483,17 +480,17 @@ def run(prompts: int, batch: int, workers: int, *, repeat: int = 1, write: bool 
     print(f"  ceiling: bare claim loop, batch {batch}: {c2:,.0f} rows/s (2 processes)")
     print(
         f"  limit: same writes, inbox + email: {limit_email:,.0f} prompts/s (2 processes), "
-        f"machine CPU {_cpu_text(combined['limit_email_cpu'])} a prompt"
+        f"machine CPU {cpu_text(combined['limit_email_cpu'])} a prompt"
     )
     print(
         f"  limit: same writes, inbox only: {limit_inbox:,.0f} prompts/s (2 processes), "
-        f"machine CPU {_cpu_text(combined['limit_inbox_cpu'])} a prompt"
+        f"machine CPU {cpu_text(combined['limit_inbox_cpu'])} a prompt"
     )
     cpu = combined["cpu"]
     print(
-        f"  machine CPU a prompt, pipeline / limit: inbox + email {_cpu_text(cpu['email'])} / "
-        f"{_cpu_text(combined['limit_email_cpu'])}, inbox only {_cpu_text(cpu['inbox'])} / "
-        f"{_cpu_text(combined['limit_inbox_cpu'])}"
+        f"  machine CPU a prompt, pipeline / limit: inbox + email {cpu_text(cpu['email'])} / "
+        f"{cpu_text(combined['limit_email_cpu'])}, inbox only {cpu_text(cpu['inbox'])} / "
+        f"{cpu_text(combined['limit_inbox_cpu'])}"
     )
     verdicts = {}
     for name, ratio in ratios.items():
@@ -558,8 +555,8 @@ def _write(r: dict, attempt_batch: int, verdicts: dict) -> None:
         f"{verdict('email / same-writes limit')} "
         f"| **{ratios['inbox only / same-writes limit']:.3f}** |",
         f"| machine CPU a prompt, pipeline / same-writes limit "
-        f"| {_cpu_text(r['cpu']['email'])} / {_cpu_text(r['limit_email_cpu'])} "
-        f"| {_cpu_text(r['cpu']['inbox'])} / {_cpu_text(r['limit_inbox_cpu'])} |",
+        f"| {cpu_text(r['cpu']['email'])} / {cpu_text(r['limit_email_cpu'])} "
+        f"| {cpu_text(r['cpu']['inbox'])} / {cpu_text(r['limit_inbox_cpu'])} |",
         f"| the limit's own ratio to the claim loop "
         f"| {ratios['same-writes limit (email) / claim loop']:.3f} "
         f"| {ratios['same-writes limit (inbox only) / claim loop']:.3f} |",
